@@ -1,0 +1,102 @@
+// Statistics registry and trace-event recorder (tlm/core).
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tlm/core/stats.h"
+#include "tlm/core/trace_events.h"
+
+using namespace ddisim::tlm;
+
+TEST_CASE("stats: counters register by hierarchical name and leave on destruction") {
+    {
+        counter c("top.bus", "reads", "transactions", "reads served");
+        c.add(3);
+        ++c;
+        const stat* s = stats_registry::instance().find("top.bus.reads");
+        REQUIRE(s == &c);
+        CHECK(s->value() == 4);
+        CHECK(std::string(s->kind()) == "counter");
+    }
+    CHECK(stats_registry::instance().find("top.bus.reads") == nullptr);
+}
+
+TEST_CASE("stats: a duplicate name is kept under a suffix, never overwritten") {
+    counter a("x", "n", "", "first");
+    counter b("x", "n", "", "second");
+    CHECK(stats_registry::instance().find("x.n") == &a);
+    CHECK(stats_registry::instance().find("x.n#2") == &b);
+}
+
+TEST_CASE("stats: time average weights each level by how long it held") {
+    time_average q("top.hba", "queue_depth", "commands", "queue depth");
+    // level 2 for 10 ps, level 6 for 30 ps: (2*10 + 6*30) / 40 = 5.
+    q.set(100, 2);
+    q.set(110, 6);
+    q.finish(140);
+    CHECK(q.value() == Approx(5.0));
+    CHECK(q.max() == 6);
+}
+
+TEST_CASE("stats: histogram percentiles are within 1 % and exact for count, mean, min, max") {
+    histogram h("top.disk", "latency", "ns", "service time");
+    for (int i = 1; i <= 10000; ++i) h.add(i);
+    CHECK(h.count() == 10000);
+    CHECK(h.mean() == Approx(5000.5));
+    CHECK(h.min() == 1);
+    CHECK(h.max() == 10000);
+    CHECK(h.percentile(50) == Approx(5000).epsilon(0.01));
+    CHECK(h.percentile(99) == Approx(9900).epsilon(0.01));
+    CHECK(h.percentile(100) == Approx(10000).epsilon(0.01));
+    histogram e("top.disk", "empty", "ns", "");
+    CHECK(e.percentile(50) == 0);
+}
+
+TEST_CASE("stats: dumps are sorted by name and carry unit and description") {
+    counter b("dump", "b", "B", "bytes");
+    counter a("dump", "a", "ops", "operations");
+    formula f("dump", "ratio", "", "a over b", [&] { return a.value() / (b.value() ? b.value() : 1); });
+    a.add(6);
+    b.add(3);
+    auto j = stats_registry::instance().to_json();
+    REQUIRE(j.contains("dump.a"));
+    CHECK(j["dump.a"]["unit"] == "ops");
+    CHECK(j["dump.ratio"]["value"] == 2.0);
+    std::ostringstream csv;
+    stats_registry::instance().write_csv(csv);
+    const auto text = csv.str();
+    CHECK(text.rfind("name,kind,unit,value", 0) == 0);
+    CHECK(text.find("dump.a,counter,ops,6") < text.find("dump.b,counter,B,3"));
+}
+
+TEST_CASE("trace events: slices become complete events on named tracks") {
+    auto& t = trace_events::instance();
+    t.clear();
+    t.enable(true);
+    const auto bus = t.track("top.bus");
+    const auto mem = t.track("top.memory");
+    CHECK(t.track("top.bus") == bus);
+    t.slice(bus, "read", 1'500'000, 2'750'000, 64, 0x1000);
+    t.instant(mem, "fault", 3'000'000);
+    std::ostringstream os;
+    t.write(os);
+    auto j = nlohmann::json::parse(os.str());
+    int slices = 0, names = 0;
+    for (const auto& e : j["traceEvents"]) {
+        if (e["ph"] == "X") {
+            ++slices;
+            CHECK(e["ts"].get<double>() == Approx(1.5));
+            CHECK(e["dur"].get<double>() == Approx(1.25));
+            CHECK(e["args"]["bytes"] == 64);
+        }
+        if (e["ph"] == "M" && e["name"] == "thread_name") ++names;
+    }
+    CHECK(slices == 1);
+    CHECK(names == 2);
+    t.enable(false);
+    t.slice(bus, "ignored", 0, 1);
+    CHECK(t.size() == 2);
+    t.clear();
+}

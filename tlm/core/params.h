@@ -1,0 +1,113 @@
+// ddisim::tlm::param_group — named, documented parameters bound to the fields
+// of a model's config struct (gem5-style parameter structs, VCML-style named
+// properties). Each model declares next to its config struct
+//
+//     void describe(ddisim::tlm::param_group& g, memory_config& c);
+//
+// which lists every field once with its key, kind, unit, range and one-line
+// doc. The scenario parser (testbench/config) fills the struct through these
+// bindings, `ddisim config --reference` prints them, and
+// docs/scenario-reference.md is generated from them, so the documentation
+// cannot drift from the code. Plain C++, no SystemC.
+//
+// Canonical units of the bound fields: sizes in bytes (uint64), times in
+// picoseconds (uint64, matching SystemC's default 1 ps resolution),
+// frequencies in Hz (double), bit rates in bit/s (double).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ddisim::tlm {
+
+enum class param_kind { size, time, frequency, bitrate, count, integer, real, flag, text, choice, group, list };
+
+const char* to_string(param_kind k);
+
+// Inclusive numeric range in the field's canonical unit.
+struct param_range {
+    std::optional<double> min;
+    std::optional<double> max;
+};
+
+struct param;
+class param_group;
+
+// Builds a list element: called with the element's group and its index, it
+// must bind the element's fields (the element storage is owned by the binder).
+using list_binder = std::function<void(param_group& element, std::size_t index)>;
+
+struct param {
+    std::string key;          // the last component, e.g. "latency"
+    std::string path;         // full dotted key path, e.g. "platform.memory.latency"
+    param_kind kind;
+    std::string doc;          // one line
+    std::string default_text; // the default, formatted in human units
+    param_range range;
+    std::vector<std::string> choices; // for choice
+
+    // Setters in canonical units (exactly one is used, by kind).
+    std::function<void(double)> set_number;
+    std::function<void(bool)> set_flag;
+    std::function<void(const std::string&)> set_text;
+    std::function<std::string()> get_text; // current value, human units
+
+    std::unique_ptr<param_group> sub;   // for group
+    list_binder make_element;           // for list: bind element i
+    std::function<void(std::size_t)> resize; // for list: set the element count
+    std::string element_doc;
+};
+
+class param_group {
+public:
+    explicit param_group(std::string path = "", std::string doc = "");
+    ~param_group();
+    param_group(const param_group&) = delete;
+    param_group& operator=(const param_group&) = delete;
+
+    const std::string& path() const { return path_; }
+    const std::string& doc() const { return doc_; }
+
+    void size(const char* key, std::uint64_t& bytes, const char* doc, param_range r = {});
+    void time(const char* key, std::uint64_t& ps, const char* doc, param_range r = {});
+    void frequency(const char* key, double& hz, const char* doc, param_range r = {});
+    void bitrate(const char* key, double& bits_per_s, const char* doc, param_range r = {});
+    void count(const char* key, std::uint64_t& n, const char* doc, param_range r = {});
+    void count(const char* key, unsigned& n, const char* doc, param_range r = {});
+    void integer(const char* key, std::int64_t& n, const char* doc, param_range r = {});
+    void real(const char* key, double& x, const char* doc, param_range r = {});
+    void flag(const char* key, bool& b, const char* doc);
+    void text(const char* key, std::string& s, const char* doc);
+    void choice(const char* key, std::string& s, std::vector<std::string> choices, const char* doc);
+    // A nested group, e.g. "iotlb" inside "iommu".
+    param_group& group(const char* key, const char* doc);
+    // A list of elements (YAML sequence); resize is called with the element
+    // count before make_element(i) for each element. The reference documents
+    // the fields of element 0 made on a default-constructed element.
+    void list(const char* key, const char* doc, std::function<void(std::size_t)> resize, list_binder make_element);
+
+    const std::vector<std::unique_ptr<param>>& params() const { return params_; }
+    const param* find(const std::string& key) const;
+
+private:
+    param& add(const char* key, param_kind kind, const char* doc);
+    std::string path_;
+    std::string doc_;
+    std::vector<std::unique_ptr<param>> params_;
+};
+
+// Human-unit parsing and formatting shared by the parser, --set and the docs.
+// Each throws std::invalid_argument with a readable reason on bad input.
+std::uint64_t parse_size(const std::string& s);        // "4KiB", "1MiB", "4096", "0x1000", "1.5GB"
+std::uint64_t parse_time_ps(const std::string& s);     // "10ns", "1.5us", "20 ps", "0"
+double parse_frequency(const std::string& s);          // "1GHz", "1.5GHz", "800MHz"
+double parse_bitrate(const std::string& s);            // "12Gb/s", "6Gbps", "600MB/s"
+std::string format_size(std::uint64_t bytes);
+std::string format_time_ps(std::uint64_t ps);
+std::string format_frequency(double hz);
+std::string format_bitrate(double bits_per_s);
+
+} // namespace ddisim::tlm

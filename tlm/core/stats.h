@@ -1,0 +1,146 @@
+// ddisim::tlm statistics — self-describing, gem5-style statistics that live
+// inside the object they measure and register themselves by hierarchical name:
+//
+//     struct memory_stats {
+//         tlm::counter reads;  tlm::histogram latency;  …
+//         explicit memory_stats(const std::string& owner)
+//             : reads(owner, "reads", "transactions", "read transactions served"),
+//               latency(owner, "latency", "ns", "access latency") {}
+//     };
+//
+// A statistic registers in the process-wide registry on construction and
+// leaves it on destruction. Dumps are ordered by name, so the same run gives
+// byte-identical output. Time is passed in picoseconds (SystemC's default
+// resolution), so this header needs no SystemC. Plain C++.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace ddisim::tlm {
+
+class stat {
+public:
+    stat(const std::string& owner, const std::string& name, std::string unit, std::string desc);
+    virtual ~stat();
+    stat(const stat&) = delete;
+    stat& operator=(const stat&) = delete;
+
+    const std::string& name() const { return name_; } // "top.bus.reads"
+    const std::string& unit() const { return unit_; }
+    const std::string& desc() const { return desc_; }
+    virtual const char* kind() const = 0;
+    // Headline value (count, average, mean …) for summaries and CSV.
+    virtual double value() const = 0;
+    // Full detail (kind, unit, desc and the kind's fields).
+    virtual void to_json(nlohmann::json& out) const = 0;
+    virtual void reset() = 0;
+
+private:
+    std::string name_, unit_, desc_;
+};
+
+class counter final : public stat {
+public:
+    using stat::stat;
+    void add(std::uint64_t n = 1) { v_ += n; }
+    counter& operator++() { ++v_; return *this; }
+    counter& operator+=(std::uint64_t n) { v_ += n; return *this; }
+    std::uint64_t count() const { return v_; }
+    const char* kind() const override { return "counter"; }
+    double value() const override { return static_cast<double>(v_); }
+    void to_json(nlohmann::json& out) const override;
+    void reset() override { v_ = 0; }
+
+private:
+    std::uint64_t v_ = 0;
+};
+
+// Time-weighted average of a piecewise-constant level (utilisation, queue
+// depth, outstanding requests): call set(now, level) whenever it changes and
+// finish(now) once at the end of the run.
+class time_average final : public stat {
+public:
+    using stat::stat;
+    void set(std::uint64_t now_ps, double level);
+    void add(std::uint64_t now_ps, double delta) { set(now_ps, level_ + delta); }
+    void finish(std::uint64_t now_ps);
+    double level() const { return level_; }
+    double max() const { return max_; }
+    const char* kind() const override { return "time_average"; }
+    double value() const override; // the average
+    void to_json(nlohmann::json& out) const override;
+    void reset() override;
+
+private:
+    void advance(std::uint64_t now_ps);
+    double level_ = 0, max_ = 0, area_ = 0; // area in level·ps
+    std::uint64_t start_ps_ = 0, last_ps_ = 0;
+    bool started_ = false;
+};
+
+// Distribution with exact count/sum/min/max and percentiles from log-linear
+// buckets (128 sub-buckets per power of two: under 0.8 % relative error).
+class histogram final : public stat {
+public:
+    using stat::stat;
+    void add(double v);
+    std::uint64_t count() const { return n_; }
+    double mean() const { return n_ ? sum_ / static_cast<double>(n_) : 0.0; }
+    double min() const { return n_ ? min_ : 0.0; }
+    double max() const { return n_ ? max_ : 0.0; }
+    double sum() const { return sum_; }
+    // p in [0, 100]; 0 when empty.
+    double percentile(double p) const;
+    const char* kind() const override { return "histogram"; }
+    double value() const override { return mean(); }
+    void to_json(nlohmann::json& out) const override;
+    void reset() override;
+
+private:
+    std::map<std::int32_t, std::uint64_t> buckets_;
+    std::uint64_t n_ = 0;
+    double sum_ = 0, min_ = 0, max_ = 0;
+};
+
+// A value computed from others at dump time (hit rate, bandwidth …).
+class formula final : public stat {
+public:
+    formula(const std::string& owner, const std::string& name, std::string unit, std::string desc,
+            std::function<double()> f);
+    const char* kind() const override { return "formula"; }
+    double value() const override { return f_ ? f_() : 0.0; }
+    void to_json(nlohmann::json& out) const override;
+    void reset() override {}
+
+private:
+    std::function<double()> f_;
+};
+
+// The process-wide registry. Names must be unique; a duplicate gets a numeric
+// suffix and a warning entry (never a silent overwrite).
+class stats_registry {
+public:
+    static stats_registry& instance();
+    void add(stat* s);
+    void remove(stat* s);
+    const stat* find(const std::string& name) const;
+    std::vector<const stat*> all() const; // sorted by name
+    // Calls time_average::finish on every time average.
+    void finish(std::uint64_t now_ps);
+    void reset_all();
+
+    nlohmann::json to_json() const;            // {"name": {kind, unit, desc, …}}
+    void write_csv(std::ostream& os) const;    // name,kind,unit,value,count,mean,p50,p99,max,desc
+    void write_text(std::ostream& os) const;   // aligned, human readable
+
+private:
+    std::map<std::string, stat*> by_name_;
+};
+
+} // namespace ddisim::tlm

@@ -1,0 +1,144 @@
+// `ddisim bench`: simulator speed figures. Each measurement runs in its own
+// child process (`ddisim bench --one KEY`), --repeat times; the table shows
+// the median with min–max, ratios to the raw SystemC ceilings, and targets.
+#include "testbench/app/command.h"
+#include "testbench/bench/bench.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace ddisim::bench {
+namespace {
+std::vector<measurement>& all() {
+    static std::vector<measurement> v;
+    return v;
+}
+double g_budget = 0.5;
+
+std::string self_exe() {
+    char buf[4096];
+    const auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) throw std::runtime_error("cannot find own executable");
+    buf[n] = 0;
+    return buf;
+}
+
+// Runs one measurement in a child process and returns its figure.
+double run_child(const std::string& exe, const measurement& m) {
+    const auto cmd = fmt::format("'{}' bench --one {} --seconds {}", exe, m.key, g_budget);
+    std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd.c_str(), "r"), ::pclose);
+    if (!p) throw std::runtime_error("popen failed");
+    std::string out;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p.get())) out += buf;
+    const int rc = ::pclose(p.release());
+    if (rc != 0) throw std::runtime_error(fmt::format("measurement {} failed (status {}): {}", m.key, rc, out));
+    return std::stod(out);
+}
+} // namespace
+
+registrar::registrar(const measurement& m) { all().push_back(m); }
+double budget_seconds() { return g_budget; }
+
+} // namespace ddisim::bench
+
+namespace {
+using namespace ddisim;
+
+struct bench_opts {
+    std::string one;
+    int repeat = 3;
+    bool json = false;
+    std::vector<std::string> only;
+};
+
+void run_bench(const bench_opts& o) {
+    auto& ms = bench::all();
+    std::stable_sort(ms.begin(), ms.end(), [](auto& a, auto& b) { return a.order < b.order; });
+    if (!o.one.empty()) {
+        for (auto& m : ms) {
+            if (o.one == m.key) {
+                std::cout << fmt::format("{:.6g}\n", m.run());
+                throw app::exit_code{0};
+            }
+        }
+        std::cerr << "ddisim bench: unknown measurement '" << o.one << "'\n";
+        throw app::exit_code{2};
+    }
+    const auto exe = bench::self_exe();
+    std::map<std::string, double> med;
+    nlohmann::json j = nlohmann::json::object();
+    struct row {
+        const bench::measurement* m;
+        double median, lo, hi;
+    };
+    std::vector<row> rows;
+    for (auto& m : ms) {
+        if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), m.key) == o.only.end()) continue;
+        std::vector<double> v;
+        for (int i = 0; i < std::max(1, o.repeat); ++i) v.push_back(bench::run_child(exe, m));
+        std::sort(v.begin(), v.end());
+        const double md = v[v.size() / 2];
+        med[m.key] = md;
+        j[m.key] = md;
+        rows.push_back({&m, md, v.front(), v.back()});
+        if (!o.json) std::cerr << fmt::format("  measured {:<28} {:>14.4g} {}\n", m.key, md, m.unit);
+    }
+    nlohmann::json ratios = nlohmann::json::object();
+    bool all_met = true;
+    if (!o.json) {
+        std::cout << fmt::format("\n{:<30} {:>14} {:>22} {:>9} {:>10}  {}\n", "measurement", "median", "min-max",
+                                 "ratio", "target", "what");
+    }
+    for (const auto& r : rows) {
+        std::string ratio = "", target = "";
+        bool met = true;
+        if (*r.m->ceiling && med.count(r.m->ceiling)) {
+            const double q = r.median / med[r.m->ceiling];
+            ratio = fmt::format("{:.1f}%", 100 * q);
+            ratios[std::string(r.m->key) + "_over_" + r.m->ceiling] = q;
+            if (r.m->target_ratio > 0) {
+                target = fmt::format(">={:.0f}%", 100 * r.m->target_ratio);
+                met = q >= r.m->target_ratio;
+            }
+        }
+        if (r.m->target_abs > 0) {
+            target = fmt::format(">={:.3g}", r.m->target_abs);
+            met = r.median >= r.m->target_abs;
+        }
+        all_met = all_met && met;
+        if (!o.json) {
+            std::cout << fmt::format("{:<30} {:>14.4g} {:>22} {:>9} {:>10}  {} [{}]{}\n", r.m->key, r.median,
+                                     fmt::format("{:.3g}-{:.3g}", r.lo, r.hi), ratio, target, r.m->what, r.m->unit,
+                                     target.empty() ? "" : (met ? "  ok" : "  BELOW TARGET"));
+        }
+    }
+    j["ratios"] = ratios;
+    j["repeat"] = o.repeat;
+    j["targets_met"] = all_met;
+    if (o.json) std::cout << j.dump(2) << "\n";
+}
+
+app::command_registrar reg{"bench", 80, [](CLI::App& root) {
+    auto o = std::make_shared<bench_opts>();
+    auto* c = root.add_subcommand("bench", "Measure simulator speed (medians of repeated runs, one process each)");
+    c->add_option("--repeat", o->repeat, "Runs per measurement; the median is reported")->check(CLI::Range(1, 99));
+    c->add_option("--seconds", bench::g_budget, "Wall-clock budget per run (s)")->check(CLI::Range(0.05, 60.0));
+    c->add_flag("--json", o->json, "Print one JSON object (measurement keys, ratios, targets_met)");
+    c->add_option("--only", o->only, "Run only these measurement keys");
+    c->add_option("--one", o->one, "Internal: run one measurement in this process and print the figure")
+        ->group("");
+    c->callback([o] { run_bench(*o); });
+}};
+
+} // namespace

@@ -1,0 +1,547 @@
+#include "models/bus/bus.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "tlm/waves.h"
+
+using namespace sc_core;
+using ::tlm::tlm_generic_payload;
+using ::tlm::tlm_phase;
+using ::tlm::tlm_sync_enum;
+
+namespace ddisim::models {
+
+namespace {
+constexpr tlm::ps_t never = ~0ull;
+constexpr std::size_t forward_depth = 2; // granted requests waiting per target
+
+std::string hex(std::uint64_t v) {
+    static const char* d = "0123456789abcdef";
+    std::string s = "0x";
+    bool any = false;
+    for (int sh = 60; sh >= 0; sh -= 4) {
+        const unsigned n = (v >> sh) & 0xf;
+        if (n || any || sh == 0) {
+            s += d[n];
+            any = true;
+        }
+    }
+    return s;
+}
+std::string describe_region(const bus_region& r) {
+    return "'" + r.name + "' [" + hex(r.base) + ", " + hex(r.base + r.size - 1) + "]";
+}
+} // namespace
+
+// Where an AT transaction came from and what the target saw.
+struct bus::route {
+    const tlm_generic_payload* key = nullptr;
+    unsigned ini = 0, tgt = 0;
+    std::uint64_t orig_addr = 0, target_addr = 0;
+};
+
+// Open-addressing hash map payload → route (linear probing, backward-shift
+// deletion): no allocation per transaction once grown.
+struct bus::route_table {
+    std::vector<route> slots = std::vector<route>(64);
+    std::size_t used = 0;
+
+    std::size_t home(const tlm_generic_payload* p) const {
+        auto h = reinterpret_cast<std::uintptr_t>(p);
+        h ^= h >> 17;
+        h *= 0x9e3779b97f4a7c15ull;
+        return (h >> 20) & (slots.size() - 1);
+    }
+    route* find(const tlm_generic_payload* p) {
+        for (std::size_t k = home(p);; k = (k + 1) & (slots.size() - 1)) {
+            if (slots[k].key == p) return &slots[k];
+            if (!slots[k].key) return nullptr;
+        }
+    }
+    route& insert(const tlm_generic_payload* p) {
+        if ((used + 1) * 2 > slots.size()) grow();
+        std::size_t k = home(p);
+        while (slots[k].key && slots[k].key != p) k = (k + 1) & (slots.size() - 1);
+        if (!slots[k].key) ++used;
+        slots[k].key = p;
+        return slots[k];
+    }
+    void erase(const tlm_generic_payload* p) {
+        const std::size_t mask = slots.size() - 1;
+        std::size_t k = home(p);
+        while (slots[k].key != p) {
+            if (!slots[k].key) return;
+            k = (k + 1) & mask;
+        }
+        slots[k].key = nullptr;
+        --used;
+        // Backward shift: move later entries of the probe run into the hole.
+        for (std::size_t j = (k + 1) & mask; slots[j].key; j = (j + 1) & mask) {
+            const std::size_t h = home(slots[j].key);
+            const bool movable = (k <= j) ? (h <= k || h > j) : (h <= k && h > j);
+            if (movable) {
+                slots[k] = slots[j];
+                slots[j].key = nullptr;
+                k = j;
+            }
+        }
+    }
+    void grow() {
+        std::vector<route> old(slots.size() * 2);
+        old.swap(slots);
+        used = 0;
+        for (auto& r : old)
+            if (r.key) insert(r.key) = r;
+    }
+};
+
+struct bus::initiator_port {
+    // AT
+    tlm_generic_payload* pending = nullptr; // BEGIN_REQ waiting for a grant
+    tlm::ps_t pending_arrival = 0;
+    unsigned pending_target = 0;
+    std::uint32_t outstanding = 0;
+    std::deque<std::pair<tlm_generic_payload*, tlm::ps_t>> responses; // ready time order
+    tlm_generic_payload* resp_in_progress = nullptr;
+    // both styles
+    tlm::occupancy_timeline req, resp;
+    std::vector<tlm::ps_t> lt_window; // LT: completion of the last `outstanding` transactions
+    std::size_t lt_next = 0;
+    std::unique_ptr<tlm::counter> transactions, bytes;
+    std::unique_ptr<tlm::time_average> outstanding_avg;
+};
+
+struct bus::target_port {
+    std::deque<std::pair<tlm_generic_payload*, tlm::ps_t>> fwd; // granted, ready time
+    tlm_generic_payload* req_in_progress = nullptr;              // forwarded, END_REQ pending
+    tlm::occupancy_timeline req, resp;
+    unsigned rr = 0;
+    std::unique_ptr<tlm::formula> utilisation;
+};
+
+bus::stats_t::stats_t(const std::string& o)
+    : transactions(o, "transactions", "transactions", "transactions completed (all ports)"),
+      bytes(o, "bytes", "bytes", "bytes carried (all ports)"),
+      decode_errors(o, "decode_errors", "transactions", "transactions to unmapped addresses"),
+      arbitration_wait(o, "arbitration_wait", "ns", "request arrival to grant") {}
+
+bus::bus(sc_module_name name, const bus_config& cfg)
+    : sc_module(name), in("in"), out("out"), cfg_(cfg), period_(tlm::period_ps(cfg.clock)),
+      routes_(std::make_unique<route_table>()), stats_(this->name()) {
+    if (cfg.data_width == 0) throw std::invalid_argument(std::string(this->name()) + ": data_width must be at least 1");
+    if (cfg.max_burst == 0) throw std::invalid_argument(std::string(this->name()) + ": max_burst must be at least 1");
+    if (cfg.outstanding == 0) throw std::invalid_argument(std::string(this->name()) + ": outstanding must be at least 1");
+    if (cfg.arbitration == "round_robin") fixed_priority_ = false;
+    else if (cfg.arbitration == "fixed_priority") fixed_priority_ = true;
+    else
+        throw std::invalid_argument(std::string(this->name()) + ": arbitration '" + cfg.arbitration +
+                                    "' is not round_robin or fixed_priority");
+    if (cfg.quantum) ::tlm::tlm_global_quantum::instance().set(sc_time::from_value(cfg.quantum));
+
+    in.register_b_transport(this, &bus::b_transport);
+    in.register_nb_transport_fw(this, &bus::nb_transport_fw);
+    in.register_get_direct_mem_ptr(this, &bus::get_direct_mem_ptr);
+    in.register_transport_dbg(this, &bus::transport_dbg);
+    out.register_nb_transport_bw(this, &bus::nb_transport_bw);
+    out.register_invalidate_direct_mem_ptr(this, &bus::invalidate_direct_mem_ptr);
+
+    SC_METHOD(step);
+    sensitive << wake_;
+    dont_initialize();
+    tlm::waves::add(this->name(), "outstanding", in_flight_);
+    tlm::waves::add(this->name(), "waiting", waiting_requests_);
+}
+
+bus::~bus() = default;
+
+void bus::add_region(const bus_region& r) {
+    const std::string me = name();
+    if (r.size == 0) throw std::invalid_argument(me + ": region '" + r.name + "' has size 0");
+    if (r.base + (r.size - 1) < r.base)
+        throw std::invalid_argument(me + ": region '" + r.name + "' wraps past the end of the address space");
+    for (const auto& o : regions_)
+        if (r.base <= o.base + (o.size - 1) && o.base <= r.base + (r.size - 1))
+            throw std::invalid_argument(me + ": region " + describe_region(r) + " overlaps region " +
+                                        describe_region(o));
+    auto pos = std::upper_bound(regions_.begin(), regions_.end(), r.base,
+                                [](std::uint64_t a, const bus_region& x) { return a < x.base; });
+    regions_.insert(pos, r);
+}
+
+int bus::decode(std::uint64_t addr) const {
+    auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
+                               [](std::uint64_t a, const bus_region& x) { return a < x.base; });
+    if (it == regions_.begin()) return -1;
+    --it;
+    if (addr - it->base > it->size - 1) return -1;
+    return static_cast<int>(it - regions_.begin());
+}
+
+std::uint64_t bus::transactions() const { return stats_.transactions.count(); }
+
+void bus::end_of_elaboration() {
+    const std::string me = name();
+    for (const auto& r : regions_)
+        if (r.target >= out.size())
+            throw std::invalid_argument(me + ": region '" + r.name + "' names target " + std::to_string(r.target) +
+                                        " but only " + std::to_string(out.size()) + " targets are bound");
+    for (unsigned i = 0; i < in.size(); ++i) {
+        auto p = std::make_unique<initiator_port>();
+        const std::string pre = "in" + std::to_string(i) + ".";
+        p->transactions = std::make_unique<tlm::counter>(me, pre + "transactions", "transactions",
+                                                         "transactions completed from this initiator");
+        p->bytes = std::make_unique<tlm::counter>(me, pre + "bytes", "bytes", "bytes carried for this initiator");
+        p->outstanding_avg = std::make_unique<tlm::time_average>(me, pre + "outstanding", "transactions",
+                                                                 "AT transactions in flight from this initiator");
+        p->lt_window.assign(cfg_.outstanding, 0);
+        ini_.push_back(std::move(p));
+    }
+    for (unsigned t = 0; t < out.size(); ++t) {
+        auto p = std::make_unique<target_port>();
+        auto* tp = p.get();
+        p->utilisation = std::make_unique<tlm::formula>(
+            me, "out" + std::to_string(t) + ".utilisation", "ratio", "busy share of this target's response channel",
+            [tp] {
+                const double now = static_cast<double>(sc_time_stamp().value());
+                return now > 0 ? static_cast<double>(tp->resp.busy_ps) / now : 0.0;
+            });
+        tgt_.push_back(std::move(p));
+    }
+}
+
+std::uint64_t bus::req_cycles(const tlm_generic_payload& gp) const {
+    const std::uint64_t len = gp.get_data_length();
+    const std::uint64_t bursts = tlm::beats(len, cfg_.max_burst);
+    return bursts + (gp.is_write() ? tlm::beats(len, cfg_.data_width) : 0);
+}
+
+std::uint64_t bus::resp_cycles(const tlm_generic_payload& gp) const {
+    const std::uint64_t len = gp.get_data_length();
+    return gp.is_read() ? tlm::beats(len, cfg_.data_width) : tlm::beats(len, cfg_.max_burst);
+}
+
+// ---------------------------------------------------------------- LT
+
+void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
+    const std::uint64_t addr = gp.get_address();
+    const int ri = decode(addr);
+    const std::uint64_t len = gp.get_data_length();
+    if (ri < 0 || len - 1 > regions_[ri].base + regions_[ri].size - 1 - addr) {
+        gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        ++stats_.decode_errors;
+        return;
+    }
+    const bus_region& r = regions_[ri];
+    initiator_port& ip = *ini_[i];
+    target_port& tp = *tgt_[r.target];
+
+    const tlm::ps_t now = sc_time_stamp().value();
+    tlm::ps_t arrival = now + delay.value();
+    arrival = std::max(arrival, ip.lt_window[ip.lt_next]);
+    const tlm::ps_t rq = req_cycles(gp) * period_;
+    const tlm::ps_t s = std::max({arrival, ip.req.busy_until, tp.req.busy_until});
+    ip.req.reserve(s, rq);
+    tp.req.reserve(s, rq);
+    stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
+
+    gp.set_address(addr - r.base + r.target_base);
+    sc_time d = sc_time::from_value(s + rq + cfg_.request_latency - now);
+    out[r.target]->b_transport(gp, d);
+    gp.set_address(addr);
+
+    const tlm::ps_t now2 = sc_time_stamp().value();
+    const tlm::ps_t done = now2 + d.value();
+    const tlm::ps_t rs = resp_cycles(gp) * period_;
+    const tlm::ps_t s2 = std::max({done, ip.resp.busy_until, tp.resp.busy_until});
+    ip.resp.reserve(s2, rs);
+    tp.resp.reserve(s2, rs);
+    const tlm::ps_t completion = s2 + rs + cfg_.response_latency;
+    ip.lt_window[ip.lt_next] = completion;
+    if (++ip.lt_next == ip.lt_window.size()) ip.lt_next = 0;
+    ++stats_.transactions;
+    stats_.bytes += len;
+    ++*ip.transactions;
+    *ip.bytes += len;
+    delay = sc_time::from_value(completion - now2);
+}
+
+// ---------------------------------------------------------------- AT
+
+void bus::wake_at(tlm::ps_t t) {
+    const tlm::ps_t now = sc_time_stamp().value();
+    if (t < now) t = now;
+    if (wake_pending_ != never && wake_pending_ <= t) return; // an earlier wake is already due
+    wake_pending_ = t;
+    if (t == now) wake_.notify(SC_ZERO_TIME);
+    else wake_.notify(sc_time::from_value(t - now));
+}
+
+tlm_sync_enum bus::nb_transport_fw(int i, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
+    if (phase == ::tlm::BEGIN_REQ) {
+        const std::uint64_t addr = gp.get_address();
+        const int ri = decode(addr);
+        const std::uint64_t len = gp.get_data_length();
+        if (ri < 0 || len - 1 > regions_[ri].base + regions_[ri].size - 1 - addr) {
+            gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            ++stats_.decode_errors;
+            return ::tlm::TLM_COMPLETED;
+        }
+        initiator_port& ip = *ini_[i];
+        if (ip.pending) {
+            SC_REPORT_ERROR("ddisim/bus", (std::string(name()) + ": BEGIN_REQ on in[" + std::to_string(i) +
+                                           "] before END_REQ of the previous request")
+                                              .c_str());
+            return ::tlm::TLM_ACCEPTED;
+        }
+        const bus_region& r = regions_[ri];
+        route& rt = routes_->insert(&gp);
+        rt.ini = static_cast<unsigned>(i);
+        rt.tgt = r.target;
+        rt.orig_addr = addr;
+        rt.target_addr = addr - r.base + r.target_base;
+        ip.pending = &gp;
+        ip.pending_arrival = sc_time_stamp().value() + delay.value();
+        ip.pending_target = r.target;
+        ++waiting_requests_;
+        wake_at(tlm::next_edge(ip.pending_arrival, period_));
+        return ::tlm::TLM_ACCEPTED;
+    }
+    if (phase == ::tlm::END_RESP) {
+        on_end_resp(static_cast<unsigned>(i), gp);
+        return ::tlm::TLM_COMPLETED;
+    }
+    SC_REPORT_ERROR("ddisim/bus", (std::string(name()) + ": unexpected phase on nb_transport_fw").c_str());
+    return ::tlm::TLM_COMPLETED;
+}
+
+void bus::on_end_resp(unsigned i, tlm_generic_payload& gp) {
+    initiator_port& ip = *ini_[i];
+    if (ip.resp_in_progress != &gp) {
+        SC_REPORT_ERROR("ddisim/bus", (std::string(name()) + ": END_RESP for a payload not in its response phase").c_str());
+        return;
+    }
+    finish(i, gp);
+    wake_at(sc_time_stamp().value());
+}
+
+void bus::finish(unsigned i, tlm_generic_payload& gp) {
+    initiator_port& ip = *ini_[i];
+    ip.resp_in_progress = nullptr;
+    --ip.outstanding;
+    --in_flight_;
+    ip.outstanding_avg->set(sc_time_stamp().value(), ip.outstanding);
+    routes_->erase(&gp);
+    const std::uint64_t len = gp.get_data_length();
+    ++stats_.transactions;
+    stats_.bytes += len;
+    ++*ip.transactions;
+    *ip.bytes += len;
+}
+
+tlm_sync_enum bus::nb_transport_bw(int t, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
+    target_port& tp = *tgt_[t];
+    const tlm::ps_t now = sc_time_stamp().value();
+    if (phase == ::tlm::END_REQ) {
+        if (tp.req_in_progress == &gp) tp.req_in_progress = nullptr;
+        wake_at(now + delay.value());
+        return ::tlm::TLM_ACCEPTED;
+    }
+    if (phase == ::tlm::BEGIN_RESP) {
+        if (tp.req_in_progress == &gp) {
+            tp.req_in_progress = nullptr;
+            wake_at(now + delay.value());
+        }
+        target_response(static_cast<unsigned>(t), gp, now + delay.value());
+        return ::tlm::TLM_COMPLETED; // the bus buffers the response: END_RESP is implicit
+    }
+    SC_REPORT_ERROR("ddisim/bus", (std::string(name()) + ": unexpected phase on nb_transport_bw").c_str());
+    return ::tlm::TLM_COMPLETED;
+}
+
+void bus::forward(unsigned t, tlm_generic_payload& gp) {
+    target_port& tp = *tgt_[t];
+    route* rt = routes_->find(&gp);
+    gp.set_address(rt->target_addr);
+    tp.req_in_progress = &gp;
+    tlm_phase ph = ::tlm::BEGIN_REQ;
+    sc_time d = SC_ZERO_TIME;
+    const auto r = out[t]->nb_transport_fw(gp, ph, d);
+    if (r == ::tlm::TLM_ACCEPTED) return;
+    if (tp.req_in_progress == &gp) tp.req_in_progress = nullptr;
+    if (r == ::tlm::TLM_COMPLETED || ph == ::tlm::BEGIN_RESP)
+        target_response(t, gp, sc_time_stamp().value() + d.value());
+}
+
+void bus::target_response(unsigned t, tlm_generic_payload& gp, tlm::ps_t ready) {
+    route* rt = routes_->find(&gp);
+    if (!rt) {
+        SC_REPORT_ERROR("ddisim/bus", (std::string(name()) + ": response for an unknown payload").c_str());
+        return;
+    }
+    gp.set_address(rt->orig_addr);
+    initiator_port& ip = *ini_[rt->ini];
+    target_port& tp = *tgt_[t];
+    const tlm::ps_t rs = resp_cycles(gp) * period_;
+    const tlm::ps_t s = std::max({ready, ip.resp.busy_until, tp.resp.busy_until});
+    ip.resp.reserve(s, rs);
+    tp.resp.reserve(s, rs);
+    const tlm::ps_t at = s + rs + cfg_.response_latency;
+    ip.responses.emplace_back(&gp, at);
+    if (!ip.resp_in_progress && ip.responses.size() == 1) wake_at(at);
+}
+
+void bus::send_response(unsigned i, tlm::ps_t now) {
+    initiator_port& ip = *ini_[i];
+    while (!ip.resp_in_progress && !ip.responses.empty() && ip.responses.front().second <= now) {
+        tlm_generic_payload& gp = *ip.responses.front().first;
+        ip.responses.pop_front();
+        ip.resp_in_progress = &gp;
+        tlm_phase ph = ::tlm::BEGIN_RESP;
+        sc_time d = SC_ZERO_TIME;
+        const auto r = in[i]->nb_transport_bw(gp, ph, d);
+        if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && ph == ::tlm::END_RESP)) finish(i, gp);
+    }
+}
+
+void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
+    const unsigned n = static_cast<unsigned>(ini_.size());
+    for (unsigned t = 0; t < tgt_.size() && waiting_requests_; ++t) {
+        target_port& tp = *tgt_[t];
+        const bool target_free = tp.fwd.size() < forward_depth && tp.req.busy_until <= now;
+        unsigned winner = n;
+        for (unsigned k = 0; k < n; ++k) {
+            const unsigned i = fixed_priority_ ? k : (tp.rr + k) % n;
+            initiator_port& ip = *ini_[i];
+            if (!ip.pending || ip.pending_target != t) continue;
+            if (ip.pending_arrival > now) {
+                next = std::min(next, tlm::next_edge(ip.pending_arrival, period_));
+                continue;
+            }
+            if (ip.outstanding >= cfg_.outstanding) continue; // woken by finish()
+            if (!target_free) {
+                if (tp.fwd.size() < forward_depth) next = std::min(next, tlm::next_edge(tp.req.busy_until, period_));
+                continue; // else woken when the target takes a request
+            }
+            if (ip.req.busy_until > now) {
+                next = std::min(next, tlm::next_edge(ip.req.busy_until, period_));
+                continue;
+            }
+            if (winner == n) winner = i;
+            else next = std::min(next, now + period_); // loser: try again next cycle
+        }
+        if (winner == n) continue;
+        initiator_port& ip = *ini_[winner];
+        tlm_generic_payload& gp = *ip.pending;
+        stats_.arbitration_wait.add(static_cast<double>(now - ip.pending_arrival) * 1e-3);
+        ip.pending = nullptr;
+        --waiting_requests_;
+        ++ip.outstanding;
+        ++in_flight_;
+        ip.outstanding_avg->set(now, ip.outstanding);
+        const tlm::ps_t rq = req_cycles(gp) * period_;
+        ip.req.reserve(now, rq);
+        tp.req.reserve(now, rq);
+        const tlm::ps_t ready = now + rq + cfg_.request_latency;
+        tp.fwd.emplace_back(&gp, ready);
+        next = std::min(next, ready);
+        tp.rr = (winner + 1) % n;
+        tlm_phase ph = ::tlm::END_REQ;
+        sc_time d = SC_ZERO_TIME;
+        in[winner]->nb_transport_bw(gp, ph, d);
+    }
+}
+
+void bus::step() {
+    const tlm::ps_t now = sc_time_stamp().value();
+    wake_pending_ = never;
+    tlm::ps_t next = never;
+    for (unsigned t = 0; t < tgt_.size(); ++t) {
+        target_port& tp = *tgt_[t];
+        while (!tp.req_in_progress && !tp.fwd.empty()) {
+            if (tp.fwd.front().second > now) {
+                next = std::min(next, tp.fwd.front().second);
+                break;
+            }
+            tlm_generic_payload* gp = tp.fwd.front().first;
+            tp.fwd.pop_front();
+            forward(t, *gp);
+        }
+    }
+    for (unsigned i = 0; i < ini_.size(); ++i) {
+        send_response(i, now);
+        initiator_port& ip = *ini_[i];
+        if (!ip.resp_in_progress && !ip.responses.empty()) next = std::min(next, ip.responses.front().second);
+    }
+    if (waiting_requests_) {
+        if (now % period_ == 0) arbitrate(now, next);
+        else next = std::min(next, tlm::next_edge(now, period_));
+    }
+    if (next != never) wake_at(next);
+}
+
+// ---------------------------------------------------------------- DMI, debug
+
+bool bus::get_direct_mem_ptr(int i, tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi) {
+    const std::uint64_t addr = gp.get_address();
+    const int ri = decode(addr);
+    if (ri < 0) {
+        // No DMI in the gap between regions.
+        auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
+                                   [](std::uint64_t a, const bus_region& x) { return a < x.base; });
+        dmi.set_start_address(it == regions_.begin() ? 0 : std::prev(it)->base + std::prev(it)->size);
+        dmi.set_end_address(it == regions_.end() ? ~0ull : it->base - 1);
+        dmi.set_granted_access(::tlm::tlm_dmi::DMI_ACCESS_NONE);
+        return false;
+    }
+    const bus_region& r = regions_[ri];
+    gp.set_address(addr - r.base + r.target_base);
+    const bool ok = out[r.target]->get_direct_mem_ptr(gp, dmi);
+    gp.set_address(addr);
+    // Target range → bus range, clipped to the region.
+    const std::uint64_t lo = r.target_base, hi = r.target_base + (r.size - 1);
+    std::uint64_t s = dmi.get_start_address(), e = dmi.get_end_address();
+    if (s < lo) {
+        if (ok) dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (lo - s));
+        s = lo;
+    }
+    e = std::min(e, hi);
+    dmi.set_start_address(s - r.target_base + r.base);
+    dmi.set_end_address(e - r.target_base + r.base);
+    const sc_time lat = sc_time::from_value(cfg_.request_latency + cfg_.response_latency + 2 * period_);
+    dmi.set_read_latency(dmi.get_read_latency() + lat);
+    dmi.set_write_latency(dmi.get_write_latency() + lat);
+    return ok;
+}
+
+unsigned int bus::transport_dbg(int i, tlm_generic_payload& gp) {
+    const std::uint64_t addr = gp.get_address();
+    const int ri = decode(addr);
+    if (ri < 0) {
+        gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return 0;
+    }
+    const bus_region& r = regions_[ri];
+    // Clip to the region: the debug access never spills into a neighbour.
+    const std::uint64_t room = r.base + (r.size - 1) - addr + 1;
+    const unsigned len = gp.get_data_length();
+    if (room < len) gp.set_data_length(static_cast<unsigned>(room));
+    gp.set_address(addr - r.base + r.target_base);
+    const unsigned n = out[r.target]->transport_dbg(gp);
+    gp.set_address(addr);
+    gp.set_data_length(len);
+    return n;
+}
+
+void bus::invalidate_direct_mem_ptr(int t, sc_dt::uint64 start, sc_dt::uint64 end) {
+    for (const auto& r : regions_) {
+        if (r.target != static_cast<unsigned>(t)) continue;
+        const std::uint64_t lo = r.target_base, hi = r.target_base + (r.size - 1);
+        if (end < lo || start > hi) continue;
+        const std::uint64_t s = std::max<std::uint64_t>(start, lo) - lo + r.base;
+        const std::uint64_t e = std::min<std::uint64_t>(end, hi) - lo + r.base;
+        for (unsigned i = 0; i < in.size(); ++i) in[i]->invalidate_direct_mem_ptr(s, e);
+    }
+}
+
+} // namespace ddisim::models

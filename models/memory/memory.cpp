@@ -1,0 +1,311 @@
+#include "models/memory/memory.h"
+
+#include <array>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "tlm/core/backing_store.h"
+#include "tlm/waves.h"
+
+using namespace sc_core;
+using ::tlm::tlm_generic_payload;
+using ::tlm::tlm_phase;
+using ::tlm::tlm_sync_enum;
+
+namespace ddisim::models {
+
+namespace {
+constexpr std::uint64_t high_base = memory_high_base;
+
+void check_config(const memory_config& c) {
+    if (c.low_size > high_base)
+        throw std::invalid_argument("memory: low_size " + std::to_string(c.low_size) + " exceeds 4 GiB");
+    if (c.low_size == 0 && c.high_size == 0) throw std::invalid_argument("memory: low_size and high_size are both 0");
+    if (c.channels == 0 || c.channels > 64) throw std::invalid_argument("memory: channels must be 1 to 64");
+    if (c.bytes_per_cycle == 0) throw std::invalid_argument("memory: bytes_per_cycle must be at least 1");
+    if (c.interleave == 0 || !std::has_single_bit(c.interleave))
+        throw std::invalid_argument("memory: interleave must be a power of two");
+    if (c.queue_depth == 0) throw std::invalid_argument("memory: queue_depth must be at least 1");
+}
+} // namespace
+
+memory::stats_t::stats_t(const std::string& o, memory* m)
+    : reads(o, "reads", "transactions", "read transactions served"),
+      writes(o, "writes", "transactions", "write transactions served"),
+      bytes_read(o, "bytes_read", "bytes", "bytes read"),
+      bytes_written(o, "bytes_written", "bytes", "bytes written"),
+      errors(o, "errors", "transactions", "accesses answered with an error response"),
+      dmi_grants(o, "dmi_grants", "grants", "DMI pointers granted"),
+      debug_accesses(o, "debug_accesses", "calls", "transport_dbg calls"),
+      latency(o, "latency", "ns", "arrival to response, per access"),
+      inflight(o, "inflight", "requests", "AT requests accepted and not yet answered"),
+      utilisation(o, "utilisation", "ratio", "busy share of all channels over the run", [m] {
+          const double now = sc_time_stamp().to_seconds() * 1e12;
+          if (now <= 0) return 0.0;
+          double busy = 0;
+          for (auto& ch : m->channels_) busy += static_cast<double>(ch.line.busy_ps);
+          return busy / (now * static_cast<double>(m->channels_.size()));
+      }) {}
+
+std::uint64_t memory::store_size(const memory_config& cfg) {
+    return cfg.high_size ? high_base + cfg.high_size : cfg.low_size;
+}
+
+memory::memory(sc_module_name name, const memory_config& cfg, tlm::backing_store& store)
+    : sc_module(name), in("in"), cfg_((check_config(cfg), cfg)), store_(store), base_(store.data()),
+      period_(tlm::period_ps(cfg.clock)), interleave_shift_(static_cast<unsigned>(std::countr_zero(cfg.interleave))),
+      channels_(cfg.channels), resp_peq_("resp_peq"), stats_(this->name(), this) {
+    if (store.size() < store_size(cfg))
+        throw std::invalid_argument(std::string(this->name()) + ": backing store of " + std::to_string(store.size()) +
+                                    " bytes is smaller than the memory map (" + std::to_string(store_size(cfg)) +
+                                    " bytes)");
+    in.bind(*this);
+    SC_METHOD(on_response_due);
+    sensitive << resp_peq_.get_event();
+    dont_initialize();
+    tlm::waves::add(this->name(), "inflight", inflight_);
+}
+
+memory::~memory() = default;
+
+double memory::peak_bandwidth() const { return tlm::peak_bandwidth(cfg_.bytes_per_cycle, cfg_.clock, cfg_.channels); }
+
+bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
+    if (addr < high_base) return addr < cfg_.low_size && len <= cfg_.low_size - addr;
+    const std::uint64_t off = addr - high_base;
+    return off < cfg_.high_size && len <= cfg_.high_size - off;
+}
+
+void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, tlm::ps_t& end) {
+    auto& c = channels_[ch];
+    if (c.used && c.last_write != write) ready = std::max(ready, c.line.busy_until + cfg_.turnaround);
+    const tlm::ps_t dur = tlm::beats(bytes, cfg_.bytes_per_cycle) * period_;
+    const tlm::ps_t start = c.line.reserve(ready, dur);
+    c.used = true;
+    c.last_write = write;
+    end = std::max(end, start + dur);
+}
+
+tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write) {
+    const unsigned nch = cfg_.channels;
+    tlm::ps_t end = arrival;
+    if (len == 0) return arrival + cfg_.latency;
+    const std::uint64_t il = cfg_.interleave;
+    const std::uint64_t first_chunk = addr >> interleave_shift_;
+    const std::uint64_t last_chunk = (addr + len - 1) >> interleave_shift_;
+    if (nch == 1) {
+        reserve_channel(0, arrival, len, write, end);
+    } else if (last_chunk - first_chunk < 2ull * nch) {
+        // Short access: walk its chunks.
+        std::uint64_t a = addr, left = len;
+        while (left) {
+            const std::uint64_t n = std::min(left, il - (a & (il - 1)));
+            reserve_channel(static_cast<unsigned>((a >> interleave_shift_) % nch), arrival, n, write, end);
+            a += n;
+            left -= n;
+        }
+    } else {
+        // Long access: add up the bytes each channel moves, then reserve once
+        // per channel (a channel streams its chunks back to back).
+        std::array<std::uint64_t, 64> per{};
+        const std::uint64_t head = il - (addr & (il - 1));
+        per[first_chunk % nch] += head;
+        const std::uint64_t tail = ((addr + len - 1) & (il - 1)) + 1;
+        per[last_chunk % nch] += tail;
+        const std::uint64_t full = last_chunk - first_chunk - 1; // chunks strictly between
+        for (unsigned k = 0; k < nch; ++k) {
+            // chunks first+1 … first+full; channel of chunk j is j % nch
+            const std::uint64_t c0 = (first_chunk + 1 + k) % nch;
+            const std::uint64_t n = full > k ? (full - k + nch - 1) / nch : 0;
+            per[c0] += n * il;
+        }
+        for (unsigned k = 0; k < nch; ++k)
+            if (per[k]) reserve_channel(k, arrival, per[k], write, end);
+    }
+    return end + cfg_.latency;
+}
+
+bool memory::access(tlm_generic_payload& gp) {
+    const std::uint64_t addr = gp.get_address();
+    const unsigned len = gp.get_data_length();
+    const auto cmd = gp.get_command();
+    if (!contains(addr, len) || (len == 0 && cmd != ::tlm::TLM_IGNORE_COMMAND)) {
+        gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        ++stats_.errors;
+        return false;
+    }
+    if (gp.get_streaming_width() < len) {
+        gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
+        ++stats_.errors;
+        return false;
+    }
+    std::uint8_t* mem = base_ + addr;
+    std::uint8_t* data = gp.get_data_ptr();
+    const std::uint8_t* be = gp.get_byte_enable_ptr();
+    const unsigned be_len = gp.get_byte_enable_length();
+    if (be && be_len == 0) {
+        gp.set_response_status(::tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        ++stats_.errors;
+        return false;
+    }
+    if (cmd == ::tlm::TLM_READ_COMMAND) {
+        if (!be) std::memcpy(data, mem, len);
+        else
+            for (unsigned i = 0; i < len; ++i)
+                if (be[i % be_len] == TLM_BYTE_ENABLED) data[i] = mem[i];
+        ++stats_.reads;
+        stats_.bytes_read += len;
+    } else if (cmd == ::tlm::TLM_WRITE_COMMAND) {
+        if (!be) std::memcpy(mem, data, len);
+        else
+            for (unsigned i = 0; i < len; ++i)
+                if (be[i % be_len] == TLM_BYTE_ENABLED) mem[i] = data[i];
+        ++stats_.writes;
+        stats_.bytes_written += len;
+    }
+    gp.set_dmi_allowed(cfg_.dmi);
+    gp.set_response_status(::tlm::TLM_OK_RESPONSE);
+    return true;
+}
+
+void memory::b_transport(tlm_generic_payload& gp, sc_time& delay) {
+    if (!access(gp)) return;
+    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t arrival = now + delay.value();
+    const tlm::ps_t done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write());
+    stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
+    delay = sc_time::from_value(done - now);
+}
+
+// AT: accept the request (data moved now, response timed by the channels).
+void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
+    const tlm::ps_t now = sc_time_stamp().value();
+    tlm::ps_t done = arrival;
+    if (access(gp)) {
+        done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write());
+        stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
+    }
+    ++inflight_;
+    stats_.inflight.set(now, inflight_);
+    resp_peq_.notify(gp, sc_time::from_value(done - now));
+}
+
+tlm_sync_enum memory::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
+    if (phase == ::tlm::BEGIN_REQ) {
+        const tlm::ps_t arrival = sc_time_stamp().value() + delay.value();
+        if (inflight_ < cfg_.queue_depth) {
+            accept_at(gp, arrival);
+            phase = ::tlm::END_REQ;
+            return ::tlm::TLM_UPDATED;
+        }
+        // Full: END_REQ comes when a response completes (one waiter at most,
+        // the base protocol forbids a second BEGIN_REQ before END_REQ).
+        if (req_waiting_)
+            SC_REPORT_ERROR("ddisim/memory", "BEGIN_REQ while a previous request still waits for END_REQ");
+        req_waiting_ = &gp;
+        req_waiting_arrival_ = arrival;
+        return ::tlm::TLM_ACCEPTED;
+    }
+    if (phase == ::tlm::END_RESP) {
+        if (&gp != resp_in_progress_) SC_REPORT_ERROR("ddisim/memory", "END_RESP for a payload not in the response phase");
+        response_done();
+        return ::tlm::TLM_COMPLETED;
+    }
+    SC_REPORT_ERROR("ddisim/memory", "unexpected phase on nb_transport_fw");
+    return ::tlm::TLM_COMPLETED;
+}
+
+void memory::on_response_due() {
+    while (tlm_generic_payload* gp = resp_peq_.get_next_transaction()) {
+        if (resp_in_progress_) resp_queue_.push_back(gp);
+        else send_response(*gp);
+    }
+}
+
+void memory::send_response(tlm_generic_payload& gp) {
+    resp_in_progress_ = &gp;
+    tlm_phase ph = ::tlm::BEGIN_RESP;
+    sc_time d = SC_ZERO_TIME;
+    const auto r = in->nb_transport_bw(gp, ph, d);
+    if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && ph == ::tlm::END_RESP)) response_done();
+}
+
+void memory::response_done() {
+    resp_in_progress_ = nullptr;
+    --inflight_;
+    const tlm::ps_t now = sc_time_stamp().value();
+    stats_.inflight.set(now, inflight_);
+    if (req_waiting_) {
+        auto* gp = req_waiting_;
+        req_waiting_ = nullptr;
+        accept_at(*gp, std::max(now, req_waiting_arrival_));
+        tlm_phase ph = ::tlm::END_REQ;
+        sc_time d = SC_ZERO_TIME;
+        in->nb_transport_bw(*gp, ph, d);
+    }
+    if (!resp_in_progress_ && !resp_queue_.empty()) {
+        auto* gp = resp_queue_.front();
+        resp_queue_.pop_front();
+        send_response(*gp);
+    }
+}
+
+bool memory::get_direct_mem_ptr(tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi) {
+    const std::uint64_t a = gp.get_address();
+    dmi.set_read_latency(sc_time::from_value(cfg_.latency));
+    dmi.set_write_latency(sc_time::from_value(cfg_.latency));
+    std::uint64_t start, end;
+    bool ok = true;
+    if (a < cfg_.low_size) {
+        start = 0;
+        end = cfg_.low_size - 1;
+    } else if (a < high_base) {
+        start = cfg_.low_size;
+        end = high_base - 1;
+        ok = false;
+    } else if (a - high_base < cfg_.high_size) {
+        start = high_base;
+        end = high_base + cfg_.high_size - 1;
+    } else {
+        start = cfg_.high_size ? high_base + cfg_.high_size : high_base;
+        end = ~0ull;
+        ok = false;
+    }
+    dmi.set_start_address(start);
+    dmi.set_end_address(end);
+    if (!ok || !cfg_.dmi) {
+        dmi.set_granted_access(::tlm::tlm_dmi::DMI_ACCESS_NONE);
+        return false;
+    }
+    dmi.set_dmi_ptr(base_ + start);
+    dmi.set_granted_access(::tlm::tlm_dmi::DMI_ACCESS_READ_WRITE);
+    ++stats_.dmi_grants;
+    return true;
+}
+
+unsigned int memory::transport_dbg(tlm_generic_payload& gp) {
+    ++stats_.debug_accesses;
+    const std::uint64_t addr = gp.get_address();
+    std::uint64_t len = gp.get_data_length();
+    // Clip to the end of the region holding addr.
+    std::uint64_t region_end;
+    if (addr < cfg_.low_size) region_end = cfg_.low_size;
+    else if (addr >= high_base && addr - high_base < cfg_.high_size) region_end = high_base + cfg_.high_size;
+    else {
+        gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return 0;
+    }
+    len = std::min(len, region_end - addr);
+    if (gp.is_read()) std::memcpy(gp.get_data_ptr(), base_ + addr, len);
+    else if (gp.is_write()) std::memcpy(base_ + addr, gp.get_data_ptr(), len);
+    gp.set_response_status(::tlm::TLM_OK_RESPONSE);
+    return static_cast<unsigned>(len);
+}
+
+void memory::invalidate_dmi(std::uint64_t start, std::uint64_t end) {
+    in->invalidate_direct_mem_ptr(start, end);
+}
+
+} // namespace ddisim::models

@@ -1,0 +1,131 @@
+// ddisim::models::memory — byte-accurate DRAM behind one TLM target socket.
+//
+// What it models
+//   Physical memory with a low region [0, low_size) below 4 GiB and a high
+//   region [4 GiB, 4 GiB + high_size). The bytes live in the platform's
+//   tlm::backing_store (memfd, committed lazily, shared with the simulated
+//   kernel's mappings): the model indexes it by physical address and never
+//   keeps a private copy. Addresses are physical: the bus must deliver them
+//   unchanged (map memory regions with bus_region::absolute).
+//
+// Socket
+//   in  — tlm_target_socket<>; b_transport (LT), nb_transport_fw (AT, base
+//         protocol), get_direct_mem_ptr (DMI, one grant per region, read and
+//         write), transport_dbg.
+//
+// Timing (memory_config)
+//   `channels` channels, address-interleaved every `interleave` bytes; each
+//   moves `bytes_per_cycle` per cycle of `clock` (peak bandwidth
+//   channels × bytes_per_cycle × clock). An access occupies each channel it
+//   touches for its share of whole cycles, starting at max(arrival,
+//   channel busy-until [+ turnaround if the channel last served the other
+//   direction]); the response follows `latency` after the last channel
+//   finishes. Idle access: transfer time + latency, e.g. 64 B on one 8 B/cycle
+//   channel at 1.6 GHz = 8 × 625 ps + 45 ns = 50 ns.
+//   The same timelines serve LT and AT. In AT the model accepts up to
+//   `queue_depth` requests in flight (END_REQ at once); beyond that END_REQ
+//   is withheld until a response completes (back-pressure to the bus).
+//
+// Errors
+//   Outside both regions or crossing a region end: TLM_ADDRESS_ERROR_RESPONSE
+//   (no byte touched). streaming width < length: TLM_BURST_ERROR_RESPONSE.
+//   Byte enables are honoured (a pattern repeated over the data).
+//
+// Statistics (under the module name)
+//   reads, writes, bytes_read, bytes_written, errors, dmi_grants,
+//   debug_accesses (counters); latency (histogram, ns); utilisation (formula,
+//   busy share of all channels); inflight (time average, AT).
+// Waves: inflight (AT requests in the model).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/peq_with_get.h>
+
+#include "models/memory/memory_config.h"
+#include "tlm/core/stats.h"
+#include "tlm/timing.h"
+
+namespace ddisim::tlm {
+class backing_store;
+}
+
+namespace ddisim::models {
+
+class memory : public sc_core::sc_module, public ::tlm::tlm_fw_transport_if<> {
+public:
+    ::tlm::tlm_target_socket<> in;
+    SC_HAS_PROCESS(memory);
+
+    // Throws std::invalid_argument on a bad configuration or a store too
+    // small for the configured map (see store_size).
+    memory(sc_core::sc_module_name name, const memory_config& cfg, tlm::backing_store& store);
+    ~memory() override;
+
+    // Bytes of physical address space the backing store must span.
+    static std::uint64_t store_size(const memory_config& cfg);
+
+    // Revokes DMI pointers covering [start, end] (physical, inclusive), e.g.
+    // when a page is remapped or its protection changes.
+    void invalidate_dmi(std::uint64_t start, std::uint64_t end);
+    void invalidate_dmi_all() { invalidate_dmi(0, ~0ull); }
+
+    // True if [addr, addr+len) lies inside one DRAM region.
+    bool contains(std::uint64_t addr, std::uint64_t len) const;
+    const memory_config& config() const { return cfg_; }
+    // Peak bandwidth in bytes/s (all channels).
+    double peak_bandwidth() const;
+    // Computes the completion time of an access arriving at `arrival` and
+    // reserves the channels (exposed for tests of the timing arithmetic).
+    tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write);
+
+    // tlm_fw_transport_if
+    void b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
+    ::tlm::tlm_sync_enum nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
+                                         sc_core::sc_time& delay) override;
+    bool get_direct_mem_ptr(::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi) override;
+    unsigned int transport_dbg(::tlm::tlm_generic_payload& gp) override;
+
+private:
+    struct channel {
+        tlm::occupancy_timeline line;
+        bool last_write = false;
+        bool used = false;
+    };
+    // Checks and performs the data part; sets the response status. Returns
+    // true if the access is valid (and timing applies).
+    bool access(::tlm::tlm_generic_payload& gp);
+    void accept_at(::tlm::tlm_generic_payload& gp, tlm::ps_t arrival);
+    void on_response_due();
+    void send_response(::tlm::tlm_generic_payload& gp);
+    void response_done();
+    void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, tlm::ps_t& end);
+
+    memory_config cfg_;
+    tlm::backing_store& store_;
+    std::uint8_t* base_;
+    tlm::ps_t period_;
+    unsigned interleave_shift_;
+    std::vector<channel> channels_;
+
+    // AT state
+    tlm_utils::peq_with_get<::tlm::tlm_generic_payload> resp_peq_;
+    std::deque<::tlm::tlm_generic_payload*> resp_queue_; // due, waiting for the response channel
+    ::tlm::tlm_generic_payload* resp_in_progress_ = nullptr;
+    ::tlm::tlm_generic_payload* req_waiting_ = nullptr; // END_REQ withheld
+    tlm::ps_t req_waiting_arrival_ = 0;
+    std::uint32_t inflight_ = 0;
+
+    struct stats_t {
+        tlm::counter reads, writes, bytes_read, bytes_written, errors, dmi_grants, debug_accesses;
+        tlm::histogram latency;
+        tlm::time_average inflight;
+        tlm::formula utilisation;
+        explicit stats_t(const std::string& o, memory* m);
+    } stats_;
+};
+
+} // namespace ddisim::models

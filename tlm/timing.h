@@ -1,0 +1,62 @@
+// ddisim::tlm timing helpers shared by the models: clock periods, transfer
+// times and occupancy timelines. Times are integer picoseconds (SystemC's
+// default resolution) so the arithmetic is exact and cheap; convert with
+// to_sc_time / from_sc_time where a model meets the kernel. No SystemC here.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace ddisim::tlm {
+
+using ps_t = std::uint64_t;
+
+// Clock period in ps, rounded to the nearest ps (throws on a bad clock).
+inline ps_t period_ps(double clock_hz) {
+    if (!(clock_hz > 0) || !std::isfinite(clock_hz)) throw std::invalid_argument("clock must be a positive frequency");
+    const double p = std::round(1e12 / clock_hz);
+    if (p < 1) throw std::invalid_argument("clock above 1 THz cannot be represented in ps");
+    return static_cast<ps_t>(p);
+}
+
+// Cycles needed to move `bytes` at `bytes_per_cycle` (at least one cycle).
+inline std::uint64_t beats(std::uint64_t bytes, std::uint64_t bytes_per_cycle) {
+    return bytes == 0 ? 1 : (bytes + bytes_per_cycle - 1) / bytes_per_cycle;
+}
+
+// Time to move `bytes` through a port of `bytes_per_cycle` clocked at
+// `clock_hz` (whole cycles): e.g. 4 KiB at 16 B/cycle, 1 GHz = 256 ns.
+inline ps_t transfer_time(std::uint64_t bytes, std::uint64_t bytes_per_cycle, double clock_hz) {
+    return beats(bytes, bytes_per_cycle) * period_ps(clock_hz);
+}
+
+// First clock edge at or after t for a clock of period p starting at 0.
+inline ps_t next_edge(ps_t t, ps_t p) { return (t + p - 1) / p * p; }
+
+// A resource that serves one request at a time (a channel, a link). A request
+// ready at t starts at max(t, busy_until) and keeps the resource busy for its
+// duration; later requests queue behind it. busy_ps accumulates the total
+// service time for utilisation statistics.
+struct occupancy_timeline {
+    ps_t busy_until = 0;
+    ps_t busy_ps = 0;
+
+    // Reserves [start, start+duration) and returns start.
+    ps_t reserve(ps_t ready, ps_t duration) {
+        const ps_t start = std::max(ready, busy_until);
+        busy_until = start + duration;
+        busy_ps += duration;
+        return start;
+    }
+    // Start time a request ready at t would get, without reserving.
+    ps_t start_at(ps_t ready) const { return std::max(ready, busy_until); }
+};
+
+// Bytes/s of a port: bytes_per_cycle × clock.
+inline double peak_bandwidth(std::uint64_t bytes_per_cycle, double clock_hz, unsigned lanes = 1) {
+    return static_cast<double>(bytes_per_cycle) * clock_hz * lanes;
+}
+
+} // namespace ddisim::tlm

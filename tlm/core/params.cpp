@@ -305,22 +305,30 @@ std::string format_exact(std::uint64_t v, const std::vector<unit_def>& units, co
     return best;
 }
 
-// Significant digits without trailing zeros; round-trips through parse.
-std::string format_real_number(double x) {
-    std::string s = fmt::format("{:.12g}", x);
-    if (s.find('e') == std::string::npos && s.find('.') != std::string::npos) {
-        while (s.back() == '0') s.pop_back();
-        if (s.back() == '.') s.pop_back();
-    }
-    return s;
+double read_back(const std::string& s) {
+    double v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+    return v;
 }
 
+// x as 12 significant digits when that reads back exactly, else the shortest
+// text that does ("0.1", "1.6", "0.30000000000000004").
+std::string format_real_number(double x) {
+    std::string s = fmt::format("{:.12g}", x);
+    if (read_back(s) == x) return s;
+    return fmt::format("{}", x);
+}
+
+// v in the largest unit not above it, when number × unit reads back as
+// exactly v (what the parsers compute); otherwise in the base unit.
 std::string format_scaled(double v, const std::vector<std::pair<const char*, double>>& units) {
     if (v == 0) return fmt::format("0{}", units.front().first);
     const auto* pick = &units.front();
     for (const auto& u : units)
         if (std::fabs(v) >= u.second) pick = &u;
-    return format_real_number(v / pick->second) + pick->first;
+    for (const std::string& n : {fmt::format("{:.12g}", v / pick->second), fmt::format("{}", v / pick->second)})
+        if (read_back(n) * pick->second == v) return n + pick->first;
+    return fmt::format("{}{}", v, units.front().first);
 }
 
 } // namespace
@@ -738,10 +746,12 @@ param_group& param_group::group(const char* key, const char* doc) {
 }
 
 void param_group::list(const char* key, const char* doc, std::function<void(std::size_t)> resize,
-                       list_binder make_element) {
+                       list_binder make_element, std::function<std::size_t()> length) {
     param& p = add(key, param_kind::list, doc);
     p.resize = std::move(resize);
     p.make_element = std::move(make_element);
+    p.length = std::move(length);
+    if (p.length) p.default_text = p.length() == 0 ? "[]" : fmt::format("{} elements", p.length());
     p.element_doc = p.doc;
 }
 

@@ -78,6 +78,7 @@ struct param {
     std::unique_ptr<param_group> sub;   // for group
     list_binder make_element;           // for list: bind element i
     std::function<void(std::size_t)> resize; // for list: set the element count
+    std::function<std::size_t()> length;     // for list: current element count (optional; dumps need it)
     std::string element_doc;
 
     bool is_scalar() const { return kind != param_kind::group && kind != param_kind::list; }
@@ -120,13 +121,14 @@ public:
     // A list of elements (YAML sequence); resize is called with the element
     // count before make_element(i) for each element. The reference documents
     // the fields of element 0 made on a default-constructed element.
-    void list(const char* key, const char* doc, std::function<void(std::size_t)> resize, list_binder make_element);
+    void list(const char* key, const char* doc, std::function<void(std::size_t)> resize, list_binder make_element,
+              std::function<std::size_t()> length = {});
     // Shorthand for a std::vector of config structs that have a
     // describe(param_group&, T&) overload:  g.list_of("traffic", "…", c.traffic);
     template <class T>
     void list_of(const char* key, const char* doc, std::vector<T>& v) {
         list(key, doc, [&v](std::size_t n) { v.resize(n); },
-             [&v](param_group& e, std::size_t i) { describe(e, v[i]); });
+             [&v](param_group& e, std::size_t i) { describe(e, v[i]); }, [&v] { return v.size(); });
     }
 
     const std::vector<std::unique_ptr<param>>& params() const { return params_; }

@@ -1,0 +1,112 @@
+#include "sw/ddi/checker.h"
+
+#include <fmt/format.h>
+
+namespace ddisim::ddi::checker {
+
+using kernel::kernel_context;
+
+void report(dma_handle* h, const char* kind, const char* call, const std::string& msg) {
+    if (!h->k->config().checker) return;
+    const std::string d = kernel_context::dev_name(h->rdip);
+    state(*h->k).reports.push_back(
+        {kind, d, call, fmt::format("{}: {}: {}", d, call, msg)});
+}
+
+namespace {
+
+// Documented attribute rules (spec §1.2 "documented meaning"), applied to the
+// cookies of the current window.
+void check_cookies(dma_handle* h, const char* call) {
+    const ddi_dma_attr_t& a = h->attr;
+    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+    if (!base || h->ncookies == 0) return;
+    std::uint64_t total = 0;
+    const std::uint64_t cnt1 = a.dma_attr_count_max + 1;
+    for (uint_t i = 0; i < h->ncookies; ++i) {
+        const ddi_dma_cookie_t& c = base[i];
+        const std::uint64_t s = c.dmac_laddress, n = c.dmac_size;
+        const std::uint64_t last = n ? s + n - 1 : s;
+        total += n;
+        if (s < a.dma_attr_addr_lo || last > a.dma_attr_addr_hi || last < s)
+            report(h, "cookie-rule", call,
+                   fmt::format("cookie {} ({:#x}, {:#x}) outside [addr_lo {:#x}, addr_hi {:#x}]{}", i, s, n,
+                               a.dma_attr_addr_lo, a.dma_attr_addr_hi,
+                               (c.dmac_type & rootnex_uses_copybuf) ? " (copy-buffer cookie)" : ""));
+        if (cnt1 != 0 && n > cnt1)
+            report(h, "cookie-rule", call,
+                   fmt::format("cookie {} size {:#x} exceeds count_max + 1 = {:#x}", i, n, cnt1));
+        const std::uint64_t seg = a.dma_attr_seg;
+        if (seg != ~std::uint64_t{0} && n && (s / (seg + 1)) != (last / (seg + 1)))
+            report(h, "cookie-rule", call,
+                   fmt::format("cookie {} ({:#x}, {:#x}) crosses a seg boundary (seg {:#x})", i, s, n, seg));
+        if (i == 0 && a.dma_attr_align > 1 && (s % a.dma_attr_align) != 0)
+            report(h, "cookie-rule", call,
+                   fmt::format("first cookie address {:#x} not aligned to align {:#x}", s,
+                               a.dma_attr_align));
+    }
+    if (h->ncookies > static_cast<std::uint32_t>(a.dma_attr_sgllen))
+        report(h, "cookie-rule", call,
+               fmt::format("{} cookies exceed sgllen {}", h->ncookies, a.dma_attr_sgllen));
+    if (total > a.dma_attr_maxxfer)
+        report(h, "cookie-rule", call,
+               fmt::format("{:#x} bytes in one window exceed maxxfer {:#x}", total, a.dma_attr_maxxfer));
+}
+
+} // namespace
+
+void after_bind(dma_handle* h, const char* call) {
+    if (!h->k->config().checker) return;
+    h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
+    check_cookies(h, call);
+}
+
+void after_getwin(dma_handle* h) {
+    if (!h->k->config().checker) return;
+    h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
+    check_cookies(h, "ddi_dma_getwin");
+}
+
+void on_sync(dma_handle* h, uint_t type) {
+    if (type != DDI_DMA_SYNC_FORDEV) h->cpu_sync_pending = false;
+}
+
+void cpu_read(kernel_context& k, const void* kva, std::size_t len) {
+    if (!k.config().checker) return;
+    const auto s = reinterpret_cast<std::uintptr_t>(kva);
+    for (dma_handle* h = state(k).live; h; h = h->next) {
+        if (!h->bound || !h->cpu_sync_pending) continue;
+        if (h->obj.dmao_type == DMA_OTYP_PAGES || h->obj.dmao_obj.virt_obj.v_as) continue;
+        const auto b = reinterpret_cast<std::uintptr_t>(h->obj.dmao_obj.virt_obj.v_addr);
+        const std::uintptr_t e = b + h->obj.dmao_size;
+        if (s < e && b < s + len)
+            report(h, "missing-sync", "cpu_read",
+                   fmt::format("CPU reads {:#x} bytes of a DDI_DMA_READ buffer bound through a copy "
+                               "buffer without ddi_dma_sync(DDI_DMA_SYNC_FORCPU)", len));
+    }
+}
+
+void cpu_read(const void* kva, std::size_t len) {
+    if (auto* k = kernel_context::current()) cpu_read(*k, kva, len);
+}
+
+std::size_t check_leaks(kernel_context& k) {
+    std::size_t n = 0;
+    for (dma_handle* h = state(k).live; h; h = h->next, ++n)
+        report(h, "leak", "check_leaks",
+               h->bound ? "DMA handle leaked while still bound" : "DMA handle leaked");
+    return n;
+}
+
+std::size_t live_handles(kernel_context& k) { return state(k).live_count; }
+
+const std::vector<checker_report>& reports(kernel_context& k) { return state(k).reports; }
+void clear(kernel_context& k) { state(k).reports.clear(); }
+
+std::size_t count(kernel_context& k, const std::string& kind) {
+    std::size_t n = 0;
+    for (auto& r : state(k).reports) n += r.kind == kind;
+    return n;
+}
+
+} // namespace ddisim::ddi::checker

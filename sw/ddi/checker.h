@@ -1,0 +1,41 @@
+// ddisim::ddi::checker — DMA-API checker (in the spirit of Linux's
+// CONFIG_DMA_API_DEBUG), on by default (kernel_config::checker). It flags:
+//   bind-bound      a bind of a handle that is already bound
+//   unbind-unbound  an unbind of a handle that is not bound
+//   free-bound      ddi_dma_free_handle of a bound handle
+//   leak            handles still allocated at check_leaks()
+//   missing-sync    the CPU reads (cpu_read) a READ-bound buffer that went
+//                   through a copy buffer without ddi_dma_sync(FORCPU)
+//   cookie-rule     a cookie breaking a documented attribute rule (addr range,
+//                   count_max, seg boundary, align, sgllen, maxxfer)
+// Each report names the device (name#instance) and the DDI call. Reports are
+// collected per kernel context; they never change a DDI result.
+#pragma once
+#include "sw/ddi/ddi_state.h"
+
+#include <cstddef>
+#include <vector>
+
+namespace ddisim::ddi::checker {
+
+// Drivers and tests call this when the CPU consumes [kva, kva+len) of a DMA
+// buffer (e.g. after a READ completes). Uses the current kernel.
+void cpu_read(const void* kva, std::size_t len);
+void cpu_read(kernel::kernel_context& k, const void* kva, std::size_t len);
+
+// Reports every live handle as leaked; returns how many there are.
+std::size_t check_leaks(kernel::kernel_context& k);
+std::size_t live_handles(kernel::kernel_context& k);
+
+const std::vector<checker_report>& reports(kernel::kernel_context& k);
+void clear(kernel::kernel_context& k);
+// Number of reports of one kind.
+std::size_t count(kernel::kernel_context& k, const std::string& kind);
+
+// Hooks used by the DDI implementation.
+void report(dma_handle* h, const char* kind, const char* call, const std::string& msg);
+void after_bind(dma_handle* h, const char* call);
+void after_getwin(dma_handle* h);
+void on_sync(dma_handle* h, uint_t type);
+
+} // namespace ddisim::ddi::checker

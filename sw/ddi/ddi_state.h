@@ -1,0 +1,70 @@
+// ddisim::ddi::ddi_state — the DDI's per-kernel state (kept in the kernel
+// context, spec §5 callback lists, the once-per-driver bind warning, the
+// live-handle registry, copy-buffer space in use, DVMA arenas, checker).
+#pragma once
+#include "sw/ddi/handle.h"
+#include "sw/kernel/kernel.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ddisim::ddi {
+
+// One callback list (the storage a uintptr_t list id points at).
+struct callback_entry {
+    int (*fn)(caddr_t);
+    caddr_t arg;
+    std::uint64_t count;
+};
+struct callback_list {
+    std::deque<callback_entry> entries;
+};
+
+// DVMA space of one IOMMU domain.
+struct dvma_arena {
+    std::map<std::uint64_t, std::uint64_t> used; // start -> npages
+    std::uint64_t used_bytes = 0;
+};
+
+struct checker_report {
+    std::string kind;    // e.g. "double-unbind", "missing-sync", "leak", "cookie-rule"
+    std::string device;  // "name#instance"
+    std::string call;    // the DDI call that triggered it
+    std::string message;
+};
+
+// Memory from the obsolete ddi_iopb_alloc / ddi_mem_alloc.
+struct legacy_mem {
+    ddi_dma_handle_t handle;
+    ddi_acc_handle_t acc;
+};
+
+struct ddi_state : kernel::subsystem {
+    ~ddi_state() override;
+    uintptr_t rootnex_cb = 0;   // rootnex callback list (alloc handle, bind)
+    uintptr_t mem_cb = 0;       // ddi_dma_mem_alloc list
+    std::vector<std::unique_ptr<callback_list>> lists; // storage of every list
+    std::set<major_t> warned;   // once-per-driver bind warning (spec §4.4 step 3)
+    dma_handle* live = nullptr; // registry head
+    std::size_t live_count = 0;
+    std::uint64_t copybuf_in_use = 0;
+    std::map<std::uint32_t, dvma_arena> arenas;
+    std::vector<checker_report> reports;
+    std::map<caddr_t, legacy_mem> legacy;
+};
+
+ddi_state& state(kernel::kernel_context& k);
+
+// Callback list primitives used inside the DDI (spec §5).
+void set_callback(kernel::kernel_context& k, int (*fn)(caddr_t), caddr_t arg, uintptr_t* listid);
+void run_callback(kernel::kernel_context& k, uintptr_t* listid);
+bool callback_list_empty(const uintptr_t* listid);
+// Queue the caller's callback after a NORESOURCES result (spec §5, §8.12).
+void queue_on_noresources(kernel::kernel_context& k, int (*fn)(caddr_t), caddr_t arg,
+                          uintptr_t* listid, const dev_info* dip);
+
+} // namespace ddisim::ddi

@@ -187,6 +187,9 @@ inline void validate(const disk_config& c) {
     if (c.serial.empty()) fail("serial: must not be empty");
 
     const auto& h = c.hdd;
+    if (!(h.rpm >= 1000 && h.rpm <= 30000)) fail("hdd.rpm: must lie in 1000 … 30000");
+    if (h.cylinders < 16) fail("hdd.cylinders: at least 16");
+    if (!(h.media_rate > 0)) fail("hdd.media_rate: must be positive");
     if (!(h.track_to_track < h.average_seek && h.average_seek < h.full_stroke))
         fail("hdd: need track_to_track < average_seek < full_stroke");
     double D = double(h.cylinders - 1);
@@ -198,7 +201,11 @@ inline void validate(const disk_config& c) {
     if (h.inner_media_rate > h.media_rate) fail("hdd.inner_media_rate: must not exceed media_rate (outer zone)");
     if (h.read_ahead > h.cache_size) fail("hdd.read_ahead: must not exceed cache_size");
 
-    if (c.ssd.page_size % c.block_size != 0)
+    if (c.ssd.units == 0) fail("ssd.units: at least 1");
+    if (!(c.ram.bandwidth > 0)) fail("ram.bandwidth: must be positive");
+    if (!(c.link.rate > 0) || !(c.link.efficiency > 0 && c.link.efficiency <= 1))
+        fail("link: rate must be positive and efficiency in (0, 1]");
+    if (c.ssd.page_size == 0 || c.ssd.page_size % c.block_size != 0)
         fail("ssd.page_size: must be a multiple of block_size " + std::to_string(c.block_size));
 
     std::uint64_t blocks = c.capacity / c.block_size;

@@ -1,0 +1,127 @@
+// `ddisim run [scenario.yaml] [--set key=value]…`: simulate one scenario.
+// Writes into the output folder: results.json (headline metrics + every
+// statistic; byte-identical for the same scenario and seed), stats.csv, and
+// scenario.yaml (the effective scenario). Wall-clock figures go to the
+// terminal only, so result files never depend on the host.
+#include "testbench/app/command.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "testbench/config/scenario_loader.h"
+#include "testbench/platform/platform.h"
+#include "testbench/platform/progress.h"
+#include "tlm/core/params.h"
+#include "tlm/core/stats.h"
+#include "tlm/core/trace_events.h"
+
+namespace {
+using namespace ddisim;
+namespace fs = std::filesystem;
+
+struct run_opts {
+    std::string scenario;
+    std::vector<std::string> sets;
+    std::string out, waves, trace;
+    bool quiet = false;
+    bool no_stats_text = false;
+};
+
+void write_file(const fs::path& p, const std::string& text) {
+    std::ofstream f(p, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot write " + p.string());
+    f << text;
+    if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+int run(const run_opts& o) {
+    auto sets = o.sets;
+    if (!o.out.empty()) sets.push_back("run.output=" + o.out);
+    if (!o.waves.empty()) sets.push_back("run.waves=" + o.waves);
+    if (!o.trace.empty()) sets.push_back("run.trace=" + o.trace);
+    const auto sc = o.scenario.empty() ? config::load_default_scenario(sets) : config::load_scenario(o.scenario, sets);
+    const fs::path out = sc.run.output;
+    fs::create_directories(out);
+    write_file(out / "scenario.yaml", config::dump_yaml(sc));
+
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    if (!sc.run.trace.empty()) tlm::trace_events::instance().enable(true);
+    platform::platform plat(sc);
+    if (!sc.run.waves.empty()) {
+        if (!sc.run.waves.ends_with(".vcd")) throw std::runtime_error("--waves: the file name must end in .vcd");
+        if (fs::path(sc.run.waves).has_parent_path()) fs::create_directories(fs::path(sc.run.waves).parent_path());
+        plat.enable_waves(sc.run.waves);
+    }
+    const bool bar_on = sc.run.progress && !o.quiet && platform::progress_bar::stderr_is_terminal();
+    platform::progress_bar bar(bar_on);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto res = plat.run(bar);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    nlohmann::json j;
+    j["ddisim_version"] = "0.1.0";
+    j["seed"] = sc.run.seed;
+    j["timing"] = sc.run.timing;
+    j["headline"] = plat.headline(res);
+    j["stats"] = tlm::stats_registry::instance().to_json();
+    write_file(out / "results.json", j.dump(2) + "\n");
+    {
+        std::ofstream csv(out / "stats.csv");
+        tlm::stats_registry::instance().write_csv(csv);
+    }
+    if (!sc.run.trace.empty()) {
+        const fs::path tp = sc.run.trace;
+        if (tp.has_parent_path()) fs::create_directories(tp.parent_path());
+        std::ofstream tf(tp);
+        tlm::trace_events::instance().write(tf);
+        if (!tf) throw std::runtime_error("cannot write " + sc.run.trace);
+    }
+
+    if (!o.quiet) {
+        const auto& h = j["headline"];
+        std::cout << fmt::format("ddisim run: {} timing, seed {}, simulated {} in {:.2f} s wall ({})\n",
+                                 sc.run.timing, sc.run.seed, tlm::format_time_ps(res.end_ps), wall,
+                                 res.workload_done ? "workload complete"
+                                                   : (res.hit_duration ? "stopped at run.duration" : "stopped: no activity"));
+        for (const auto& g : h["traffic"]) {
+            std::cout << fmt::format("  {:<8} {:>9} txns {:>12} B  {:>10.1f} MB/s  latency mean {:.1f} ns p50 {:.1f} p99 {:.1f}  errors {}\n",
+                                     g["name"].get<std::string>(), g["transactions"].get<std::uint64_t>(),
+                                     g["bytes"].get<std::uint64_t>(), g["bandwidth_bytes_per_s"].get<double>() / 1e6,
+                                     g["latency_ns"]["mean"].get<double>(), g["latency_ns"]["p50"].get<double>(),
+                                     g["latency_ns"]["p99"].get<double>(),
+                                     g["errors"].get<std::uint64_t>() + g["verify_errors"].get<std::uint64_t>());
+        }
+        if (!o.no_stats_text) {
+            std::cout << "statistics:\n";
+            tlm::stats_registry::instance().write_text(std::cout);
+        }
+        std::cout << fmt::format("results: {}  {}", (out / "results.json").string(), (out / "stats.csv").string());
+        if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;
+        if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;
+        std::cout << "\n";
+    }
+    return res.errors ? 1 : 0;
+}
+
+app::command_registrar reg{"run", 10, [](CLI::App& root) {
+    auto o = std::make_shared<run_opts>();
+    auto* c = root.add_subcommand("run", "Simulate a scenario (no file: the embedded default scenario)");
+    c->add_option("scenario", o->scenario, "Scenario YAML file")->check(CLI::ExistingFile);
+    c->add_option("--set", o->sets, "Override a scenario key, e.g. --set platform.bus.clock=2GHz (repeatable)")
+        ->allow_extra_args(false);
+    c->add_option("--out", o->out, "Output folder (overrides run.output)");
+    c->add_option("--waves", o->waves, "Write a VCD waveform file (FILE.vcd) for GTKWave");
+    c->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace-event JSON file");
+    c->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary");
+    c->add_flag("--brief", o->no_stats_text, "Summary without the statistics listing");
+    c->callback([o] { throw app::exit_code{run(*o)}; });
+}};
+
+} // namespace

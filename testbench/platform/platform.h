@@ -1,0 +1,47 @@
+// ddisim::platform — builds the netlist of one scenario and runs it.
+//
+//   traffic generators ─┐
+//                       ├─► bus ─► memory (low + high DRAM regions)
+//   (devices, later)  ──┘
+//
+// One platform per process (SystemC elaborates once). The run is sliced in
+// simulated time by a fixed rule, so progress display never changes results.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "testbench/config/scenario.h"
+
+namespace ddisim::platform {
+
+class progress_bar;
+
+struct run_outcome {
+    std::uint64_t end_ps = 0;      // simulated time at the end
+    bool workload_done = false;    // every workload finished
+    bool hit_duration = false;     // stopped by run.duration
+    std::uint64_t errors = 0;      // transaction or verification errors seen by workloads
+};
+
+class platform {
+public:
+    explicit platform(const config::scenario& s);
+    ~platform();
+    platform(const platform&) = delete;
+    platform& operator=(const platform&) = delete;
+
+    // Opens the VCD file (before run()); path must end in .vcd.
+    void enable_waves(const std::string& path);
+    run_outcome run(progress_bar& bar);
+    // Headline metrics per workload (bandwidth, latency percentiles …).
+    nlohmann::json headline(const run_outcome& o) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> p_;
+};
+
+} // namespace ddisim::platform

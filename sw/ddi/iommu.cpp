@@ -145,7 +145,8 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
     h->si.max_pages = size / page_size + ((size & page_offset) ? 1 : 0) + 1;
     // a maxseg below the page size can need more cookies than rootnex has
     // room for (DEBUG kernels refuse such attributes).
-    const std::uint64_t need = maxseg >= size ? 2 : size / maxseg + 2;
+    const std::uint64_t first = maxseg < off ? size : std::min<std::uint64_t>(size, maxseg - off);
+    const std::uint64_t need = 1 + (size - first + maxseg - 1) / maxseg;
     if (need > h->si.max_pages) {
         if (k.illumos_fidelity()) {
             iommu_unbind(h);

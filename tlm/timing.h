@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ddisim::tlm {
 
@@ -52,6 +53,40 @@ struct occupancy_timeline {
     }
     // Start time a request ready at t would get, without reserving.
     ps_t start_at(ps_t ready) const { return std::max(ready, busy_until); }
+};
+
+// A resource shared by several requesters under temporal decoupling (LT).
+// A plain first-come-first-served timeline is unfair there: the initiator
+// that runs first in a quantum reserves the whole quantum and the others queue
+// behind it. Instead each requester gets its own timeline and its service
+// times are stretched by the share of the resource it can expect in its
+// current window (one quantum): the others' use in the previous window,
+// each counted up to a fair share, is taken off. Consequences: one requester
+// alone is served exactly first come first served at full rate; two
+// saturating requesters each get half from the second window on (the first
+// window is over-committed, a one-quantum transient); a light requester keeps
+// its demand and leaves the rest to the others. window 0 = plain FCFS.
+class shared_timeline {
+public:
+    explicit shared_timeline(ps_t window = 0) : window_(window) {}
+    void set_window(ps_t w) { window_ = w; }
+    ps_t window() const { return window_; }
+    // Reserves `duration` of service for `requester` (small integer id)
+    // ready at `ready`; returns the start and sets `end` (start + stretched
+    // duration).
+    ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
+    ps_t busy_ps = 0; // total unstretched service reserved
+
+private:
+    struct user {
+        ps_t own_until = 0;
+        std::uint64_t win[4] = {~0ull, ~0ull, ~0ull, ~0ull}; // window ids of used[]
+        ps_t used[4] = {};                                   // service charged per window
+        ps_t used_in(std::uint64_t w) const { return win[w & 3] == w ? used[w & 3] : 0; }
+    };
+    ps_t window_;
+    ps_t fcfs_until_ = 0;
+    std::vector<user> users_;
 };
 
 // Bytes/s of a port: bytes_per_cycle × clock.

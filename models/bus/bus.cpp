@@ -115,7 +115,8 @@ struct bus::initiator_port {
 struct bus::target_port {
     std::deque<std::pair<tlm_generic_payload*, tlm::ps_t>> fwd; // granted, ready time
     tlm_generic_payload* req_in_progress = nullptr;              // forwarded, END_REQ pending
-    tlm::occupancy_timeline req, resp;
+    tlm::occupancy_timeline req, resp;                           // AT
+    tlm::shared_timeline lt_req, lt_resp;                        // LT, shared per quantum by initiator
     unsigned rr = 0;
     std::unique_ptr<tlm::formula> utilisation;
 };
@@ -204,8 +205,11 @@ void bus::end_of_elaboration() {
             me, "out" + std::to_string(t) + ".utilisation", "ratio", "busy share of this target's response channel",
             [tp] {
                 const double now = static_cast<double>(sc_time_stamp().value());
-                return now > 0 ? static_cast<double>(tp->resp.busy_ps) / now : 0.0;
+                return now > 0 ? static_cast<double>(tp->resp.busy_ps + tp->lt_resp.busy_ps) / now : 0.0;
             });
+        const tlm::ps_t q = ::tlm::tlm_global_quantum::instance().get().value();
+        p->lt_req.set_window(q);
+        p->lt_resp.set_window(q);
         tgt_.push_back(std::move(p));
     }
 }
@@ -239,24 +243,25 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const tlm::ps_t now = sc_time_stamp().value();
     tlm::ps_t arrival = now + delay.value();
     arrival = std::max(arrival, ip.lt_window[ip.lt_next]);
+    // Initiator link first, then the target link shared with the others.
     const tlm::ps_t rq = req_cycles(gp) * period_;
-    const tlm::ps_t s = std::max({arrival, ip.req.busy_until, tp.req.busy_until});
-    ip.req.reserve(s, rq);
-    tp.req.reserve(s, rq);
+    tlm::ps_t e1;
+    const tlm::ps_t s = tp.lt_req.reserve(static_cast<unsigned>(i), std::max(arrival, ip.req.busy_until), rq, e1);
+    ip.req.reserve(s, e1 - s);
     stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
     gp.set_address(addr - r.base + r.target_base);
-    sc_time d = sc_time::from_value(s + rq + cfg_.request_latency - now);
+    sc_time d = sc_time::from_value(e1 + cfg_.request_latency - now);
     out[r.target]->b_transport(gp, d);
     gp.set_address(addr);
 
     const tlm::ps_t now2 = sc_time_stamp().value();
     const tlm::ps_t done = now2 + d.value();
     const tlm::ps_t rs = resp_cycles(gp) * period_;
-    const tlm::ps_t s2 = std::max({done, ip.resp.busy_until, tp.resp.busy_until});
-    ip.resp.reserve(s2, rs);
-    tp.resp.reserve(s2, rs);
-    const tlm::ps_t completion = s2 + rs + cfg_.response_latency;
+    tlm::ps_t e2;
+    const tlm::ps_t s2 = tp.lt_resp.reserve(static_cast<unsigned>(i), std::max(done, ip.resp.busy_until), rs, e2);
+    ip.resp.reserve(s2, e2 - s2);
+    const tlm::ps_t completion = e2 + cfg_.response_latency;
     ip.lt_window[ip.lt_next] = completion;
     if (++ip.lt_next == ip.lt_window.size()) ip.lt_next = 0;
     ++stats_.transactions;

@@ -30,10 +30,12 @@
 //   channel (occupancy timelines); a transaction holds the initiator's and the
 //   target's channel together. Idle read of 64 B, W = 32, P = 1 ns, request
 //   and response latency 2 ns: 1 + 2 + (target) + 2 + 2 ns.
-//   LT (b_transport): request at t starts at max(t, channels' busy-until,
-//     completion of this initiator's transaction `outstanding` back); service
-//     order is first come first served in simulated time (the arbitration
-//     policy is an AT feature). Initiators decouple with the global quantum,
+//   LT (b_transport): a request ready at t (and not before the completion of
+//     this initiator's transaction `outstanding` back) takes its initiator
+//     channel first come first served and the target channel through a
+//     tlm::shared_timeline: shared between initiators per quantum, so two
+//     saturating initiators each get about half (the arbitration policy
+//     itself is an AT feature). Initiators decouple with the global quantum,
 //     which the bus sets from bus_config::quantum.
 //   AT (nb_transport, base protocol): BEGIN_REQ waits for arbitration at the
 //     next clock edge; per target, one winner per cycle among the initiators

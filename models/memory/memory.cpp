@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tlm/core/backing_store.h"
+#include "tlm/extensions.h"
 #include "tlm/waves.h"
 
 using namespace sc_core;
@@ -45,7 +46,7 @@ memory::stats_t::stats_t(const std::string& o, memory* m)
           const double now = sc_time_stamp().to_seconds() * 1e12;
           if (now <= 0) return 0.0;
           double busy = 0;
-          for (auto& ch : m->channels_) busy += static_cast<double>(ch.line.busy_ps);
+          for (auto& ch : m->channels_) busy += static_cast<double>(ch.line.busy_ps + ch.lt.busy_ps);
           return busy / (now * static_cast<double>(m->channels_.size()));
       }) {}
 
@@ -78,17 +79,39 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
     return off < cfg_.high_size && len <= cfg_.high_size - off;
 }
 
-void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, tlm::ps_t& end) {
+void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester,
+                             tlm::ps_t& end) {
     auto& c = channels_[ch];
-    if (c.used && c.last_write != write) ready = std::max(ready, c.line.busy_until + cfg_.turnaround);
-    const tlm::ps_t dur = tlm::beats(bytes, cfg_.bytes_per_cycle) * period_;
-    const tlm::ps_t start = c.line.reserve(ready, dur);
+    tlm::ps_t dur = tlm::beats(bytes, cfg_.bytes_per_cycle) * period_;
+    const bool turn = c.used && c.last_write != write;
     c.used = true;
     c.last_write = write;
+    if (requester >= 0) {
+        // LT: the turnaround is charged as extra service time.
+        tlm::ps_t e;
+        c.lt.reserve(static_cast<unsigned>(requester), ready, dur + (turn ? cfg_.turnaround : 0), e);
+        end = std::max(end, e);
+        return;
+    }
+    if (turn) ready = std::max(ready, c.line.busy_until + cfg_.turnaround);
+    const tlm::ps_t start = c.line.reserve(ready, dur);
     end = std::max(end, start + dur);
 }
 
-tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write) {
+int memory::requester_index(const tlm_generic_payload& gp) {
+    const std::uint32_t id = tlm::requester_id(gp);
+    for (std::size_t k = 0; k < requester_ids_.size(); ++k)
+        if (requester_ids_[k] == id) return static_cast<int>(k);
+    requester_ids_.push_back(id);
+    return static_cast<int>(requester_ids_.size() - 1);
+}
+
+void memory::end_of_elaboration() {
+    const tlm::ps_t q = ::tlm::tlm_global_quantum::instance().get().value();
+    for (auto& c : channels_) c.lt.set_window(q);
+}
+
+tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester) {
     const unsigned nch = cfg_.channels;
     tlm::ps_t end = arrival;
     if (len == 0) return arrival + cfg_.latency;
@@ -96,13 +119,13 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
     const std::uint64_t first_chunk = addr >> interleave_shift_;
     const std::uint64_t last_chunk = (addr + len - 1) >> interleave_shift_;
     if (nch == 1) {
-        reserve_channel(0, arrival, len, write, end);
+        reserve_channel(0, arrival, len, write, requester, end);
     } else if (last_chunk - first_chunk < 2ull * nch) {
         // Short access: walk its chunks.
         std::uint64_t a = addr, left = len;
         while (left) {
             const std::uint64_t n = std::min(left, il - (a & (il - 1)));
-            reserve_channel(static_cast<unsigned>((a >> interleave_shift_) % nch), arrival, n, write, end);
+            reserve_channel(static_cast<unsigned>((a >> interleave_shift_) % nch), arrival, n, write, requester, end);
             a += n;
             left -= n;
         }
@@ -122,7 +145,7 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
             per[c0] += n * il;
         }
         for (unsigned k = 0; k < nch; ++k)
-            if (per[k]) reserve_channel(k, arrival, per[k], write, end);
+            if (per[k]) reserve_channel(k, arrival, per[k], write, requester, end);
     }
     return end + cfg_.latency;
 }
@@ -174,7 +197,7 @@ void memory::b_transport(tlm_generic_payload& gp, sc_time& delay) {
     if (!access(gp)) return;
     const tlm::ps_t now = sc_time_stamp().value();
     const tlm::ps_t arrival = now + delay.value();
-    const tlm::ps_t done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write());
+    const tlm::ps_t done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write(), requester_index(gp));
     stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
     delay = sc_time::from_value(done - now);
 }

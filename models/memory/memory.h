@@ -25,6 +25,10 @@
 //   The same timelines serve LT and AT. In AT the model accepts up to
 //   `queue_depth` requests in flight (END_REQ at once); beyond that END_REQ
 //   is withheld until a response completes (back-pressure to the bus).
+//   LT under temporal decoupling shares each channel between requesters
+//   (told apart by the requester-id extension) per quantum with
+//   tlm::shared_timeline, so two saturating devices each get half rather than
+//   whichever runs first in a quantum getting it all.
 //
 // Errors
 //   Outside both regions or crossing a region end: TLM_ADDRESS_ERROR_RESPONSE
@@ -80,7 +84,10 @@ public:
     double peak_bandwidth() const;
     // Computes the completion time of an access arriving at `arrival` and
     // reserves the channels (exposed for tests of the timing arithmetic).
-    tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write);
+    // requester < 0: AT (plain first come first served); otherwise the LT
+    // requester index, whose channel time is shared fairly per quantum
+    // (tlm::shared_timeline).
+    tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester = -1);
 
     // tlm_fw_transport_if
     void b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
@@ -91,7 +98,8 @@ public:
 
 private:
     struct channel {
-        tlm::occupancy_timeline line;
+        tlm::occupancy_timeline line; // AT
+        tlm::shared_timeline lt;      // LT, window = global quantum
         bool last_write = false;
         bool used = false;
     };
@@ -102,7 +110,9 @@ private:
     void on_response_due();
     void send_response(::tlm::tlm_generic_payload& gp);
     void response_done();
-    void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, tlm::ps_t& end);
+    void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester, tlm::ps_t& end);
+    int requester_index(const ::tlm::tlm_generic_payload& gp);
+    void end_of_elaboration() override;
 
     memory_config cfg_;
     tlm::backing_store& store_;
@@ -118,6 +128,7 @@ private:
     ::tlm::tlm_generic_payload* req_waiting_ = nullptr; // END_REQ withheld
     tlm::ps_t req_waiting_arrival_ = 0;
     std::uint32_t inflight_ = 0;
+    std::vector<std::uint32_t> requester_ids_; // LT: requester-id extension value → index
 
     struct stats_t {
         tlm::counter reads, writes, bytes_read, bytes_written, errors, dmi_grants, debug_accesses;

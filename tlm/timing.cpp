@@ -1,0 +1,52 @@
+#include "tlm/timing.h"
+
+namespace ddisim::tlm {
+
+ps_t shared_timeline::reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
+    busy_ps += duration;
+    if (window_ == 0) {
+        const ps_t start = std::max(ready, fcfs_until_);
+        fcfs_until_ = start + duration;
+        end = fcfs_until_;
+        return start;
+    }
+    if (requester >= users_.size()) users_.resize(requester + 1);
+    user& me = users_[requester];
+    const ps_t start = std::max(ready, me.own_until);
+    const std::uint64_t w = start / window_;
+    ps_t stretched = duration;
+    if (users_.size() > 1) {
+        // Requesters seen in this or the previous window compete.
+        unsigned n = 1;
+        for (unsigned j = 0; j < users_.size(); ++j)
+            if (j != requester && (users_[j].used_in(w) || (w && users_[j].used_in(w - 1)))) ++n;
+        if (n > 1) {
+            const ps_t fair = window_ / n;
+            ps_t others = 0;
+            for (unsigned j = 0; j < users_.size(); ++j) {
+                if (j == requester) continue;
+                // Expected use: the most of this and the two previous windows
+                // (the other may run ahead of or lag behind this requester by a
+                // window, leaving one of them partly filled).
+                ps_t use = users_[j].used_in(w);
+                if (w >= 1) use = std::max(use, users_[j].used_in(w - 1));
+                if (w >= 2) use = std::max(use, users_[j].used_in(w - 2));
+                others += std::min(use, fair);
+            }
+            const ps_t avail = std::max(window_ - std::min(others, window_), fair);
+            // duration × window / avail, rounded up
+            stretched = static_cast<ps_t>((static_cast<unsigned __int128>(duration) * window_ + avail - 1) / avail);
+        }
+    }
+    me.own_until = start + stretched;
+    const unsigned k = w & 3;
+    if (me.win[k] != w) {
+        me.win[k] = w;
+        me.used[k] = 0;
+    }
+    me.used[k] += duration;
+    end = me.own_until;
+    return start;
+}
+
+} // namespace ddisim::tlm

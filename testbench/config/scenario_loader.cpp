@@ -117,7 +117,14 @@ public:
     ynode take_root() { return std::move(root_); }
 
     void OnDocumentStart(const YAML::Mark& mark) override {
-        if (documents_++ > 0) defer(mark, "only one YAML document is allowed in a scenario");
+        if (documents_++ == 0) {
+            first_document_ = mark;
+            return;
+        }
+        // A "document" that starts where the previous one did means yaml-cpp
+        // made no progress over a token it cannot place.
+        if (mark.pos == first_document_.pos) return defer(mark, "YAML syntax error: unexpected token");
+        defer(mark, "only one YAML document is allowed in a scenario");
     }
     void OnDocumentEnd() override {}
 
@@ -252,6 +259,7 @@ private:
     ynode root_;
     std::optional<scenario_error> deferred_;
     int documents_ = 0;
+    YAML::Mark first_document_;
     std::size_t nodes_ = 0;
 };
 
@@ -261,9 +269,11 @@ ynode parse_tree(const std::string& text, const std::string& file) {
     std::istringstream in(text);
     tree_builder b(file);
     try {
+        // One document only. The loop stops at the second document rather
+        // than draining the stream: on some malformed input (a leading ',')
+        // yaml-cpp 0.7 reports an endless run of empty documents.
         YAML::Parser parser(in);
-        while (parser.HandleNextDocument(b)) {
-        }
+        if (parser.HandleNextDocument(b)) parser.HandleNextDocument(b);
     } catch (const YAML::Exception& e) {
         if (e.mark.is_null()) throw scenario_error(file, 0, 0, "", fmt::format("YAML syntax error: {}", e.msg));
         throw scenario_error(file, e.mark.line + 1, e.mark.column + 1, "",

@@ -168,6 +168,9 @@ TEST_CASE("errors: YAML syntax errors keep yaml-cpp's line and column") {
     CHECK(what_of("run: {}\n---\nrun: {}\n") ==
           "scenarios/x.yaml:2:1: only one YAML document is allowed in a scenario");
     CHECK(what_of("{[a]: 1}\n").ends_with("a key must be a plain name, not a list or mapping"));
+    // yaml-cpp 0.7 would report endless empty documents for these.
+    CHECK(what_of(",") == "scenarios/x.yaml:1:1: YAML syntax error: unexpected token");
+    CHECK(what_of(",run: {}\n").starts_with("scenarios/x.yaml:1:1: "));
 }
 
 TEST_CASE("errors: a missing file is reported with its path") {

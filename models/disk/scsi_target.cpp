@@ -250,36 +250,43 @@ std::vector<std::uint8_t> scsi_target::inquiry_data(std::uint32_t lun, bool evpd
         put16(&v[62], 0x04c0);  // SBC-3
         return v;
     }
-    v = {byte0, page, 0, 0};
+    std::vector<std::uint8_t> body;  // the page after its 4-byte header
     switch (page) {
-    case 0x00: v.insert(v.end(), std::begin(vpd_pages), std::end(vpd_pages)); break;
-    case 0x80: v.insert(v.end(), cfg_.serial.begin(), cfg_.serial.end()); break;
+    case 0x00: body.assign(std::begin(vpd_pages), std::end(vpd_pages)); break;
+    case 0x80: body.assign(cfg_.serial.begin(), cfg_.serial.end()); break;
     case 0x83: {
-        // NAA designator: code set binary, association LU, type NAA, 8 bytes.
-        std::uint8_t naa[12] = {0x01, 0x03, 0x00, 0x08};
-        put64(naa + 4, naa_id(lun));
-        v.insert(v.end(), std::begin(naa), std::end(naa));
-        // T10 vendor ID designator: code set ASCII, association LU, type 1.
-        std::vector<std::uint8_t> t10(4 + 8 + 16, ' ');
-        t10[0] = 0x02;
-        t10[1] = 0x01;
-        t10[2] = 0x00;
-        put_text(&t10[4], cfg_.vendor, 8);
-        put_text(&t10[12], cfg_.product, 16);
-        t10.insert(t10.end(), cfg_.serial.begin(), cfg_.serial.end());
-        t10[3] = std::uint8_t(t10.size() - 4);
-        v.insert(v.end(), t10.begin(), t10.end());
+        // NAA designator: code set binary, association LU, type NAA, 8 bytes;
+        // then a T10 vendor ID designator: code set ASCII, association LU, type 1.
+        body.assign(12 + 4 + 8 + 16 + cfg_.serial.size(), ' ');
+        std::uint8_t* p = body.data();
+        p[0] = 0x01;
+        p[1] = 0x03;
+        p[2] = 0x00;
+        p[3] = 0x08;
+        put64(p + 4, naa_id(lun));
+        p += 12;
+        p[0] = 0x02;
+        p[1] = 0x01;
+        p[2] = 0x00;
+        p[3] = std::uint8_t(8 + 16 + cfg_.serial.size());
+        put_text(p + 4, cfg_.vendor, 8);
+        put_text(p + 12, cfg_.product, 16);
+        std::memcpy(p + 28, cfg_.serial.data(), cfg_.serial.size());
         break;
     }
     case 0xb0:  // block limits: all zero = no limits reported
-        v.resize(4 + 0x3c, 0);
+        body.assign(0x3c, 0);
         break;
     case 0xb1:  // block device characteristics: medium rotation rate
-        v.resize(4 + 0x3c, 0);
-        put16(&v[4], cfg_.kind == "hdd" ? std::uint16_t(cfg_.hdd.rpm + 0.5) : 0x0001);  // 1 = non-rotating
+        body.assign(0x3c, 0);
+        put16(&body[0], cfg_.kind == "hdd" ? std::uint16_t(cfg_.hdd.rpm + 0.5) : 0x0001);  // 1 = non-rotating
         break;
     }
-    put16(&v[2], v.size() - 4);
+    v.assign(4 + body.size(), 0);
+    v[0] = byte0;
+    v[1] = page;
+    put16(&v[2], body.size());
+    if (!body.empty()) std::memcpy(&v[4], body.data(), body.size());
     return v;
 }
 

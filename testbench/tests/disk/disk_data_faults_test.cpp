@@ -41,7 +41,7 @@ bytes pattern(std::size_t n, std::uint32_t seed) {
 
 } // namespace
 
-TEST_CASE("disk: random writes and reads over a sparse 1 TB disk match a reference map") {
+TEST_CASE("store: random writes and reads over a sparse 1 TB disk match a reference map") {
     auto cfg = small_disk(1000000000000ull);
     cfg.kind = "ssd";
     scsi_target t(cfg);
@@ -71,7 +71,7 @@ TEST_CASE("disk: random writes and reads over a sparse 1 TB disk match a referen
     CHECK(t.stats().blocks_written > 0);
 }
 
-TEST_CASE("disk: a 1 TB sparse disk with 10 MiB written holds about 10 MiB of host memory") {
+TEST_CASE("store: a 1 TB sparse disk with 10 MiB written holds about 10 MiB of host memory") {
     auto cfg = small_disk(1000000000000ull);
     cfg.kind = "ram";
     scsi_target t(cfg);
@@ -94,7 +94,7 @@ TEST_CASE("disk: a 1 TB sparse disk with 10 MiB written holds about 10 MiB of ho
     CHECK(r.run(rw16(0x88, 0, 8)).data == bytes(4096, 0));
 }
 
-TEST_CASE("disk: a raw image reads back byte for byte and a writable image is updated") {
+TEST_CASE("store: a raw image reads back byte for byte and a writable image is updated") {
     bytes img = pattern(1 << 20, 3);
     temp_file f(img);
     auto cfg = small_disk(0);  // capacity 0: the image's size
@@ -114,7 +114,7 @@ TEST_CASE("disk: a raw image reads back byte for byte and a writable image is up
     CHECK(r.run(rw10(0x28, 10, 2)).data == blk);
 }
 
-TEST_CASE("disk: a read-only image rejects WRITE with DATA PROTECT, WRITE PROTECTED") {
+TEST_CASE("store: a read-only image rejects WRITE with DATA PROTECT, WRITE PROTECTED") {
     bytes img = pattern(64 * 1024, 5);
     temp_file f(img);
     auto cfg = small_disk(64 * 1024);
@@ -137,7 +137,7 @@ TEST_CASE("disk: a read-only image rejects WRITE with DATA PROTECT, WRITE PROTEC
     CHECK_THAT(text, Contains("Write protected"));
 }
 
-TEST_CASE("disk: an image whose size differs from the capacity is refused with a clear error") {
+TEST_CASE("store: an image whose size differs from the capacity is refused with a clear error") {
     temp_file f(bytes(4096, 0));
     auto cfg = small_disk(8192);
     cfg.image = f.path;
@@ -150,7 +150,7 @@ TEST_CASE("disk: an image whose size differs from the capacity is refused with a
     CHECK_THROWS_WITH(scsi_target(cfg), Contains("cannot open"));
 }
 
-TEST_CASE("disk: medium error on LBA X: MEDIUM ERROR, UNRECOVERED READ ERROR, INFORMATION = X") {
+TEST_CASE("faults: medium error on LBA X: MEDIUM ERROR, UNRECOVERED READ ERROR, INFORMATION = X") {
     auto cfg = small_disk();
     cfg.faults.medium_errors.push_back({1000, 1, false});
     cfg.faults.medium_error_delay = 2000000000;  // 2 ms of retries
@@ -184,7 +184,7 @@ TEST_CASE("disk: medium error on LBA X: MEDIUM ERROR, UNRECOVERED READ ERROR, IN
     CHECK(slow.r.complete_ps >= r.now + 2000000000);
 }
 
-TEST_CASE("disk: medium errors beyond 32-bit LBAs leave VALID clear; write errors when asked") {
+TEST_CASE("faults: medium errors beyond 32-bit LBAs leave VALID clear, write errors when asked") {
     auto cfg = small_disk(4000000000000ull);
     cfg.kind = "ram";
     cfg.faults.medium_errors.push_back({5000000000ull, 2, true});
@@ -199,7 +199,7 @@ TEST_CASE("disk: medium errors beyond 32-bit LBAs leave VALID clear; write error
     CHECK(w.r.data_out_len == 512);
 }
 
-TEST_CASE("disk: BUSY every Nth command and TASK SET FULL every Mth, without sense") {
+TEST_CASE("faults: BUSY every Nth command and TASK SET FULL every Mth, without sense") {
     auto cfg = small_disk();
     cfg.faults.busy_every = 3;
     cfg.faults.task_set_full_every = 4;
@@ -219,7 +219,7 @@ TEST_CASE("disk: BUSY every Nth command and TASK SET FULL every Mth, without sen
     CHECK(t.stats().task_set_full == 2);
 }
 
-TEST_CASE("disk: BUSY and TASK SET FULL windows at chosen times") {
+TEST_CASE("faults: BUSY and TASK SET FULL windows at chosen times") {
     auto cfg = small_disk();
     cfg.faults.busy_windows.push_back({1000, 2000, "busy"});
     cfg.faults.busy_windows.push_back({5000, 6000, "task_set_full"});
@@ -237,7 +237,7 @@ TEST_CASE("disk: BUSY and TASK SET FULL windows at chosen times") {
     CHECK(at(6000) == 0);
 }
 
-TEST_CASE("disk: a target reset makes the next command per LUN see UNIT ATTENTION once") {
+TEST_CASE("faults: a target reset makes the next command per LUN see UNIT ATTENTION once") {
     auto cfg = small_disk();
     cfg.luns = 2;
     cfg.faults.reset_at = 1'000'000;
@@ -269,7 +269,7 @@ TEST_CASE("disk: a target reset makes the next command per LUN see UNIT ATTENTIO
     CHECK(t.stats().unit_attentions == 2);
 }
 
-TEST_CASE("disk: power-on UNIT ATTENTION when configured") {
+TEST_CASE("faults: power-on UNIT ATTENTION when configured") {
     auto cfg = small_disk();
     cfg.faults.power_on_unit_attention = true;
     scsi_target t(cfg);

@@ -24,7 +24,7 @@ media_request wr(std::uint64_t now, std::uint64_t lba, std::uint64_t n, bool fua
 }
 } // namespace
 
-TEST_CASE("disk: HDD seek curve passes through track-to-track, full stroke and the average") {
+TEST_CASE("hdd: seek curve passes through track-to-track, full stroke and the average") {
     disk_hdd_config h;  // 0.23 ms / 7.4 ms / 15 ms over 100000 cylinders
     hdd_timing d(h, 512, 1000000000000ull / 512);
     const auto& c = d.curve();
@@ -49,7 +49,7 @@ TEST_CASE("disk: HDD seek curve passes through track-to-track, full stroke and t
     CHECK(lo < hi);
 }
 
-TEST_CASE("disk: HDD random 4 KiB read ≈ overhead + average seek + half a rotation + transfer") {
+TEST_CASE("hdd: random 4 KiB read ≈ overhead + average seek + half a rotation + transfer") {
     // 7200 rpm → 8.333 ms per revolution, 4.167 ms half; 4096 B at 250 MB/s =
     // 16.4 us; controller overhead 0.1 ms; average seek 7.4 ms:
     // 0.1 + 7.4 + 4.167 + 0.016 = 11.683 ms per read at queue depth 1.
@@ -71,7 +71,7 @@ TEST_CASE("disk: HDD random 4 KiB read ≈ overhead + average seek + half a rota
     CHECK(d.stats().cache_hits == 0);
 }
 
-TEST_CASE("disk: HDD rotation: re-reading one sector from the medium takes exactly one revolution") {
+TEST_CASE("hdd: rotation: re-reading one sector from the medium takes exactly one revolution") {
     // Same LBA, head already there, issued at the previous completion: the
     // sector comes round again one revolution (8.333 ms) after it last passed.
     auto cfg = small_disk(1000000000000ull);
@@ -81,7 +81,7 @@ TEST_CASE("disk: HDD rotation: re-reading one sector from the medium takes exact
     CHECK(double(t2 - t1) == Approx(60e12 / 7200).margin(2));
 }
 
-TEST_CASE("disk: HDD read cache: a repeated read hits; read-ahead streams sequential reads at the media rate") {
+TEST_CASE("hdd: read cache: a repeated read hits, read-ahead streams sequential reads at the media rate") {
     auto cfg = small_disk(1000000000000ull);
     {
         hdd_timing d(cfg.hdd, 512, cfg.capacity / 512);
@@ -112,7 +112,7 @@ TEST_CASE("disk: HDD read cache: a repeated read hits; read-ahead streams sequen
     CHECK(slow == Approx(65536 / ((8.3333333 + 0.262144) * 1e-3)).epsilon(0.005));
 }
 
-TEST_CASE("disk: HDD zones: outer cylinders hold more data and transfer faster") {
+TEST_CASE("hdd: zones: outer cylinders hold more data and transfer faster") {
     auto h = disk_hdd_config{};
     h.inner_media_rate = h.media_rate / 2;
     const std::uint64_t blocks = 1000000000000ull / 512;
@@ -125,7 +125,7 @@ TEST_CASE("disk: HDD zones: outer cylinders hold more data and transfer faster")
     CHECK(d.media_bytes_per_ps(0) == Approx(2 * d.media_bytes_per_ps(h.cylinders - 1)));
 }
 
-TEST_CASE("disk: HDD write cache: buffered writes complete early, SYNCHRONIZE CACHE waits for the medium") {
+TEST_CASE("hdd: write cache: buffered writes complete early, SYNCHRONIZE CACHE waits for the medium") {
     auto cfg = small_disk(1000000000000ull);
     cfg.hdd.write_cache = true;
     hdd_timing d(cfg.hdd, 512, cfg.capacity / 512);
@@ -141,7 +141,7 @@ TEST_CASE("disk: HDD write cache: buffered writes complete early, SYNCHRONIZE CA
     CHECK(wt.service(wr(1000, 123456789, 8)) > 1000 + cfg.hdd.overhead);
 }
 
-TEST_CASE("disk: HDD timing is deterministic for a given command sequence") {
+TEST_CASE("hdd: timing is deterministic for a given command sequence") {
     auto run = [] {
         auto cfg = small_disk(1000000000000ull);
         scsi_target t(cfg);
@@ -158,7 +158,7 @@ TEST_CASE("disk: HDD timing is deterministic for a given command sequence") {
     CHECK(run() == run());
 }
 
-TEST_CASE("disk: SSD units work in parallel; reads on one unit queue") {
+TEST_CASE("ssd: units work in parallel, reads on one unit queue") {
     // 16 units, 16 KiB pages (32 blocks of 512 B), 10 us controller + 60 us read.
     disk_ssd_config c;
     ssd_timing d(c, 512);
@@ -179,7 +179,7 @@ TEST_CASE("disk: SSD units work in parallel; reads on one unit queue") {
     CHECK(w.service({0, media_op::flush, 0, 0, false, false}) == std::uint64_t(610 * us));
 }
 
-TEST_CASE("disk: SSD throughput scales with the units; Little's law holds in a closed loop") {
+TEST_CASE("ssd: throughput scales with the units, Little's law holds in a closed loop") {
     disk_ssd_config c;
     const int n = 1000;
     // 1000 reads issued at once, striped over the 16 units: the busiest unit
@@ -224,7 +224,7 @@ TEST_CASE("disk: SSD throughput scales with the units; Little's law holds in a c
     CHECK(lambda * W == Approx(16).epsilon(0.01));
 }
 
-TEST_CASE("disk: RAM disk: fixed latency plus bytes at the bandwidth, bandwidth shared") {
+TEST_CASE("ram: fixed latency plus bytes at the bandwidth, bandwidth shared") {
     // 4096 B at 4 GB/s = 1.024 us; + 5 us latency = 6.024 us.
     disk_ram_config c;
     ram_timing d(c, 512);
@@ -233,7 +233,7 @@ TEST_CASE("disk: RAM disk: fixed latency plus bytes at the bandwidth, bandwidth 
     CHECK(d.service(rd(10000000, 8, 0)) == 15000000);
 }
 
-TEST_CASE("disk: link time: 4 KiB at 12 Gb/s with 8b/10b is 3.413 us") {
+TEST_CASE("link: 4 KiB at 12 Gb/s with 8b/10b is 3.413 us") {
     disk_link_config c;  // 12 Gb/s, 8b10b
     link_model l(c);
     CHECK(l.transfer_ps(4096) == 3413333);  // 4096·10 / 12e9 s
@@ -254,7 +254,7 @@ TEST_CASE("disk: link time: 4 KiB at 12 Gb/s with 8b/10b is 3.413 us") {
     CHECK_THROWS(link_model(c));
 }
 
-TEST_CASE("disk: the target reports service completion from its timing model") {
+TEST_CASE("timing: the target reports service completion from its timing model") {
     auto cfg = small_disk();
     cfg.kind = "ram";
     scsi_target t(cfg);
@@ -265,7 +265,7 @@ TEST_CASE("disk: the target reports service completion from its timing model") {
     CHECK(inq.r.complete_ps == 1000000 + cfg.command_overhead);
 }
 
-TEST_CASE("disk: config binds every field and validation explains what is wrong") {
+TEST_CASE("config: binds every field and validation explains what is wrong") {
     disk_config c;
     ddisim::tlm::param_group g("platform.disk", "a disk");
     describe(g, c);

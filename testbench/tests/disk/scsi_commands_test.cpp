@@ -10,7 +10,7 @@
 using namespace disk_test;
 using Catch::Matchers::Contains;
 
-TEST_CASE("disk: TEST UNIT READY returns GOOD without data or sense") {
+TEST_CASE("scsi: TEST UNIT READY returns GOOD without data or sense") {
     scsi_target t(small_disk());
     runner r{t, 1000};
     auto o = r.run(cdb6(0x00));
@@ -21,7 +21,7 @@ TEST_CASE("disk: TEST UNIT READY returns GOOD without data or sense") {
     CHECK(o.r.complete_ps == 1000 + t.config().command_overhead);
 }
 
-TEST_CASE("disk: INQUIRY standard data has the SPC-4 layout and space-padded identity") {
+TEST_CASE("scsi: INQUIRY standard data has the SPC-4 layout and space-padded identity") {
     auto cfg = small_disk();
     cfg.vendor = "ACME";
     cfg.product = "SIMDISK";
@@ -57,7 +57,7 @@ TEST_CASE("disk: INQUIRY standard data has the SPC-4 layout and space-padded ide
     CHECK_THAT(text, Contains("CmdQue=1"));
 }
 
-TEST_CASE("disk: INQUIRY returns min(allocation length, available) and reports the residual") {
+TEST_CASE("scsi: INQUIRY returns min(allocation length, available) and reports the residual") {
     scsi_target t(small_disk());
     runner r{t};
     auto full = r.run(inquiry(false, 0, 255));
@@ -72,7 +72,7 @@ TEST_CASE("disk: INQUIRY returns min(allocation length, available) and reports t
     CHECK(z.r.data_in_len == 0);
 }
 
-TEST_CASE("disk: INQUIRY VPD pages 0x00, 0x80, 0x83, 0xB1 decode with sg_vpd") {
+TEST_CASE("scsi: INQUIRY VPD pages 0x00, 0x80, 0x83, 0xB1 decode with sg_vpd") {
     auto cfg = small_disk();
     cfg.serial = "SN123456";
     scsi_target t(cfg);
@@ -137,7 +137,7 @@ TEST_CASE("disk: INQUIRY VPD pages 0x00, 0x80, 0x83, 0xB1 decode with sg_vpd") {
     CHECK(be16(&rs.run(inquiry(true, 0xb1, 255)).data[4]) == 1);  // non-rotating
 }
 
-TEST_CASE("disk: INQUIRY invalid fields give ILLEGAL REQUEST with a field pointer") {
+TEST_CASE("scsi: INQUIRY invalid fields give ILLEGAL REQUEST with a field pointer") {
     scsi_target t(small_disk());
     runner r{t};
     auto o = r.run(inquiry(false, 0x80, 255));  // page code without EVPD
@@ -161,7 +161,7 @@ TEST_CASE("disk: INQUIRY invalid fields give ILLEGAL REQUEST with a field pointe
     CHECK(be16(&c.r.sense[16]) == 1);
 }
 
-TEST_CASE("disk: READ CAPACITY (10) and (16) report the last LBA and block length") {
+TEST_CASE("scsi: READ CAPACITY (10) and (16) report the last LBA and block length") {
     scsi_target t(small_disk(64ull << 20));
     runner r{t};
     auto o = r.run(bytes{0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0});
@@ -185,7 +185,7 @@ TEST_CASE("disk: READ CAPACITY (10) and (16) report the last LBA and block lengt
     CHECK(be16(&bad_sa.r.sense[16]) == 1);
 }
 
-TEST_CASE("disk: READ CAPACITY (10) returns FFFFFFFFh beyond 2^32 blocks, (16) the real last LBA") {
+TEST_CASE("scsi: READ CAPACITY (10) returns FFFFFFFFh beyond 2^32 blocks, (16) the real last LBA") {
     auto cfg = small_disk(4000000000000ull);  // 4 TB / 512 B = 7,812,500,000 blocks
     cfg.kind = "ram";
     scsi_target t(cfg);
@@ -204,7 +204,7 @@ TEST_CASE("disk: READ CAPACITY (10) returns FFFFFFFFh beyond 2^32 blocks, (16) t
     CHECK(be32(&q.data[4]) == 4096);
 }
 
-TEST_CASE("disk: READ and WRITE (6), (10), (16) move the right blocks; 0 blocks moves nothing") {
+TEST_CASE("scsi: READ and WRITE (6), (10), (16) move the right blocks, 0 blocks moves nothing") {
     scsi_target t(small_disk());
     runner r{t};
     bytes a(2 * 512), b(512), c(3 * 512);
@@ -235,7 +235,7 @@ TEST_CASE("disk: READ and WRITE (6), (10), (16) move the right blocks; 0 blocks 
     CHECK(r.run(cdb6(0x08, 0, 0, 0, 0)).r.data_in_len == 256 * 512);
 }
 
-TEST_CASE("disk: LBA out of range gives ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE") {
+TEST_CASE("scsi: LBA out of range gives ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE") {
     scsi_target t(small_disk());
     runner r{t};
     std::uint32_t last = std::uint32_t(t.capacity_blocks() - 1);
@@ -258,7 +258,7 @@ TEST_CASE("disk: LBA out of range gives ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS O
     CHECK_THAT(text, Contains("Logical block address out of range"));
 }
 
-TEST_CASE("disk: unsupported opcode gives INVALID COMMAND OPERATION CODE in fixed-format sense") {
+TEST_CASE("scsi: unsupported opcode gives INVALID COMMAND OPERATION CODE in fixed-format sense") {
     scsi_target t(small_disk());
     runner r{t};
     for (std::uint8_t op : {0x42 /*UNMAP*/, 0x2f /*VERIFY*/, 0x15 /*MODE SELECT*/, 0xc0 /*vendor*/}) {
@@ -283,7 +283,7 @@ TEST_CASE("disk: unsupported opcode gives INVALID COMMAND OPERATION CODE in fixe
     CHECK_THAT(text, Contains("Invalid command operation code"));
 }
 
-TEST_CASE("disk: RDPROTECT and NACA are invalid fields pointed at by SKSV") {
+TEST_CASE("scsi: RDPROTECT and NACA are invalid fields pointed at by SKSV") {
     scsi_target t(small_disk());
     runner r{t};
     auto o = r.run(rw10(0x28, 0, 1, 0x20));
@@ -302,7 +302,7 @@ TEST_CASE("disk: RDPROTECT and NACA are invalid fields pointed at by SKSV") {
     CHECK_THAT(text, Contains("byte 9 bit 2"));
 }
 
-TEST_CASE("disk: SYNCHRONIZE CACHE (10) and (16) complete, check their range and honour IMMED") {
+TEST_CASE("scsi: SYNCHRONIZE CACHE (10) and (16) complete, check their range and honour IMMED") {
     scsi_target t(small_disk());
     runner r{t, 5000};
     CHECK(r.run({0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}).r.status == 0x00);
@@ -316,7 +316,7 @@ TEST_CASE("disk: SYNCHRONIZE CACHE (10) and (16) complete, check their range and
     CHECK(o.asc() == 0x21);
 }
 
-TEST_CASE("disk: REQUEST SENSE reports NO SENSE, truncates, rejects descriptor format") {
+TEST_CASE("scsi: REQUEST SENSE reports NO SENSE, truncates, rejects descriptor format") {
     scsi_target t(small_disk());
     runner r{t};
     auto o = r.run(cdb6(0x03, 0, 0, 0, 252));
@@ -332,7 +332,7 @@ TEST_CASE("disk: REQUEST SENSE reports NO SENSE, truncates, rejects descriptor f
     CHECK(d.asc() == 0x24);
 }
 
-TEST_CASE("disk: REPORT LUNS lists LUN 0, or the configured LUNs, and truncates") {
+TEST_CASE("scsi: REPORT LUNS lists LUN 0, or the configured LUNs, and truncates") {
     scsi_target t(small_disk());
     runner r{t};
     auto o = r.run(report_luns(256));
@@ -362,7 +362,7 @@ TEST_CASE("disk: REPORT LUNS lists LUN 0, or the configured LUNs, and truncates"
     CHECK(r3.run(rw10(0x28, 7, 1), 0).data == bytes(512, 0));
 }
 
-TEST_CASE("disk: a LUN without a logical unit: INQUIRY qualifier 011b, others LOGICAL UNIT NOT SUPPORTED") {
+TEST_CASE("scsi: a LUN without a logical unit: INQUIRY qualifier 011b, others LOGICAL UNIT NOT SUPPORTED") {
     scsi_target t(small_disk());
     runner r{t};
     auto inq = r.run(inquiry(false, 0, 36), 5);
@@ -389,7 +389,7 @@ TEST_CASE("disk: a LUN without a logical unit: INQUIRY qualifier 011b, others LO
     CHECK_THAT(t2, Contains("Logical unit not supported"));
 }
 
-TEST_CASE("disk: MODE SENSE (6) caching page with a block descriptor unless DBD") {
+TEST_CASE("scsi: MODE SENSE (6) caching page with a block descriptor unless DBD") {
     auto cfg = small_disk();
     cfg.hdd.write_cache = true;
     scsi_target t(cfg);
@@ -418,7 +418,7 @@ TEST_CASE("disk: MODE SENSE (6) caching page with a block descriptor unless DBD"
     CHECK(tr.data[0] == 31);  // length of the whole data, not of what fits
 }
 
-TEST_CASE("disk: MODE SENSE (10) all pages, long LBA descriptor, control page, page controls") {
+TEST_CASE("scsi: MODE SENSE (10) all pages, long LBA descriptor, control page, page controls") {
     scsi_target t(small_disk());
     runner r{t};
     auto o = r.run(mode_sense10(0x10 /*LLBAA*/, 0x3f, 1024));
@@ -458,7 +458,7 @@ TEST_CASE("disk: MODE SENSE (10) all pages, long LBA descriptor, control page, p
     CHECK(r.run(mode_sense10(0x08, 0x08, 1024, 0x01)).asc() == 0x24);
 }
 
-TEST_CASE("disk: decode tells the wrapper direction and length before data moves") {
+TEST_CASE("scsi: decode tells the wrapper direction and length before data moves") {
     scsi_target t(small_disk());
     auto w = t.decode(rw10(0x2a, 8, 8).data(), 10);
     CHECK(w.ok);

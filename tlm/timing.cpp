@@ -2,7 +2,7 @@
 
 namespace ddisim::tlm {
 
-ps_t shared_timeline::reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
+ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
     busy_ps += duration;
     if (window_ == 0) {
         const ps_t start = std::max(ready, fcfs_until_);
@@ -13,7 +13,17 @@ ps_t shared_timeline::reserve(unsigned requester, ps_t ready, ps_t duration, ps_
     if (requester >= users_.size()) users_.resize(requester + 1);
     user& me = users_[requester];
     const ps_t start = std::max(ready, me.own_until);
-    const std::uint64_t w = start / window_;
+    if (start < me.cur_begin || start >= me.cur_end) {
+        me.cur_w = start / window_;
+        me.cur_begin = me.cur_w * window_;
+        me.cur_end = me.cur_begin + window_;
+        const unsigned k0 = me.cur_w & 3;
+        if (me.win[k0] != me.cur_w) {
+            me.win[k0] = me.cur_w;
+            me.used[k0] = 0;
+        }
+    }
+    const std::uint64_t w = me.cur_w;
     ps_t stretched = duration;
     if (users_.size() > 1) {
         // Requesters seen in this or the previous window compete.

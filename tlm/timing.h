@@ -74,16 +74,32 @@ public:
     // Reserves `duration` of service for `requester` (small integer id)
     // ready at `ready`; returns the start and sets `end` (start + stretched
     // duration).
-    ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
+    ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
+        // Fast path: the only requester so far, inside its current window.
+        if (requester == 0 && users_.size() == 1) {
+            user& me = users_[0];
+            const ps_t start = ready > me.own_until ? ready : me.own_until;
+            if (start >= me.cur_begin && start < me.cur_end) {
+                busy_ps += duration;
+                me.own_until = end = start + duration;
+                me.used[me.cur_w & 3] += duration;
+                return start;
+            }
+        }
+        return reserve_slow(requester, ready, duration, end);
+    }
     ps_t busy_ps = 0; // total unstretched service reserved
 
 private:
     struct user {
         ps_t own_until = 0;
+        std::uint64_t cur_w = 0;          // window holding [cur_begin, cur_end)
+        ps_t cur_begin = 0, cur_end = 0;  // cached to avoid a division per call
         std::uint64_t win[4] = {~0ull, ~0ull, ~0ull, ~0ull}; // window ids of used[]
         ps_t used[4] = {};                                   // service charged per window
         ps_t used_in(std::uint64_t w) const { return win[w & 3] == w ? used[w & 3] : 0; }
     };
+    ps_t reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
     ps_t window_;
     ps_t fcfs_until_ = 0;
     std::vector<user> users_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tlm/sc_timing.h"
 #include "tlm/waves.h"
 
 using namespace sc_core;
@@ -138,7 +139,7 @@ bus::bus(sc_module_name name, const bus_config& cfg)
     else
         throw std::invalid_argument(std::string(this->name()) + ": arbitration '" + cfg.arbitration +
                                     "' is not round_robin or fixed_priority");
-    if (cfg.quantum) ::tlm::tlm_global_quantum::instance().set(sc_time::from_value(cfg.quantum));
+    if (cfg.quantum) ::tlm::tlm_global_quantum::instance().set(tlm::to_sc_time(cfg.quantum));
 
     in.register_b_transport(this, &bus::b_transport);
     in.register_nb_transport_fw(this, &bus::nb_transport_fw);
@@ -168,15 +169,21 @@ void bus::add_region(const bus_region& r) {
     auto pos = std::upper_bound(regions_.begin(), regions_.end(), r.base,
                                 [](std::uint64_t a, const bus_region& x) { return a < x.base; });
     regions_.insert(pos, r);
+    last_region_ = -1;
 }
 
 int bus::decode(std::uint64_t addr) const {
+    if (last_region_ >= 0) {
+        const bus_region& r = regions_[last_region_];
+        if (addr - r.base < r.size) return last_region_;
+    }
     auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
                                [](std::uint64_t a, const bus_region& x) { return a < x.base; });
     if (it == regions_.begin()) return -1;
     --it;
     if (addr - it->base > it->size - 1) return -1;
-    return static_cast<int>(it - regions_.begin());
+    last_region_ = static_cast<int>(it - regions_.begin());
+    return last_region_;
 }
 
 std::uint64_t bus::transactions() const { return stats_.transactions.count(); }
@@ -251,7 +258,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
     gp.set_address(addr - r.base + r.target_base);
-    sc_time d = sc_time::from_value(e1 + cfg_.request_latency - now);
+    sc_time d = tlm::to_sc_time(e1 + cfg_.request_latency - now);
     out[r.target]->b_transport(gp, d);
     gp.set_address(addr);
 
@@ -268,7 +275,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     stats_.bytes += len;
     ++*ip.transactions;
     *ip.bytes += len;
-    delay = sc_time::from_value(completion - now2);
+    delay = tlm::to_sc_time(completion - now2);
 }
 
 // ---------------------------------------------------------------- AT
@@ -279,7 +286,7 @@ void bus::wake_at(tlm::ps_t t) {
     if (wake_pending_ != never && wake_pending_ <= t) return; // an earlier wake is already due
     wake_pending_ = t;
     if (t == now) wake_.notify(SC_ZERO_TIME);
-    else wake_.notify(sc_time::from_value(t - now));
+    else wake_.notify(tlm::to_sc_time(t - now));
 }
 
 tlm_sync_enum bus::nb_transport_fw(int i, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
@@ -513,7 +520,7 @@ bool bus::get_direct_mem_ptr(int i, tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi
     e = std::min(e, hi);
     dmi.set_start_address(s - r.target_base + r.base);
     dmi.set_end_address(e - r.target_base + r.base);
-    const sc_time lat = sc_time::from_value(cfg_.request_latency + cfg_.response_latency + 2 * period_);
+    const sc_time lat = tlm::to_sc_time(cfg_.request_latency + cfg_.response_latency + 2 * period_);
     dmi.set_read_latency(dmi.get_read_latency() + lat);
     dmi.set_write_latency(dmi.get_write_latency() + lat);
     return ok;

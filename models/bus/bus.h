@@ -153,6 +153,7 @@ private:
     tlm::ps_t period_;
     bool fixed_priority_;
     std::vector<bus_region> regions_; // sorted by base
+    mutable int last_region_ = -1;    // decode cache
     std::vector<std::unique_ptr<initiator_port>> ini_;
     std::vector<std::unique_ptr<target_port>> tgt_;
     std::unique_ptr<route_table> routes_;

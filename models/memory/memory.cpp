@@ -8,6 +8,7 @@
 
 #include "tlm/core/backing_store.h"
 #include "tlm/extensions.h"
+#include "tlm/sc_timing.h"
 #include "tlm/waves.h"
 
 using namespace sc_core;
@@ -199,7 +200,7 @@ void memory::b_transport(tlm_generic_payload& gp, sc_time& delay) {
     const tlm::ps_t arrival = now + delay.value();
     const tlm::ps_t done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write(), requester_index(gp));
     stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
-    delay = sc_time::from_value(done - now);
+    delay = tlm::to_sc_time(done - now);
 }
 
 // AT: accept the request (data moved now, response timed by the channels).
@@ -212,7 +213,7 @@ void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
     }
     ++inflight_;
     stats_.inflight.set(now, inflight_);
-    resp_peq_.notify(gp, sc_time::from_value(done - now));
+    resp_peq_.notify(gp, tlm::to_sc_time(done - now));
 }
 
 tlm_sync_enum memory::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
@@ -277,8 +278,8 @@ void memory::response_done() {
 
 bool memory::get_direct_mem_ptr(tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi) {
     const std::uint64_t a = gp.get_address();
-    dmi.set_read_latency(sc_time::from_value(cfg_.latency));
-    dmi.set_write_latency(sc_time::from_value(cfg_.latency));
+    dmi.set_read_latency(tlm::to_sc_time(cfg_.latency));
+    dmi.set_write_latency(tlm::to_sc_time(cfg_.latency));
     std::uint64_t start, end;
     bool ok = true;
     if (a < cfg_.low_size) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "tlm/extensions.h"
+#include "tlm/sc_timing.h"
 #include "tlm/waves.h"
 
 using namespace sc_core;
@@ -21,11 +22,10 @@ std::uint64_t splitmix(std::uint64_t& s) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
+// Order-dependent 64-bit mix (cheap: one multiply per word).
 void fnv(std::uint64_t& h, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-        h ^= (v >> (8 * i)) & 0xff;
-        h *= 0x100000001b3ull;
-    }
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0x100000001b3ull;
 }
 } // namespace
 
@@ -154,7 +154,7 @@ void tgen::complete(slot& s, tlm::ps_t at) {
 }
 
 void tgen::run() {
-    if (cfg_.start_delay) wait(sc_time::from_value(cfg_.start_delay));
+    if (cfg_.start_delay) wait(tlm::to_sc_time(cfg_.start_delay));
     if (style_ == style::lt) run_lt();
     else run_at();
     done_ = true;
@@ -205,19 +205,19 @@ void tgen::run_lt() {
         fill(s, op, vr);
         s.issue = t;
         first_issue_ = std::min(first_issue_, t);
-        sc_time d = sc_time::from_value(t - stamp);
+        sc_time d = tlm::to_sc_time(t - stamp);
         out->b_transport(*s.gp, d);
         const tlm::ps_t done = sc_time_stamp().value() + d.value();
         complete(s, done);
         window[wi] = done;
         if (++wi == window.size()) wi = 0;
         if (ps_per_byte > 0) rate_next = static_cast<double>(t) + ps_per_byte * op.size;
-        qk_.set(sc_time::from_value(t - sc_time_stamp().value()));
+        qk_.set(tlm::to_sc_time(t - sc_time_stamp().value()));
         if (qk_.need_sync()) qk_.sync();
     }
     qk_.sync();
     const tlm::ps_t now = sc_time_stamp().value();
-    if (last_response_ > now) wait(sc_time::from_value(last_response_ - now));
+    if (last_response_ > now) wait(tlm::to_sc_time(last_response_ - now));
 }
 
 void tgen::run_at() {
@@ -233,7 +233,7 @@ void tgen::run_at() {
             tlm::ps_t t = std::max(now, req_free_at_);
             if (ps_per_byte > 0) t = std::max(t, static_cast<tlm::ps_t>(rate_next));
             if (t == now) break;
-            wait(sc_time::from_value(t - now));
+            wait(tlm::to_sc_time(t - now));
         }
         const tlm::ps_t now = sc_time_stamp().value();
         if (stop_issuing(now)) break;

@@ -83,7 +83,7 @@ public:
     double bandwidth() const;
     tlm::ps_t first_issue() const { return first_issue_; }
     tlm::ps_t last_response() const { return last_response_; }
-    // FNV-1a over (address, size, direction, latency) of every completed
+    // A hash over (address, size, direction, latency) of every completed
     // transaction in completion order: equal runs give equal checksums.
     std::uint64_t checksum() const { return checksum_; }
 

@@ -1,0 +1,153 @@
+// Simulator-speed measurements for `ddisim bench` (validation-anchors Part D):
+// two raw SystemC ceilings and the bus + memory path in LT and AT. Each
+// function elaborates one design, so `ddisim bench` runs each in its own
+// process. Figures are per wall-clock second, measured over whole sc_start
+// slices after a warm-up slice; no checkers, tracing or statistics dumps.
+#include "testbench/bench/bench.h"
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "models/bus/bus.h"
+#include "models/memory/memory.h"
+#include "models/tgen/tgen.h"
+#include "tlm/core/backing_store.h"
+
+using namespace sc_core;
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+
+// Runs the simulation in slices of `slice` until the wall budget is spent and
+// returns (count() after − before) / wall seconds, skipping a warm-up slice.
+template <class Count>
+double run_for_budget(const sc_time& slice, Count count) {
+    sc_start(slice); // elaboration + warm-up
+    const double budget = ddisim::bench::budget_seconds();
+    const std::uint64_t c0 = count();
+    const auto t0 = clock_type::now();
+    double wall = 0;
+    do {
+        sc_start(slice);
+        wall = std::chrono::duration<double>(clock_type::now() - t0).count();
+    } while (wall < budget);
+    return static_cast<double>(count() - c0) / wall;
+}
+
+// ---------------------------------------------------------------- raw ceilings
+
+struct trivial_target : sc_module, tlm::tlm_fw_transport_if<> {
+    tlm::tlm_target_socket<> in{"in"};
+    unsigned char mem[4096];
+    explicit trivial_target(sc_module_name n) : sc_module(n) { in.bind(*this); }
+    void b_transport(tlm::tlm_generic_payload& gp, sc_time& d) override {
+        std::memcpy(gp.get_data_ptr(), mem + (gp.get_address() & 0xfc0), gp.get_data_length());
+        gp.set_response_status(tlm::TLM_OK_RESPONSE);
+        d += sc_time(10, SC_NS);
+    }
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_time&) override {
+        return tlm::TLM_COMPLETED;
+    }
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi&) override { return false; }
+    unsigned int transport_dbg(tlm::tlm_generic_payload&) override { return 0; }
+};
+
+struct loop_initiator : sc_module, tlm::tlm_bw_transport_if<> {
+    tlm::tlm_initiator_socket<> out{"out"};
+    std::uint64_t n = 0;
+    SC_HAS_PROCESS(loop_initiator);
+    explicit loop_initiator(sc_module_name nm) : sc_module(nm) {
+        out.bind(*this);
+        SC_THREAD(run);
+    }
+    void run() {
+        tlm_utils::tlm_quantumkeeper qk;
+        qk.reset();
+        unsigned char buf[64];
+        tlm::tlm_generic_payload gp;
+        gp.set_data_ptr(buf);
+        gp.set_data_length(64);
+        gp.set_streaming_width(64);
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        for (std::uint64_t a = 0;; a += 64) {
+            gp.set_address(a);
+            gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+            sc_time d = qk.get_local_time();
+            out->b_transport(gp, d);
+            qk.set(d);
+            ++n;
+            if (qk.need_sync()) qk.sync();
+        }
+    }
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_time&) override {
+        return tlm::TLM_COMPLETED;
+    }
+    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
+};
+
+double raw_b_transport() {
+    tlm::tlm_global_quantum::instance().set(sc_time(1, SC_US));
+    loop_initiator ini("ini");
+    trivial_target tgt("tgt");
+    ini.out.bind(tgt.in);
+    return run_for_budget(sc_time(1, SC_MS), [&] { return ini.n; });
+}
+
+struct wait_loop : sc_module {
+    std::uint64_t n = 0;
+    SC_HAS_PROCESS(wait_loop);
+    explicit wait_loop(sc_module_name nm) : sc_module(nm) { SC_THREAD(run); }
+    void run() {
+        const sc_time step(10, SC_NS);
+        for (;;) {
+            wait(step);
+            ++n;
+        }
+    }
+};
+
+double raw_wait() {
+    wait_loop w("w");
+    return run_for_budget(sc_time(100, SC_US), [&] { return w.n; });
+}
+
+// ---------------------------------------------------------------- bus + memory
+
+double bus_memory(ddisim::models::tgen::style st) {
+    namespace m = ddisim::models;
+    m::memory_config mc;
+    mc.low_size = 1ull << 30;
+    mc.high_size = 0;
+    m::bus_config bc;
+    bc.outstanding = 64;
+    m::tgen_config tc;
+    tc.count = 0; // until stopped
+    tc.outstanding = 48;
+    tc.range = 64ull << 20;
+    ddisim::tlm::backing_store store(m::memory::store_size(mc));
+    m::memory mem("mem", mc, store);
+    m::bus bus("bus", bc);
+    m::tgen gen("gen", tc, st);
+    gen.out.bind(bus.in);
+    bus.out.bind(mem.in);
+    bus.add_region(m::bus_region::absolute("dram", 0, mc.low_size, 0));
+    return run_for_budget(sc_time(100, SC_US), [&] { return gen.transactions(); });
+}
+
+double bus_lt() { return bus_memory(ddisim::models::tgen::style::lt); }
+double bus_at() { return bus_memory(ddisim::models::tgen::style::at); }
+
+using ddisim::bench::registrar;
+const registrar r1{{"raw_b_transport_per_s", "txn/s",
+                    "ceiling: bare b_transport loop, 64 B, quantum 1 us, trivial target", &raw_b_transport, 100, "", 0}};
+const registrar r2{{"raw_wait_per_s", "waits/s", "ceiling: one SC_THREAD doing wait(10 ns)", &raw_wait, 101, "", 0}};
+const registrar r3{{"bus_lt_per_s", "txn/s", "tgen -> bus -> memory, LT, 64 B reads, saturating", &bus_lt, 110,
+                    "raw_b_transport_per_s", 0.25}};
+const registrar r4{{"bus_at_per_s", "txn/s", "tgen -> bus -> memory, AT, 64 B reads, 48 in flight", &bus_at, 111,
+                    "raw_wait_per_s", 0.10}};
+} // namespace

@@ -11,6 +11,7 @@
 #include <sys/sunddi.h>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <string>

@@ -48,8 +48,10 @@ ddisim::app::command_registrar reg{"config", 50, [](CLI::App& root) {
     auto o = std::make_shared<config_options>();
     auto* ref = c->add_flag("--reference", o->reference,
                             "print every scenario key (type, default, range, units, meaning) as Markdown");
-    auto* check = c->add_option("--check", o->check, "validate the scenario FILE (exit status 2 on error)");
+    auto* check = c->add_option("--check", o->check, "validate the scenario FILE (exit status 2 on error)")
+                      ->type_name("FILE");
     auto* dump = c->add_option("--dump", o->dump, "print the effective scenario as YAML (FILE, or the built-in default)")
+                     ->type_name("[FILE]")
                      ->expected(0, 1);
     c->add_option("--set", o->sets, "override a key: --set key.path=value (repeatable)")
         ->allow_extra_args(false)

@@ -9,6 +9,7 @@
 // depth yaml-cpp caps).
 #include "testbench/config/scenario_loader.h"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -558,6 +559,8 @@ scenario load_scenario_text(const std::string& text, const std::string& display_
 }
 
 scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw scenario_error(path, 0, 0, "", "is a folder, not a scenario file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw scenario_error(path, 0, 0, "", "cannot open the file");
     std::ostringstream text;

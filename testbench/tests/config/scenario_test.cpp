@@ -180,6 +180,12 @@ TEST_CASE("errors: a missing file is reported with its path") {
     } catch (const scenario_error& e) {
         CHECK(std::string(e.what()) == "/nonexistent/dir/x.yaml: cannot open the file");
     }
+    try {
+        load_scenario(source_dir() + "/scenarios");
+        FAIL("loaded a folder");
+    } catch (const scenario_error& e) {
+        CHECK(e.message == "is a folder, not a scenario file");
+    }
 }
 
 TEST_CASE("errors: anchors are copied, but self-reference and alias bombs are rejected") {

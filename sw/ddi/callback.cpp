@@ -9,7 +9,15 @@
 
 namespace ddisim::ddi {
 
-ddi_state::~ddi_state() = default;
+// Tearing down a kernel frees the handles still alive (after a panic, or
+// leaked by a driver; the checker reports leaks before that if asked).
+ddi_state::~ddi_state() {
+    for (dma_handle* h = live; h;) {
+        dma_handle* n = h->next;
+        delete h;
+        h = n;
+    }
+}
 
 ddi_state& state(kernel::kernel_context& k) {
     auto& s = k.ddi_state();

@@ -56,7 +56,7 @@ TEST_CASE("K2: RUNOUT re-queues the entry with its count and stops until the nex
     CHECK(l->entries.empty());
 }
 
-TEST_CASE("K4: NORESOURCES with DONTWAIT queues nothing; with SLEEP only illumos fidelity queues") {
+TEST_CASE("K4: NORESOURCES with DONTWAIT queues nothing — with SLEEP only illumos fidelity queues") {
     kernel_config cfg;
     cfg.handle_limit = 0; // handle memory runs out
     fixture f(cfg);

@@ -44,7 +44,7 @@ const std::vector<std::uint64_t> three{0x10000, 0x30000, 0x50000};
 
 } // namespace
 
-TEST_CASE("I1: three discontiguous pages become one DVMA cookie; three pages mapped read+write") {
+TEST_CASE("I1: three discontiguous pages become one DVMA cookie — three pages mapped read+write") {
     fixture f(vtd());
     recording_port port;
     f.k.set_platform(&port);
@@ -192,7 +192,7 @@ TEST_CASE("I6: align 0x10000 aligns the DVMA start") {
     ddi_dma_free_handle(&h1);
 }
 
-TEST_CASE("iommu: DVMA exhaustion is NORESOURCES; a unity-mapped device uses physical addresses") {
+TEST_CASE("iommu: DVMA exhaustion is NORESOURCES — a unity-mapped device uses physical addresses") {
     kernel_config cfg = vtd();
     cfg.dvma_space = 0x2000;
     fixture f(cfg);

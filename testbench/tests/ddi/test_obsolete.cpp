@@ -88,7 +88,7 @@ TEST_CASE("obsolete: ddi_dma_addr_setup + nextwin/nextseg/segtocookie walk every
     f.k.kva_unmap(va);
 }
 
-TEST_CASE("obsolete: a MAPPED bind is one implicit window for nextwin; curwin fails") {
+TEST_CASE("obsolete: a MAPPED bind is one implicit window for nextwin — curwin fails") {
     fixture f;
     caddr_t va = f.k.kva_map(five);
     auto lim = lim32(-1);

@@ -78,7 +78,7 @@ TEST_CASE("T1b: sgllen 1 with PARTIAL and several cookies would divide by zero (
     ddi_dma_free_handle(&h);
 }
 
-TEST_CASE("T1c: contiguous pages with sgllen 1 map as one cookie; no window calls") {
+TEST_CASE("T1c: contiguous pages with sgllen 1 map as one cookie — no window calls") {
     fixture f;
     auto a = default_attr();
     a.dma_attr_sgllen = 1;
@@ -202,7 +202,7 @@ TEST_CASE("T7: granular is not enforced on the fast path") {
     ddi_dma_free_handle(&h);
 }
 
-TEST_CASE("T10: zero-length buf bind maps with no cookies; zero-length addr bind is NOMAPPING") {
+TEST_CASE("T10: zero-length buf bind maps with no cookies — zero-length addr bind is NOMAPPING") {
     fixture f;
     auto h = f.alloc(default_attr());
     uint_t n = 99;

@@ -24,7 +24,7 @@ ddi_dma_attr_t attr_hi32() {
 std::uint8_t* phys(fixture& f, std::uint64_t pa) { return f.k.phys_ptr(pa, 4096); }
 } // namespace
 
-TEST_CASE("T4: a page above addr_hi is bounced; WRITE copies it to the copy page at bind") {
+TEST_CASE("T4: a page above addr_hi is bounced — WRITE copies it to the copy page at bind") {
     fixture f(with_copybuf({0x7000000}));
     std::memset(phys(f, 0x100000000), 0xA5, 4096);
     std::memset(phys(f, 0x7000000), 0, 4096);

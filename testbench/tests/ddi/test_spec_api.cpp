@@ -2,6 +2,8 @@
 // cursor and iterator, and miscellaneous API behaviour.
 #include "ddi_test_util.h"
 
+#include "sw/ddi/fault.h"
+
 #include <cstring>
 
 using namespace ddt;
@@ -250,6 +252,10 @@ TEST_CASE("misc: burstsizes, attr_merge, check_dma_handle, set_sbus64") {
     auto h = f.alloc(a);
     CHECK(ddi_dma_burstsizes(h) == 0x78);
     CHECK(ddi_dma_burstsizes(nullptr) == 0);
+    CHECK(ddi_check_dma_handle(h) == DDI_SUCCESS);
+    ddisim::ddi::dma_set_fault(h);
+    CHECK(ddi_check_dma_handle(h) == DDI_FAILURE);
+    ddisim::ddi::dma_clear_fault(h);
     CHECK(ddi_check_dma_handle(h) == DDI_SUCCESS);
     CHECK(ddi_dma_set_sbus64(h, 0x78) == DDI_FAILURE);
     ddi_dma_free_handle(&h);

@@ -30,6 +30,13 @@ struct dvma_arena {
     std::uint64_t used_bytes = 0;
 };
 
+// An unbound DVMA range waiting for a deferred flush.
+struct deferred_unmap {
+    std::uint32_t domain;
+    std::uint64_t start;
+    std::uint64_t npages;
+};
+
 struct checker_report {
     std::string kind;    // e.g. "double-unbind", "missing-sync", "leak", "cookie-rule"
     std::string device;  // "name#instance"
@@ -53,6 +60,7 @@ struct ddi_state : kernel::subsystem {
     std::size_t live_count = 0;
     std::uint64_t copybuf_in_use = 0;
     std::map<std::uint32_t, dvma_arena> arenas;
+    std::vector<deferred_unmap> deferred;
     std::vector<checker_report> reports;
     std::map<caddr_t, legacy_mem> legacy;
 };

@@ -241,18 +241,38 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
 void iommu_unbind(dma_handle* h) {
     if (!h->dvma_used) return;
     kernel_context& k = *h->k;
-    auto& ar = state(k).arenas[h->domain];
-    if (k.illumos_fidelity()) {
+    auto& st = state(k);
+    auto& ar = st.arenas[h->domain];
+    using pol = kernel::iommu_unmap_policy;
+    pol p = k.config().iommu_unmap;
+    if (p == pol::by_fidelity) p = k.illumos_fidelity() ? pol::never : pol::strict;
+    kernel::iommu_map_ops* ops = k.iommu_ops();
+    switch (p) {
+    case pol::never:
         // non-DEBUG illumos: entries stay, no IOTLB flush (spec §8.10)
         k.report_once("bug-8.10-stale-iommu",
                       kernel_context::dev_name(h->rdip) +
                           ": unbind frees the DVMA range without clearing the page tables or "
                           "flushing the IOTLB: stale translations remain (spec §8.10)");
-    } else {
-        k.iommu_ops()->unmap(h->domain, h->dvma_start, h->dvma_npages);
-        k.iommu_ops()->invalidate(h->domain, h->dvma_start, h->dvma_npages);
+        dvma_free(ar, h->dvma_start);
+        break;
+    case pol::deferred:
+        st.deferred.push_back({h->domain, h->dvma_start, h->dvma_npages});
+        if (st.deferred.size() >= std::max(1u, k.config().iommu_deferred_batch)) {
+            for (const auto& d : st.deferred) ops->unmap(d.domain, d.start, d.npages);
+            for (const auto& d : st.deferred) {
+                ops->invalidate(d.domain, d.start, d.npages);
+                dvma_free(st.arenas[d.domain], d.start);
+            }
+            st.deferred.clear();
+        }
+        break;
+    default:
+        ops->unmap(h->domain, h->dvma_start, h->dvma_npages);
+        ops->invalidate(h->domain, h->dvma_start, h->dvma_npages);
+        dvma_free(ar, h->dvma_start);
+        break;
     }
-    dvma_free(ar, h->dvma_start);
     h->dvma_used = false;
 }
 

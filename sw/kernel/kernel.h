@@ -37,6 +37,13 @@ namespace ddisim::kernel {
 
 enum class fidelity_mode { illumos, fixed };
 enum class iommu_kind { none, vtd };
+// What an IOMMU unbind does with the translations (spec §4.10 step 7).
+//   by_fidelity  illumos: never (stale entries, §8.10); fixed: strict
+//   strict       clear the entries and invalidate the IOTLB at every unbind
+//   deferred     queue the ranges; clear + invalidate a batch at a time; the
+//                DVMA stays allocated until then (so it is never reused stale)
+//   never        free the DVMA range, leave entries and IOTLB alone
+enum class iommu_unmap_policy { by_fidelity, strict, deferred, never };
 
 // CPU costs charged through platform_port::charge_cpu (ns).
 struct cost_model {
@@ -63,6 +70,8 @@ struct kernel_config {
     iommu_kind iommu = iommu_kind::none;
     std::uint64_t dvma_space = std::numeric_limits<std::uint64_t>::max(); // bytes of DVMA per domain
     unsigned iommu_addr_width = 48;   // DVMA arena cap (bits)
+    iommu_unmap_policy iommu_unmap = iommu_unmap_policy::by_fidelity;
+    unsigned iommu_deferred_batch = 16; // unbinds per flush with iommu_unmap = deferred
     bool rootnex_bind_warn = true;    // once-per-driver TOOBIG warning (spec §4.4)
     bool sync_ignore_params = false;  // rootnex_sync_ignore_params (spec §2.8)
     cost_model costs;

@@ -212,3 +212,27 @@ TEST_CASE("iommu: DVMA exhaustion is NORESOURCES — a unity-mapped device uses 
     ddi_dma_free_handle(&hu);
     ddi_dma_free_handle(&h);
 }
+
+TEST_CASE("iommu: deferred unmap flushes in batches and keeps DVMA allocated until then") {
+    kernel_config cfg = vtd();
+    cfg.iommu_unmap = ddisim::kernel::iommu_unmap_policy::deferred;
+    cfg.iommu_deferred_batch = 3;
+    fixture f(cfg);
+    recording_port port;
+    f.k.set_platform(&port);
+    auto h = f.alloc(default_attr());
+    std::vector<std::uint64_t> starts;
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(f.bind_pages(h, {0x10000}, 0, 0x1000, DDI_DMA_READ) == DDI_DMA_MAPPED);
+        starts.push_back(port.mmu.maps.back().dvma);
+        ddi_dma_unbind_handle(h);
+        if (i < 2) CHECK(port.mmu.unmaps.empty());
+    }
+    // no DVMA range was reused while its translation could be stale
+    CHECK(starts[0] != starts[1]);
+    CHECK(starts[1] != starts[2]);
+    CHECK(port.mmu.unmaps.size() == 3);
+    CHECK(ddisim::ddi::state(f.k).arenas[f.dip->iommu_domain].used.empty());
+    CHECK_FALSE(f.has_diag("bug-8.10-stale-iommu"));
+    ddi_dma_free_handle(&h);
+}

@@ -152,7 +152,11 @@ dev_info* kernel_context::create_dev_info(const std::string& name, int instance,
     d.kernel = this;
     d.name = name;
     d.instance = instance;
-    d.major = static_cast<major_t>(devs_.size());
+    // one major number per driver name, shared by its instances (the
+    // once-per-driver bind warning is keyed by it, spec §4.4 step 3)
+    auto [it, fresh] = majors_.try_emplace(name, static_cast<major_t>(majors_.size() + 1));
+    (void)fresh;
+    d.major = it->second;
     d.iommu_translated = iommu_translated;
     d.iommu_domain = static_cast<std::uint32_t>(devs_.size());
     return &d;

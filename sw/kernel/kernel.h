@@ -211,6 +211,7 @@ private:
     std::map<std::uintptr_t, kva_mapping> kva_; // keyed by start VA
     mutable const kva_mapping* kva_hint_ = nullptr;
     std::deque<dev_info> devs_;
+    std::map<std::string, major_t> majors_;
     std::deque<struct as> spaces_;
     std::deque<proc_t> procs_;
     proc_t p0_{};

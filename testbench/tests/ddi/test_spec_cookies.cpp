@@ -251,3 +251,25 @@ TEST_CASE("T22: ahci buffer attributes merge 1 MiB of contiguous pages into one 
     explorer_agrees("count_max=0x3FFFFF,align=2,sgllen=257,granular=512", run(0x200000, 256), 0, 0x100000,
                     "READ", DDI_DMA_MAPPED, {{0, 0x100000, {{0x200000, 0x100000}}}});
 }
+
+TEST_CASE("T1 warning: once per driver, shared by its instances, separate for another driver") {
+    fixture f;
+    auto a = default_attr();
+    a.dma_attr_sgllen = 1;
+    dev_info* inst1 = f.k.create_dev_info("testdrv", 1);
+    dev_info* other = f.k.create_dev_info("otherdrv", 0);
+    CHECK(inst1->major == f.dip->major);
+    CHECK(other->major != f.dip->major);
+    const std::vector<std::uint64_t> pages{0x10000, 0x30000, 0x50000};
+    for (dev_info* d : {f.dip, inst1, other}) {
+        ddi_dma_handle_t h = nullptr;
+        REQUIRE(ddi_dma_alloc_handle(d, &a, DDI_DMA_DONTWAIT, nullptr, &h) == DDI_SUCCESS);
+        buf_t b = f.pageio(pages, 0, 0x3000);
+        CHECK(ddi_dma_buf_bind_handle(h, &b, DDI_DMA_READ, DDI_DMA_DONTWAIT, nullptr, nullptr, nullptr) ==
+              DDI_DMA_TOOBIG);
+        ddi_dma_free_handle(&h);
+    }
+    std::size_t warns = 0;
+    for (auto& d : f.k.diagnostics()) warns += d.id == "rootnex-bind-warn";
+    CHECK(warns == 2);
+}

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <new>
+
 using ddisim::ddi::dma_handle;
 using ddisim::ddi::to_handle;
 using ddisim::ddi::to_impl;
@@ -62,7 +64,12 @@ int ddi_dma_alloc_handle(dev_info_t* dip, const ddi_dma_attr_t* attr, int (*call
                          caddr_t arg, ddi_dma_handle_t* handlep) {
     if (!attr || !handlep) return DDI_DMA_BADATTR; // generic layer, all platforms
     dma_handle* h = nullptr;
-    const int e = ddi::rootnex_allochdl(dip, attr, callback, arg, &h);
+    int e;
+    try {
+        e = ddi::rootnex_allochdl(dip, attr, callback, arg, &h);
+    } catch (const std::bad_alloc&) {
+        return DDI_DMA_NORESOURCES;
+    }
     if (e == DDI_SUCCESS) *handlep = to_handle(h);
     return e;
 }
@@ -78,7 +85,14 @@ void ddi_dma_free_handle(ddi_dma_handle_t* handlep) {
 static int bind_common(dma_handle* h, const ddi_dma_obj_t& obj, uint_t flags, int (*callback)(caddr_t),
                        caddr_t arg, ddi_dma_cookie_t* cookiep, uint_t* ccountp, const char* call) {
     if (h->bound) ddi::checker::report(h, "bind-bound", call, "bind of a handle that is already bound");
-    return ddi::rootnex_bindhdl(h, obj, flags, callback, arg, cookiep, ccountp, call);
+    try {
+        return ddi::rootnex_bindhdl(h, obj, flags, callback, arg, cookiep, ccountp, call);
+    } catch (const std::bad_alloc&) {
+        // host memory ran out growing the cookie/window arrays: a transient
+        // shortage to the driver, never an exception (spec §3.3 results)
+        ddi::rootnex_clean(h);
+        return DDI_DMA_NORESOURCES;
+    }
 }
 
 int ddi_dma_addr_bind_handle(ddi_dma_handle_t handle, struct as* as, caddr_t addr, size_t len,

@@ -39,6 +39,19 @@ std::uint64_t io_arena_ceiling(std::uint64_t addr_hi) {
     return 0;
 }
 
+// Maps the pages at a kernel VA; on a host mapping failure the pages go back.
+bool map_or_release(kernel_context& k, acc_handle& acc) {
+    try {
+        acc.map_va = k.kva_map(acc.pages);
+    } catch (const std::exception&) {
+        acc.map_va = nullptr;
+    }
+    if (acc.map_va) return true;
+    for (auto pa : acc.pages) k.pages().free_page(pa);
+    acc.pages.clear();
+    return false;
+}
+
 int mem_alloc(dma_handle* h, size_t length, uint_t flags, caddr_t* kaddrp, size_t* real_length,
               ddi_acc_handle_t* handlep) {
     kernel_context& k = *h->k;
@@ -76,7 +89,7 @@ int mem_alloc(dma_handle* h, size_t length, uint_t flags, caddr_t* kaddrp, size_
         auto base = k.pages().alloc_contig(npages, a.dma_attr_addr_lo, a.dma_attr_addr_hi, align, boundary);
         if (!base) return DDI_FAILURE;
         for (std::uint64_t i = 0; i < npages; ++i) acc->pages.push_back(*base + i * page_size);
-        acc->map_va = k.kva_map(acc->pages);
+        if (!map_or_release(k, *acc)) return DDI_FAILURE;
         kaddr = acc->map_va;
     } else {
         length = roundup(length, iomin);
@@ -101,7 +114,7 @@ int mem_alloc(dma_handle* h, size_t length, uint_t flags, caddr_t* kaddrp, size_
             }
             acc->pages.push_back(*p);
         }
-        acc->map_va = k.kva_map(acc->pages);
+        if (!map_or_release(k, *acc)) return DDI_FAILURE;
         kaddr = acc->map_va + hdr;
     }
     *kaddrp = kaddr;
@@ -117,7 +130,14 @@ extern "C" int ddi_dma_mem_alloc(ddi_dma_handle_t handle, size_t length, const d
                                  uint_t flags, int (*waitfp)(caddr_t), caddr_t arg, caddr_t* kaddrp,
                                  size_t* real_length, ddi_acc_handle_t* handlep) {
     dma_handle* h = to_impl(handle);
-    const int e = ddi::mem_alloc(h, length, flags, kaddrp, real_length, handlep);
+    int e;
+    try {
+        e = ddi::mem_alloc(h, length, flags, kaddrp, real_length, handlep);
+    } catch (const ddisim::kernel::panic_error&) {
+        throw;
+    } catch (const std::exception&) {
+        e = DDI_FAILURE; // host mmap or allocation failure: the DDI reports, never throws
+    }
     if (e != DDI_SUCCESS && waitfp != DDI_DMA_DONTWAIT && waitfp != DDI_DMA_SLEEP)
         ddi::set_callback(*h->k, waitfp, arg, &ddi::state(*h->k).mem_cb);
     return e;

@@ -214,6 +214,16 @@ void kernel_context::panic(const std::string& reason) {
     throw panic_error(reason);
 }
 
+std::string kernel_context::panic_report(const std::string& reason) const {
+    std::string r = "panic[ddisim kernel]: " + reason + "\n";
+    if (!diags_.empty()) {
+        r += "diagnostics before the panic:\n";
+        for (const auto& d : diags_)
+            if (d.id != "panic") r += "  [" + d.id + "] " + d.message + "\n";
+    }
+    return r;
+}
+
 std::string kernel_context::dev_name(const dev_info* d) {
     if (!d) return "<no device>";
     return d->name + "#" + std::to_string(d->instance);

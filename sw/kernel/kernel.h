@@ -186,6 +186,9 @@ public:
     void clear_diagnostics() { diags_.clear(); }
     void set_panic_hook(panic_hook h) { panic_hook_ = std::move(h); }
     [[noreturn]] void panic(const std::string& reason);
+    // A human-readable panic report (reason + diagnostics so far), for the
+    // simulator's panic hook to print before it ends the run.
+    std::string panic_report(const std::string& reason) const;
 
     // ---- per-subsystem state ----
     std::unique_ptr<subsystem>& ddi_state() { return ddi_; }

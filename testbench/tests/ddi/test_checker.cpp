@@ -108,3 +108,18 @@ TEST_CASE("kernel: user address spaces and B_PHYS bufs bind through the process'
     ddi_dma_unbind_handle(h);
     ddi_dma_free_handle(&h);
 }
+
+TEST_CASE("kernel: the panic hook sees the reason and the report lists earlier diagnostics") {
+    fixture f;
+    std::string seen;
+    f.k.set_panic_hook([&](const std::string& r) { seen = r; });
+    f.k.report("x-test", "something odd");
+    auto h = f.alloc(default_attr());
+    REQUIRE(f.bind_pages(h, {0x10000, 0x30000}, 0, 0x2000, DDI_DMA_READ) == DDI_DMA_MAPPED);
+    CHECK_THROWS_AS(ddi_dma_cookie_one(h), ddisim::kernel::panic_error);
+    CHECK(seen.find("ddi_dma_cookie_one") != std::string::npos);
+    const std::string rep = f.k.panic_report(seen);
+    CHECK(rep.find("[x-test] something odd") != std::string::npos);
+    ddi_dma_unbind_handle(h);
+    ddi_dma_free_handle(&h);
+}

@@ -123,6 +123,9 @@ struct dma_handle {
     std::uint64_t dvma_start = 0;
     std::uint64_t dvma_npages = 0;
     std::uint32_t domain = 0;
+    bool dvma_premapped = false;      // current bind uses the premapped range
+    bool premap_valid = false;        // a premapped range is reserved
+    std::uint64_t premap_start = 0;
 
     // ---- DMA-API checker ----
     bool cpu_sync_pending = false;

@@ -125,13 +125,18 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
     h->domain = h->rdip ? h->rdip->iommu_domain : 0;
     dvma_arena& ar = st.arenas[h->domain];
     std::uint64_t dvma = 0;
-    if (align == 0 || !dvma_alloc(k, ar, pas.size(), align, lo, hi, seg_boundary, dvma))
+    h->dvma_premapped = false;
+    if (h->premap_valid && pas.size() <= immu_npreptes && (h->premap_start % align) == 0) {
+        dvma = h->premap_start; // fits the premapped range: no DVMA allocation
+        h->dvma_premapped = true;
+    } else if (align == 0 || !dvma_alloc(k, ar, pas.size(), align, lo, hi, seg_boundary, dvma)) {
         return DDI_DMA_NORESOURCES;
+    }
     kernel::iommu_map_ops* ops = k.iommu_ops();
     // BUGGY_DRIVERS: read+write whatever the direction (spec §4.10 step 2)
     if (!ops->map(h->domain, dvma, pas.data(), pas.size(),
                   kernel::iommu_map_ops::perm_read | kernel::iommu_map_ops::perm_write)) {
-        dvma_free(ar, dvma);
+        if (!h->dvma_premapped) dvma_free(ar, dvma);
         return DDI_DMA_NORESOURCES;
     }
     ops->invalidate(h->domain, dvma, pas.size());
@@ -223,7 +228,7 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
                               ": the IOMMU path ignores DDI_DMA_PARTIAL and returns NOMAPPING (spec §8.9)");
         ops->unmap(h->domain, dvma, pas.size());
         ops->invalidate(h->domain, dvma, pas.size());
-        dvma_free(ar, dvma);
+        if (!h->dvma_premapped) dvma_free(ar, dvma);
         h->dvma_used = false;
         return DDI_DMA_NOMAPPING;
     }
@@ -240,6 +245,12 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
 
 void iommu_unbind(dma_handle* h) {
     if (!h->dvma_used) return;
+    if (h->dvma_premapped) {
+        // premapped binds leave their entries in place (spec §4.10 step 7)
+        h->dvma_used = false;
+        h->dvma_premapped = false;
+        return;
+    }
     kernel_context& k = *h->k;
     auto& st = state(k);
     auto& ar = st.arenas[h->domain];
@@ -274,6 +285,37 @@ void iommu_unbind(dma_handle* h) {
         break;
     }
     h->dvma_used = false;
+}
+
+void iommu_alloc_premap(dma_handle* h) {
+    kernel_context& k = *h->k;
+    const ddi_dma_attr_t& a = h->attr;
+    std::uint64_t arena_end = k.config().memory_bytes;
+    if (k.config().iommu_addr_width < 64)
+        arena_end = std::min(arena_end, std::uint64_t{1} << k.config().iommu_addr_width);
+    if (arena_end < 2 * page_size) return;
+    std::uint64_t hi = std::min<std::uint64_t>(h->si.max_addr, arena_end - 1);
+    const std::uint64_t lo = std::max<std::uint64_t>(a.dma_attr_addr_lo, page_size);
+    std::uint64_t align = std::max<std::uint64_t>(a.dma_attr_align, page_size);
+    if (align & (align - 1)) return;
+    // the premapped range never crosses seg + 1
+    std::uint64_t boundary = 0;
+    if (a.dma_attr_seg != ~std::uint64_t{0}) {
+        const std::uint64_t s1 = a.dma_attr_seg + 1;
+        if ((s1 & (s1 - 1)) == 0 && s1 >= page_size) boundary = s1;
+    }
+    h->domain = h->rdip ? h->rdip->iommu_domain : 0;
+    std::uint64_t start = 0;
+    if (dvma_alloc(k, state(k).arenas[h->domain], immu_npreptes, align, lo, hi, boundary, start)) {
+        h->premap_valid = true;
+        h->premap_start = start;
+    }
+}
+
+void iommu_free_premap(dma_handle* h) {
+    if (!h->premap_valid) return;
+    dvma_free(state(*h->k).arenas[h->domain], h->premap_start);
+    h->premap_valid = false;
 }
 
 } // namespace ddisim::ddi

@@ -687,6 +687,7 @@ int rootnex_allochdl(dev_info* dip, const ddi_dma_attr_t* attr, int (*callback)(
         delete h; // fixed mode: sgllen 0 is "reserved" (documented), refuse it
         return DDI_DMA_BADATTR;
     }
+    if (translated && dip->iommu_premap) iommu_alloc_premap(h);
     h->windows.reserve(rootnex_prealloc_windows);
     h->pgmap.reserve(rootnex_prealloc_copybuf);
     h->nowin_token.owner = h;
@@ -731,6 +732,7 @@ void rootnex_freehdl(dma_handle* h) {
         if (h->dvma_used) iommu_unbind(h);
         release_copybuf(h);
     }
+    iommu_free_premap(h);
     delete h;
     if (!callback_list_empty(&st.rootnex_cb)) run_callback(k, &st.rootnex_cb);
 }

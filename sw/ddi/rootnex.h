@@ -26,6 +26,10 @@ bool iommu_translates(const dma_handle* h);
 int iommu_bind(dma_handle* h, uint_t flags, int (*callback)(caddr_t), caddr_t arg,
                ddi_dma_cookie_t* cookiep, uint_t* ccountp);
 void iommu_unbind(dma_handle* h);
+// Premapped DVMA range of network-class devices (spec §4.10 step 1).
+void iommu_alloc_premap(dma_handle* h);
+void iommu_free_premap(dma_handle* h);
+constexpr unsigned immu_npreptes = 8;
 
 // Physical address of object page piece walk helper (shared with IOMMU path):
 // fills pas with the physical page address of every page the object touches.

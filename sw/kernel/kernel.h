@@ -100,6 +100,7 @@ struct dev_info {
     major_t major = 0;
     bool iommu_translated = true;     // under an IOMMU: translated domain (else unity/bypass)
     std::uint32_t iommu_domain = 0;
+    bool iommu_premap = false;        // network-class device: 8 premapped DVMA pages per handle (spec §4.10)
 };
 
 // User address space: locked pages mapped at user virtual addresses.

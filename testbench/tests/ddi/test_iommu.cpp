@@ -236,3 +236,27 @@ TEST_CASE("iommu: deferred unmap flushes in batches and keeps DVMA allocated unt
     CHECK_FALSE(f.has_diag("bug-8.10-stale-iommu"));
     ddi_dma_free_handle(&h);
 }
+
+TEST_CASE("iommu: a network-class device binds small buffers into its premapped DVMA range") {
+    fixture f(vtd());
+    recording_port port;
+    f.k.set_platform(&port);
+    f.dip->iommu_premap = true;
+    auto h = f.alloc(default_attr());
+    const auto& arena = ddisim::ddi::state(f.k).arenas[f.dip->iommu_domain].used;
+    REQUIRE(arena.size() == 1); // 8 pages reserved at allocation
+    const auto premap = arena.begin()->first;
+    CHECK(arena.begin()->second == 8);
+    REQUIRE(f.bind_pages(h, {0x10000, 0x30000}, 0x10, 0x1800, DDI_DMA_READ) == DDI_DMA_MAPPED);
+    CHECK(port.mmu.maps.back().dvma == premap);
+    CHECK(ddi_dma_cookie_one(h)->dmac_laddress == premap + 0x10);
+    ddi_dma_unbind_handle(h);
+    CHECK(port.mmu.unmaps.empty()); // premapped entries stay
+    CHECK(arena.size() == 1);
+    // a bind larger than 8 pages takes a fresh range
+    REQUIRE(f.bind_pages(h, run(0x100000, 9), 0, 9 * 4096, DDI_DMA_READ) == DDI_DMA_MAPPED);
+    CHECK(port.mmu.maps.back().dvma != premap);
+    ddi_dma_unbind_handle(h);
+    ddi_dma_free_handle(&h);
+    CHECK(arena.empty());
+}

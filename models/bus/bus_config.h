@@ -17,7 +17,7 @@ struct bus_config {
     unsigned outstanding = 16;               // transactions in flight per initiator port
     std::uint64_t request_latency = 2000;    // ps from grant (end of request beats) to the target
     std::uint64_t response_latency = 2000;   // ps from the end of response beats to the initiator
-    std::uint64_t quantum = 1000000;         // ps, LT global quantum for temporal decoupling
+    std::uint64_t quantum = 1000000;         // ps, LT global quantum; not a scenario key: the platform copies run.quantum here
 };
 
 inline void describe(ddisim::tlm::param_group& g, bus_config& c) {
@@ -28,7 +28,6 @@ inline void describe(ddisim::tlm::param_group& g, bus_config& c) {
     g.count("outstanding", c.outstanding, "transactions in flight per initiator port", {1, 4096});
     g.time("request_latency", c.request_latency, "request path latency after the request beats");
     g.time("response_latency", c.response_latency, "response path latency after the response beats");
-    g.time("quantum", c.quantum, "LT global quantum (temporal decoupling)");
 }
 
 } // namespace ddisim::models

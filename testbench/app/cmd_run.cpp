@@ -42,11 +42,11 @@ void write_file(const fs::path& p, const std::string& text) {
 }
 
 int run(const run_opts& o) {
-    auto sets = o.sets;
-    if (!o.out.empty()) sets.push_back("run.output=" + o.out);
-    if (!o.waves.empty()) sets.push_back("run.waves=" + o.waves);
-    if (!o.trace.empty()) sets.push_back("run.trace=" + o.trace);
-    const auto sc = o.scenario.empty() ? config::load_default_scenario(sets) : config::load_scenario(o.scenario, sets);
+    auto sc = o.scenario.empty() ? config::load_default_scenario(o.sets) : config::load_scenario(o.scenario, o.sets);
+    // Paths are assigned as given (not re-parsed as YAML through --set).
+    if (!o.out.empty()) sc.run.output = o.out;
+    if (!o.waves.empty()) sc.run.waves = o.waves;
+    if (!o.trace.empty()) sc.run.trace = o.trace;
     const fs::path out = sc.run.output;
     fs::create_directories(out);
     write_file(out / "scenario.yaml", config::dump_yaml(sc));

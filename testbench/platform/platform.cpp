@@ -13,6 +13,8 @@
 #include "testbench/platform/progress.h"
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
+#include "tlm/core/trace_events.h"
+#include "tlm/trace_tap.h"
 #include "tlm/waves.h"
 
 namespace ddisim::platform {
@@ -23,14 +25,15 @@ struct platform::impl {
     std::unique_ptr<models::memory> mem;
     std::unique_ptr<models::bus> bus;
     std::vector<std::unique_ptr<models::tgen>> tgens;
+    std::vector<std::unique_ptr<tlm::trace_tap>> taps; // only with --trace
     bool waves = false;
 };
 
 platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     p_->sc = s;
     auto& sc = p_->sc;
-    // The run-level quantum is the one users set; the bus keeps a copy for
-    // its own LT bookkeeping.
+    // run.quantum is the one users set; the bus config carries it to the
+    // bus, which installs it as the global quantum.
     sc.platform.bus.quantum = sc.run.quantum;
     ::tlm::tlm_global_quantum::instance().set(sc_core::sc_time(static_cast<double>(sc.run.quantum), sc_core::SC_PS));
     const auto style = sc.run.timing == "at" ? models::tgen::style::at : models::tgen::style::lt;
@@ -44,11 +47,26 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     for (auto tc : sc.platform.traffic) {
         // Each generator draws its own stream from the master seed.
         tc.seed = tc.seed ^ (sc.run.seed * 0x9E3779B97F4A7C15ull);
-        auto t = std::make_unique<models::tgen>(fmt::format("tgen{}", n++).c_str(), tc, style);
-        t->out.bind(p_->bus->in);
+        const auto name = fmt::format("tgen{}", n++);
+        auto t = std::make_unique<models::tgen>(name.c_str(), tc, style);
+        if (tlm::trace_events::instance().enabled()) {
+            auto tap = std::make_unique<tlm::trace_tap>((name + "_tap").c_str(), name);
+            t->out.bind(tap->in);
+            tap->out.bind(p_->bus->in);
+            p_->taps.push_back(std::move(tap));
+        } else {
+            t->out.bind(p_->bus->in);
+        }
         p_->tgens.push_back(std::move(t));
     }
-    p_->bus->out.bind(p_->mem->in);
+    if (tlm::trace_events::instance().enabled()) {
+        auto tap = std::make_unique<tlm::trace_tap>("memory_tap", "memory");
+        p_->bus->out.bind(tap->in);
+        tap->out.bind(p_->mem->in);
+        p_->taps.push_back(std::move(tap));
+    } else {
+        p_->bus->out.bind(p_->mem->in);
+    }
     if (mc.low_size) p_->bus->add_region(models::bus_region::absolute("dram_low", 0, mc.low_size, 0));
     if (mc.high_size)
         p_->bus->add_region(models::bus_region::absolute("dram_high", models::memory_high_base, mc.high_size, 0));

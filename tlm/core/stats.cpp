@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -16,25 +17,27 @@ std::string join_name(const std::string& owner, const std::string& name) {
     return owner.empty() ? name : owner + "." + name;
 }
 
-// Log-linear bucket index: 128 linear sub-buckets per power of two. Values
-// below 1 share bucket 0 after scaling, negative values are clamped to 0
-// (statistics here are latencies, sizes and depths).
+// Log-linear bucket index: 128 linear sub-buckets per power of two, read
+// straight from the IEEE-754 bits (exponent and top 7 mantissa bits). Values
+// up to 1 share bucket 0; NaN and negatives land there too (statistics here
+// are latencies, sizes and depths).
 constexpr int sub_bits = 7;
-constexpr double sub = 1 << sub_bits;
 
-std::int32_t bucket_of(double v) {
-    if (!(v > 1.0)) return 0; // also NaN
-    int e = 0;
-    const double m = std::frexp(v, &e); // v = m * 2^e, m in [0.5, 1)
-    const auto s = static_cast<std::int32_t>((m * 2.0 - 1.0) * sub);
-    return e * (1 << sub_bits) + s;
+std::uint32_t bucket_of(double v) {
+    if (!(v > 1.0)) return 0;
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    const auto exp = static_cast<std::uint32_t>(bits >> 52) - 1023; // v in [2^exp, 2^(exp+1))
+    const auto sub = static_cast<std::uint32_t>(bits >> (52 - sub_bits)) & ((1u << sub_bits) - 1);
+    return ((exp << sub_bits) | sub) + 1;
 }
-double bucket_mid(std::int32_t b) {
+double bucket_mid(std::uint32_t b) {
     if (b == 0) return 0.5;
-    const int e = b >> sub_bits;
-    const int s = b & ((1 << sub_bits) - 1);
-    const double lo = std::ldexp((1.0 + s / sub) / 2.0, e);
-    const double hi = std::ldexp((1.0 + (s + 1) / sub) / 2.0, e);
+    --b;
+    const int e = static_cast<int>(b >> sub_bits);
+    const double s = b & ((1u << sub_bits) - 1);
+    const double lo = std::ldexp(1.0 + s / (1 << sub_bits), e);
+    const double hi = std::ldexp(1.0 + (s + 1) / (1 << sub_bits), e);
     return (lo + hi) / 2.0;
 }
 } // namespace
@@ -112,7 +115,9 @@ void histogram::add(double v) {
     }
     ++n_;
     sum_ += v;
-    ++buckets_[bucket_of(v)];
+    const auto b = bucket_of(v);
+    if (b >= buckets_.size()) buckets_.resize(b + 1);
+    ++buckets_[b];
 }
 
 double histogram::percentile(double p) const {
@@ -121,8 +126,8 @@ double histogram::percentile(double p) const {
     // Rank of the wanted sample (1-based, nearest-rank definition).
     const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n_))));
     std::uint64_t seen = 0;
-    for (const auto& [b, c] : buckets_) {
-        seen += c;
+    for (std::uint32_t b = 0; b < buckets_.size(); ++b) {
+        seen += buckets_[b];
         if (seen >= rank) return std::clamp(bucket_mid(b), min_, max_);
     }
     return max_;

@@ -103,7 +103,9 @@ public:
     void reset() override;
 
 private:
-    std::map<std::int32_t, std::uint64_t> buckets_;
+    // Flat bucket array indexed by bucket number (grown on demand): add() is
+    // on every model's hot path, so no tree lookup and no libm call.
+    std::vector<std::uint64_t> buckets_;
     std::uint64_t n_ = 0;
     double sum_ = 0, min_ = 0, max_ = 0;
 };

@@ -1,0 +1,44 @@
+// Helpers for tests that drive the ddisim executable as a user would.
+#pragma once
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace ddisim::test {
+
+struct proc_result {
+    int status;
+    std::string out; // stdout and stderr, merged
+};
+
+inline proc_result run_ddisim(const std::string& args) {
+    const std::string cmd = std::string("'") + DDISIM_EXECUTABLE + "' " + args + " 2>&1";
+    proc_result r{-1, {}};
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int st = ::pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// A fresh, empty folder under the build tree for one test.
+inline std::filesystem::path scratch(const std::string& name) {
+    auto d = std::filesystem::path(DDISIM_BINARY_DIR) / "test-scratch" / name;
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+
+} // namespace ddisim::test

@@ -1,0 +1,120 @@
+// `ddisim run` as a user runs it: determinism, result files, waves, trace,
+// errors. Each case starts ddisim as a child process.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "run_helpers.h"
+
+using namespace ddisim::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("run: the default scenario completes and writes results.json and stats.csv") {
+    const auto d = scratch("run_default");
+    const auto r = run_ddisim("run --brief --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("workload complete") != std::string::npos);
+    const auto j = nlohmann::json::parse(read_file(d / "results.json"));
+    CHECK(j["headline"]["workload_done"] == true);
+    CHECK(j["stats"].contains("bus.transactions"));
+    CHECK(j["stats"]["bus.transactions"]["value"].get<std::uint64_t>() > 0);
+    const auto csv = read_file(d / "stats.csv");
+    CHECK(csv.rfind("name,kind,unit,value", 0) == 0);
+    CHECK(fs::exists(d / "scenario.yaml"));
+}
+
+TEST_CASE("run: same scenario and seed give byte-identical results in separate processes (LT and AT)") {
+    for (const std::string timing : {"lt", "at"}) {
+        const auto a = scratch("det_a_" + timing), b = scratch("det_b_" + timing);
+        const std::string common = " --quiet --set run.timing=" + timing + " --set run.seed=7";
+        REQUIRE(run_ddisim("run --out " + a.string() + common).status == 0);
+        REQUIRE(run_ddisim("run --out " + b.string() + common).status == 0);
+        const auto ra = read_file(a / "results.json");
+        CHECK(!ra.empty());
+        CHECK(ra == read_file(b / "results.json"));
+        CHECK(read_file(a / "stats.csv") == read_file(b / "stats.csv"));
+    }
+}
+
+TEST_CASE("run: a different seed changes the random traffic") {
+    const auto a = scratch("seed_a"), b = scratch("seed_b");
+    REQUIRE(run_ddisim("run --quiet --out " + a.string() + " --set run.seed=1").status == 0);
+    REQUIRE(run_ddisim("run --quiet --out " + b.string() + " --set run.seed=2").status == 0);
+    CHECK(read_file(a / "results.json") != read_file(b / "results.json"));
+}
+
+TEST_CASE("run: --waves writes a VCD whose header declares the registered signals and whose body has value changes") {
+    const auto d = scratch("waves");
+    const auto vcd = d / "run.vcd";
+    // AT: outstanding/in-flight levels change at every phase, so the body must
+    // have many timestamps (LT shows the levels only at quantum boundaries).
+    const auto r = run_ddisim("run --quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto text = read_file(vcd);
+    REQUIRE(text.find("$enddefinitions") != std::string::npos);
+    // Every $var line: "$var wire <width> <id> <name> $end"; modules are scopes.
+    std::regex var(R"(\$var\s+\w+\s+(\d+)\s+(\S+)\s+(\S+))");
+    int vars = 0;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), var); it != std::sregex_iterator(); ++it) ++vars;
+    CHECK(vars >= 3);
+    CHECK(text.find("$scope module bus $end") != std::string::npos);
+    CHECK(text.find("$scope module memory $end") != std::string::npos);
+    // Timestamps after the definitions, increasing.
+    const auto body = text.substr(text.find("$enddefinitions"));
+    std::regex ts(R"(\n#(\d+))");
+    long long last = -1, count = 0;
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), ts); it != std::sregex_iterator(); ++it) {
+        const long long t = std::stoll((*it)[1].str());
+        CHECK(t > last);
+        last = t;
+        ++count;
+    }
+    CHECK(count > 100);
+}
+
+TEST_CASE("run: --trace writes Chrome trace-event JSON with one track per component") {
+    const auto d = scratch("trace");
+    const auto tp = d / "trace.json";
+    const auto r = run_ddisim("run --quiet --out " + d.string() + " --trace " + tp.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(tp));
+    REQUIRE(j.contains("traceEvents"));
+    std::map<int, std::string> tracks;
+    int slices = 0;
+    for (const auto& e : j["traceEvents"]) {
+        if (e["ph"] == "M" && e["name"] == "thread_name") tracks[e["tid"].get<int>()] = e["args"]["name"];
+        if (e["ph"] == "X") {
+            ++slices;
+            CHECK(e["dur"].get<double>() >= 0);
+            CHECK(tracks.count(e["tid"].get<int>()) == 1);
+        }
+    }
+    CHECK(tracks.size() >= 2);
+    CHECK(slices > 100);
+}
+
+TEST_CASE("run: a malformed scenario names file, line and key, and writes nothing") {
+    const auto d = scratch("bad");
+    {
+        std::ofstream f(d / "bad.yaml");
+        f << "run:\n  seed: 3\nplatform:\n  memory:\n    latncy: 10ns\n";
+    }
+    const auto r = run_ddisim("run " + (d / "bad.yaml").string() + " --out " + (d / "out").string());
+    CHECK(r.status != 0);
+    CHECK(r.out.find("bad.yaml:5:") != std::string::npos);
+    CHECK(r.out.find("platform.memory.latncy") != std::string::npos);
+    CHECK(r.out.find("latency") != std::string::npos);
+    CHECK_FALSE(fs::exists(d / "out" / "results.json"));
+}
+
+TEST_CASE("run: progress bar is off when stderr is not a terminal") {
+    const auto d = scratch("progress");
+    const auto r = run_ddisim("run --brief --out " + d.string());
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("ETA") == std::string::npos);
+    CHECK(r.out.find('\r') == std::string::npos);
+}

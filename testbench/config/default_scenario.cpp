@@ -55,8 +55,9 @@ platform:
       requester_id: 2
 
 software:
-  rootnex: x86
-  ddi_mode: compat
+  fidelity: illumos
+  debug_checks: false
+  dma_api_checker: true
 
 workload:
   kind: traffic

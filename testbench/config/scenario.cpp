@@ -23,9 +23,21 @@ void describe(tlm::param_group& g, platform_config& c) {
 }
 
 void describe(tlm::param_group& g, software_config& c) {
-    g.choice("rootnex", c.rootnex, {"x86", "x86-iommu"}, "DDI platform personality: x86 rootnex, or x86 with an IOMMU");
-    g.choice("ddi_mode", c.ddi_mode, {"compat", "fixed"},
-             "compat reproduces the spec's documented bugs (each with a named diagnostic); fixed behaves as documented");
+    g.choice("fidelity", c.fidelity, {"illumos", "fixed"},
+             "illumos reproduces the spec's documented bugs (each reported once as a named diagnostic); fixed behaves as documented");
+    g.flag("debug_checks", c.debug_checks, "DEBUG-kernel checks: BADATTR at handle allocation, INUSE on re-bind, sync range and direction");
+    g.flag("dma_api_checker", c.dma_api_checker, "DMA-API misuse checker: bind of a bound handle, double unbind, missing sync, leaked handles");
+    g.choice("placement", c.placement, {"contiguous", "random", "high_first"},
+             "physical page placement of kernel allocations (random is seeded from run.seed)");
+    g.choice("iommu", c.iommu, {"none", "vtd"}, "DDI IOMMU path: none (x86 rootnex) or vtd (Intel VT-d-like DVMA binds)");
+    g.choice("iommu_unmap", c.iommu_unmap, {"by_fidelity", "strict", "deferred", "never"},
+             "IOMMU unbind policy: strict invalidates at every unbind, deferred batches, never keeps stale entries (illumos); by_fidelity = never under illumos, strict under fixed");
+    g.count("iommu_deferred_batch", c.iommu_deferred_batch, "unbinds per IOTLB flush with iommu_unmap: deferred", {1, 1 << 20});
+    g.size("copybuf_max", c.copybuf_max, "largest copy buffer per bind (dma_max_copybuf_size)", {4096, double(1ull << 32)});
+    g.size("copybuf_space", c.copybuf_space, "bytes of copy buffers in use at once (0 = unlimited)");
+    g.count("handle_limit", c.handle_limit, "live DMA handles before allocation fails with NORESOURCES (0 = unlimited)");
+    g.size("dvma_space", c.dvma_space, "bytes of DVMA space per IOMMU domain (0 = unlimited)");
+    g.flag("sync_ignore_params", c.sync_ignore_params, "rootnex_sync_ignore_params: ddi_dma_sync always covers the whole window");
 }
 
 void describe(tlm::param_group& g, workload_config& c) {

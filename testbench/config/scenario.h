@@ -39,10 +39,23 @@ struct platform_config {
     std::vector<models::tgen_config> traffic; // traffic generators on the bus
 };
 
-// `software:` — the simulated kernel and DDI layer (filled in by later issues).
+// `software:` — the simulated kernel and DDI DMA layer (sw/kernel, sw/ddi).
+// Plain values here; testbench/platform/software.cpp turns them into the
+// kernel's own config (sw/kernel/kernel.h), so this header needs no sw/.
+// Limits use 0 for "unlimited".
 struct software_config {
-    std::string rootnex = "x86";     // x86 | x86-iommu: DDI platform personality
-    std::string ddi_mode = "compat"; // compat (reproduce the spec's bugs, with diagnostics) | fixed
+    std::string fidelity = "illumos";   // illumos: reproduce the spec's §8 behaviours (named diagnostics) | fixed
+    bool debug_checks = false;          // DEBUG-kernel checks: BADATTR, INUSE, sync range/direction
+    bool dma_api_checker = true;        // DMA-API misuse checker (double unbind, missing sync, leaks …)
+    std::string placement = "contiguous"; // physical page placement: contiguous | random | high_first
+    std::string iommu = "none";         // none | vtd: the DDI's IOMMU path (devices in translated domains)
+    std::string iommu_unmap = "by_fidelity"; // by_fidelity | strict | deferred | never
+    unsigned iommu_deferred_batch = 16; // unbinds per IOTLB flush with iommu_unmap = deferred
+    std::uint64_t copybuf_max = 0x101000; // largest copy buffer per bind (dma_max_copybuf_size)
+    std::uint64_t copybuf_space = 0;    // bytes of copy buffers in use at once (0 = unlimited)
+    std::uint64_t handle_limit = 0;     // live DMA handles (0 = unlimited)
+    std::uint64_t dvma_space = 0;       // bytes of DVMA space per IOMMU domain (0 = unlimited)
+    bool sync_ignore_params = false;    // rootnex_sync_ignore_params: sync whole windows
 };
 
 // `workload:` — what drives I/O (filled in by later issues).

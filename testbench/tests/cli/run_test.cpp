@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "run_helpers.h"
 
@@ -117,4 +119,44 @@ TEST_CASE("run: progress bar is off when stderr is not a terminal") {
     REQUIRE(r.status == 0);
     CHECK(r.out.find("ETA") == std::string::npos);
     CHECK(r.out.find('\r') == std::string::npos);
+}
+
+TEST_CASE("run: every signal of the GTKWave save file exists in the default scenario's VCD") {
+    const auto d = scratch("gtkw");
+    const auto vcd = d / "run.vcd";
+    REQUIRE(run_ddisim("run --quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string()).status == 0);
+    const auto text = read_file(vcd);
+    // Rebuild the dotted names GTKWave shows: scopes joined by '.', then the var.
+    std::set<std::string> names;
+    std::vector<std::string> scope;
+    std::istringstream in(text);
+    std::string tok;
+    while (in >> tok) {
+        if (tok == "$scope") {
+            std::string kind, name;
+            in >> kind >> name;
+            scope.push_back(name);
+        } else if (tok == "$upscope") {
+            if (!scope.empty()) scope.pop_back();
+        } else if (tok == "$var") {
+            std::string kind, width, id, name, range;
+            in >> kind >> width >> id >> name >> range;
+            std::string full;
+            for (const auto& s : scope) full += s + ".";
+            names.insert(full + name + (range != "$end" ? range : ""));
+        } else if (tok == "$enddefinitions") {
+            break;
+        }
+    }
+    std::ifstream save(std::string(DDISIM_SOURCE_DIR) + "/waves/ddisim.gtkw");
+    REQUIRE(save);
+    std::string line;
+    int checked = 0;
+    while (std::getline(save, line)) {
+        if (line.empty() || line[0] == '[' || line[0] == '@' || line[0] == '-' || line[0] == '*') continue;
+        INFO(line);
+        CHECK(names.count(line) == 1);
+        ++checked;
+    }
+    CHECK(checked >= 4);
 }

@@ -103,25 +103,9 @@ std::vector<std::uint64_t> parse_pages(const std::string& s, const char* what) {
     return out;
 }
 
-ddi_dma_attr_t default_attr() {
-    ddi_dma_attr_t a{};
-    a.dma_attr_version = DMA_ATTR_V0;
-    a.dma_attr_addr_lo = 0;
-    a.dma_attr_addr_hi = ~std::uint64_t{0};
-    a.dma_attr_count_max = 0xFFFFFFFF;
-    a.dma_attr_align = 1;
-    a.dma_attr_burstsizes = 1;
-    a.dma_attr_minxfer = 1;
-    a.dma_attr_maxxfer = 0xFFFFFFFF;
-    a.dma_attr_seg = 0xFFFFFFFF;
-    a.dma_attr_sgllen = -1;
-    a.dma_attr_granular = 1;
-    a.dma_attr_flags = 0;
-    return a;
-}
 
 ddi_dma_attr_t parse_attr(const std::string& s) {
-    ddi_dma_attr_t a = default_attr();
+    ddi_dma_attr_t a = spec_default_attr();
     if (trim(s).empty()) return a;
     for (const auto& item : split(s, ',')) {
         if (item.empty()) continue;
@@ -318,6 +302,23 @@ json error(const std::string& msg) {
 }
 
 } // namespace
+
+ddi_dma_attr_t spec_default_attr() {
+    ddi_dma_attr_t a{};
+    a.dma_attr_version = DMA_ATTR_V0;
+    a.dma_attr_addr_lo = 0;
+    a.dma_attr_addr_hi = ~std::uint64_t{0};
+    a.dma_attr_count_max = 0xFFFFFFFF;
+    a.dma_attr_align = 1;
+    a.dma_attr_burstsizes = 1;
+    a.dma_attr_minxfer = 1;
+    a.dma_attr_maxxfer = 0xFFFFFFFF;
+    a.dma_attr_seg = 0xFFFFFFFF;
+    a.dma_attr_sgllen = -1;
+    a.dma_attr_granular = 1;
+    a.dma_attr_flags = 0;
+    return a;
+}
 
 nlohmann::ordered_json explore_bind(const explore_request& req) {
     try {

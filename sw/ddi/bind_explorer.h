@@ -10,6 +10,7 @@
 // "result": "ERROR" with a message. These functions never throw.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <sys/ddidmareq.h>
 
 #include <iosfwd>
 #include <string>
@@ -33,6 +34,10 @@ struct explore_request {
 // Result object: {"result", "code", "nwin", "windows": [{"offset","length",
 // "cookies": [{"address","size","type"}]}], "diagnostics": [...]} plus
 // "message" for ERROR and "reason" for PANIC.
+// The default attributes of spec §10: whole 64-bit range, count_max and seg
+// 4 GiB - 1, maxxfer 4 GiB - 1, sgllen unlimited, granular 1, align 1.
+ddi_dma_attr_t spec_default_attr();
+
 nlohmann::ordered_json explore_bind(const explore_request& req);
 
 // Batch form: one JSON object per line, keys = option names without dashes

@@ -1,5 +1,7 @@
 #include "sw/ddi/ddi_bench.h"
 
+#include "sw/ddi/bind_explorer.h"
+
 #include "sw/kernel/kernel.h"
 
 #include <sys/buf.h>
@@ -13,20 +15,7 @@ namespace ddisim::ddi {
 
 namespace {
 
-ddi_dma_attr_t bench_attr() {
-    ddi_dma_attr_t a{};
-    a.dma_attr_version = DMA_ATTR_V0;
-    a.dma_attr_addr_hi = ~std::uint64_t{0};
-    a.dma_attr_count_max = 0xFFFFFFFF;
-    a.dma_attr_align = 1;
-    a.dma_attr_burstsizes = 1;
-    a.dma_attr_minxfer = 1;
-    a.dma_attr_maxxfer = 0xFFFFFFFF;
-    a.dma_attr_seg = 0xFFFFFFFF;
-    a.dma_attr_sgllen = -1;
-    a.dma_attr_granular = 1;
-    return a;
-}
+ddi_dma_attr_t bench_attr() { return spec_default_attr(); }
 
 // Runs op in batches until min_seconds have passed; returns ops/s.
 template <class Op>

@@ -22,22 +22,7 @@ namespace ddt {
 using ddisim::kernel::kernel_config;
 using ddisim::kernel::kernel_context;
 
-inline ddi_dma_attr_t default_attr() {
-    ddi_dma_attr_t a{};
-    a.dma_attr_version = DMA_ATTR_V0;
-    a.dma_attr_addr_lo = 0;
-    a.dma_attr_addr_hi = ~std::uint64_t{0};
-    a.dma_attr_count_max = 0xFFFFFFFF;
-    a.dma_attr_align = 1;
-    a.dma_attr_burstsizes = 1;
-    a.dma_attr_minxfer = 1;
-    a.dma_attr_maxxfer = 0xFFFFFFFF;
-    a.dma_attr_seg = 0xFFFFFFFF;
-    a.dma_attr_sgllen = -1;
-    a.dma_attr_granular = 1;
-    a.dma_attr_flags = 0;
-    return a;
-}
+inline ddi_dma_attr_t default_attr() { return ddisim::ddi::spec_default_attr(); }
 
 inline std::vector<std::uint64_t> run(std::uint64_t first, std::size_t n) {
     std::vector<std::uint64_t> v;

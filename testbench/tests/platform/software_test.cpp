@@ -3,6 +3,7 @@
 
 #include <sys/sunddi.h>
 
+#include "sw/ddi/bind_explorer.h"
 #include "sw/kernel/kernel.h"
 #include "testbench/config/scenario_loader.h"
 #include "testbench/platform/software.h"
@@ -36,17 +37,7 @@ TEST_CASE("software: handle_limit from the scenario makes ddi_dma_alloc_handle f
     kc.backing_store = false;
     kernel::kernel_context k(kc);
     dev_info_t* dip = k.create_dev_info("tdev", 0, false);
-    ddi_dma_attr_t attr{};
-    attr.dma_attr_version = DMA_ATTR_V0;
-    attr.dma_attr_addr_hi = ~0ull;
-    attr.dma_attr_count_max = 0xFFFFFFFF;
-    attr.dma_attr_align = 1;
-    attr.dma_attr_burstsizes = 1;
-    attr.dma_attr_minxfer = 1;
-    attr.dma_attr_maxxfer = 0xFFFFFFFF;
-    attr.dma_attr_seg = 0xFFFFFFFF;
-    attr.dma_attr_sgllen = -1;
-    attr.dma_attr_granular = 1;
+    const ddi_dma_attr_t attr = ddi::spec_default_attr();
     ddi_dma_handle_t h[3]{};
     CHECK(ddi_dma_alloc_handle(dip, &attr, DDI_DMA_DONTWAIT, nullptr, &h[0]) == DDI_SUCCESS);
     CHECK(ddi_dma_alloc_handle(dip, &attr, DDI_DMA_DONTWAIT, nullptr, &h[1]) == DDI_SUCCESS);

@@ -69,11 +69,12 @@ void run_bench(const bench_opts& o) {
         for (auto& m : ms) {
             if (o.one == m.key) {
                 std::cout << fmt::format("{:.6g}\n", m.run());
-                throw app::exit_code{0};
+                return;
             }
         }
         std::cerr << "ddisim bench: unknown measurement '" << o.one << "'\n";
-        throw app::exit_code{2};
+        app::set_exit_status(2);
+        return;
     }
     const auto exe = bench::self_exe();
     std::map<std::string, double> med;

@@ -60,7 +60,7 @@ ddisim::app::command_registrar reg{"bind", 30, [](CLI::App& root) {
     c->add_flag("--pretty", opts->pretty, "indent the JSON of a single result");
     c->callback([opts] {
         const int rc = run_bind(*opts);
-        if (rc != 0) throw ddisim::app::exit_code{rc};
+        ddisim::app::set_exit_status(rc);
     });
 }};
 

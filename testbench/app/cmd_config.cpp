@@ -60,7 +60,7 @@ ddisim::app::command_registrar reg{"config", 50, [](CLI::App& root) {
     check->excludes(dump);
     c->callback([o, dump, check] {
         int rc = run_config(*o, dump, check);
-        if (rc != 0) throw ddisim::app::exit_code{rc};
+        ddisim::app::set_exit_status(rc);
     });
 }};
 

@@ -121,7 +121,7 @@ app::command_registrar reg{"run", 10, [](CLI::App& root) {
     c->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace-event JSON file");
     c->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary");
     c->add_flag("--brief", o->no_stats_text, "Summary without the statistics listing");
-    c->callback([o] { throw app::exit_code{run(*o)}; });
+    c->callback([o] { app::set_exit_status(run(*o)); });
 }};
 
 } // namespace

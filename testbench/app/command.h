@@ -3,7 +3,7 @@
 //
 //   static ddisim::app::command_registrar reg{"bind", 30, [](CLI::App& root) {
 //       auto* c = root.add_subcommand("bind", "…");
-//       … c->callback([]{ … throw ddisim::app::exit_code{n}; }) …
+//       … c->callback([]{ … ddisim::app::set_exit_status(n); }) …
 //   }};
 #pragma once
 #include <CLI/CLI.hpp>
@@ -18,9 +18,10 @@ struct command_registrar {
     command_registrar(const char* name, int order, command_setup setup);
 };
 
-// Thrown by a command's callback to end the process with this exit status.
-struct exit_code {
-    int value;
-};
+// A command's callback records the process exit status here (default 0).
+// Commands return normally rather than throw: an exception unwinding after
+// SystemC has switched coroutine stacks confuses AddressSanitizer.
+void set_exit_status(int status);
+int exit_status();
 
 } // namespace ddisim::app

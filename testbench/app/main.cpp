@@ -21,6 +21,13 @@ std::vector<entry>& registry() {
 }
 } // namespace
 
+namespace {
+int g_exit_status = 0;
+} // namespace
+
+void set_exit_status(int status) { g_exit_status = status; }
+int exit_status() { return g_exit_status; }
+
 command_registrar::command_registrar(const char* name, int order, command_setup setup) {
     registry().push_back({name, order, std::move(setup)});
 }
@@ -43,11 +50,9 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
-    } catch (const ddisim::app::exit_code& e) {
-        return e.value;
     } catch (const std::exception& e) {
         std::cerr << "ddisim: error: " << e.what() << "\n";
         return 2;
     }
-    return 0;
+    return ddisim::app::exit_status();
 }

@@ -1,0 +1,146 @@
+#include "models/iommu/iotlb.h"
+
+namespace ddisim::models {
+
+assoc_cache::assoc_cache(unsigned sets, unsigned ways) : sets_(ways ? sets : 0), ways_(sets ? ways : 0) {
+    lines_.resize(std::size_t{sets_} * ways_);
+}
+
+const assoc_cache::line* assoc_cache::lookup(std::uint64_t key, std::uint64_t set_hint) {
+    if (!enabled()) return nullptr;
+    line* s = &lines_[(set_hint % sets_) * ways_];
+    for (unsigned w = 0; w < ways_; ++w)
+        if (s[w].valid && s[w].key == key) {
+            s[w].stamp = ++clock_;
+            return &s[w];
+        }
+    return nullptr;
+}
+
+bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1) {
+    if (!enabled()) return false;
+    line* s = &lines_[(set_hint % sets_) * ways_];
+    line* victim = nullptr;
+    for (unsigned w = 0; w < ways_; ++w)
+        if (s[w].valid && s[w].key == key) {
+            victim = &s[w];
+            break;
+        }
+    if (!victim)
+        for (unsigned w = 0; w < ways_; ++w)
+            if (!s[w].valid) {
+                victim = &s[w];
+                break;
+            }
+    bool evicted = false;
+    if (!victim) {
+        victim = &s[0];
+        for (unsigned w = 1; w < ways_; ++w)
+            if (s[w].stamp < victim->stamp) victim = &s[w];
+        evicted = true;
+    }
+    *victim = line{key, v0, v1, ++clock_, true};
+    return evicted;
+}
+
+std::uint64_t assoc_cache::invalidate_if(const std::function<bool(const line&)>& pred) {
+    std::uint64_t n = 0;
+    for (auto& l : lines_)
+        if (l.valid && pred(l)) {
+            l.valid = false;
+            ++n;
+        }
+    return n;
+}
+
+std::uint64_t assoc_cache::valid_lines() const {
+    std::uint64_t n = 0;
+    for (const auto& l : lines_) n += l.valid;
+    return n;
+}
+
+// ------------------------------------------------------------------ iotlb
+// key = domain << 40 | large << 39 | page number (IOVA >> 12 or >> 21, at
+// most 36 bits); v0 = frame, v1 = perms.
+namespace {
+std::uint64_t tlb_key(std::uint16_t d, bool large, std::uint64_t pn) {
+    return (std::uint64_t{d} << 40) | (std::uint64_t{large} << 39) | pn;
+}
+std::uint16_t key_domain(std::uint64_t k) { return static_cast<std::uint16_t>(k >> 40); }
+} // namespace
+
+std::optional<iotlb_entry> iotlb::lookup(std::uint16_t domain, std::uint64_t iova) {
+    const std::uint64_t p4 = iova >> 12, p2 = iova >> 21;
+    const assoc_cache::line* l = c_.lookup(tlb_key(domain, false, p4), p4);
+    unsigned shift = 12;
+    if (!l) {
+        l = c_.lookup(tlb_key(domain, true, p2), p2);
+        shift = 21;
+    }
+    if (!l) {
+        ++misses_;
+        return std::nullopt;
+    }
+    ++hits_;
+    return iotlb_entry{l->v0, shift, static_cast<unsigned>(l->v1)};
+}
+
+void iotlb::insert(std::uint16_t domain, std::uint64_t iova, const iotlb_entry& e) {
+    const bool large = e.page_shift == 21;
+    const std::uint64_t pn = iova >> e.page_shift;
+    if (c_.insert(tlb_key(domain, large, pn), pn, e.frame, e.perms)) ++evictions_;
+}
+
+std::uint64_t iotlb::invalidate_all() {
+    return c_.invalidate_if([](const assoc_cache::line&) { return true; });
+}
+
+std::uint64_t iotlb::invalidate_domain(std::uint16_t domain) {
+    return c_.invalidate_if([domain](const assoc_cache::line& l) { return key_domain(l.key) == domain; });
+}
+
+std::uint64_t iotlb::invalidate_range(std::uint16_t domain, std::uint64_t iova, std::uint64_t npages) {
+    const std::uint64_t lo = iova & ~0xfffull;
+    const std::uint64_t hi = lo + npages * 4096; // exclusive
+    if (npages == 0) return 0;
+    return c_.invalidate_if([&](const assoc_cache::line& l) {
+        if (key_domain(l.key) != domain) return false;
+        const unsigned shift = (l.key >> 39) & 1 ? 21 : 12;
+        const std::uint64_t start = (l.key & ((1ull << 39) - 1)) << shift;
+        const std::uint64_t end = start + (1ull << shift);
+        return start < hi && lo < end;
+    });
+}
+
+// ------------------------------------------------------------------ pwc
+// key = domain << 40 | level << 36 | IOVA >> (12 + 9·(level-1)); v0 = table,
+// v1 = perms. Fully associative: one set.
+namespace {
+std::uint64_t pwc_key(std::uint16_t d, int level, std::uint64_t iova) {
+    return (std::uint64_t{d} << 40) | (std::uint64_t(level) << 36) | (iova >> (12 + 9 * (level - 1)));
+}
+} // namespace
+
+std::optional<pwc::hit> pwc::lookup(std::uint16_t domain, int level, std::uint64_t iova) {
+    const assoc_cache::line* l = c_.lookup(pwc_key(domain, level, iova), 0);
+    if (!l) {
+        ++misses_;
+        return std::nullopt;
+    }
+    ++hits_;
+    return hit{l->v0, static_cast<unsigned>(l->v1)};
+}
+
+void pwc::insert(std::uint16_t domain, int level, std::uint64_t iova, std::uint64_t table, unsigned perms) {
+    c_.insert(pwc_key(domain, level, iova), 0, table, perms);
+}
+
+std::uint64_t pwc::invalidate_all() {
+    return c_.invalidate_if([](const assoc_cache::line&) { return true; });
+}
+
+std::uint64_t pwc::invalidate_domain(std::uint16_t domain) {
+    return c_.invalidate_if([domain](const assoc_cache::line& l) { return key_domain(l.key) == domain; });
+}
+
+} // namespace ddisim::models

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
-scripts/build.sh --fuzz
+scripts/build.sh --fuzz fuzzers
 mkdir -p build-fuzz/artifacts
 status=0
 for f in build-fuzz/fuzz_*; do

@@ -1,0 +1,148 @@
+// ddisim::models::dma_engine — the reusable data mover of the DMA controller
+// (models/dmac/dmac.h) and of other bus-mastering devices (the HBA).
+//
+// What it models
+//   Moves len bytes from src to dst through one initiator socket as a chain of
+//   read bursts and write bursts. A burst is at most min(burst_size,
+//   bus_max_burst) bytes and never crosses a multiple of `boundary` on either
+//   side, so every read and its write have the same length. Reads run ahead of
+//   writes by up to `lookahead` bursts (a staging buffer of lookahead × burst
+//   bytes), so reads and writes overlap as in a real engine's FIFO.
+//
+//   State lives in a `stream` owned by the caller (a DMA channel, an HBA
+//   command slot): its own outstanding-transaction limit, its time cursor and
+//   its staging buffer. Several streams share one engine (one socket, one
+//   quantum keeper); the caller interleaves them by calling step() on each in
+//   the order its arbitration chooses, which is how the controller shares
+//   bandwidth between channels. All calls come from one SC_THREAD.
+//
+// Socket
+//   out — tlm_initiator_socket<>; b_transport only (LT). Every payload carries
+//         a requester_id_ext with config.requester_id. DMI is not used (a DMA
+//         engine's accesses are the traffic being modelled).
+//
+// Timing (LT, temporal decoupling with a tlm_quantumkeeper on the global
+// quantum). Each stream keeps a program-order cursor: transaction k is issued
+// at max(cursor, completion of transaction k - outstanding, its dependency)
+// where a write depends on the completion of the read that filled its data
+// and the first read of a transfer on the `after` time given to start()
+// (descriptor fetch, fence). The bus and memory occupancy timelines do the
+// rest (contention, bandwidth). There is no AT (nb_transport) variant yet.
+//
+// Statistics (under the module name)
+//   reads, writes, bytes_read, bytes_written, errors (counters);
+//   latency (histogram, ns, issue to completion of each transaction).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "models/dmac/dmac_config.h"
+#include "tlm/core/stats.h"
+#include "tlm/timing.h"
+
+namespace ddisim::models {
+
+class dma_engine : public sc_core::sc_module, public ::tlm::tlm_bw_transport_if<> {
+public:
+    ::tlm::tlm_initiator_socket<> out;
+
+    enum class status { ok, read_error, write_error };
+
+    // Per-requester state (a channel, a command). Outstanding limit ≥ 1.
+    class stream {
+    public:
+        explicit stream(unsigned outstanding = 8);
+        void set_outstanding(unsigned n); // only while idle
+        unsigned outstanding() const { return static_cast<unsigned>(window_.size()); }
+
+        bool active() const { return active_; }
+        status result() const { return st_; }
+        std::uint64_t bursts() const { return bursts_; }        // read/write burst pairs of the current transfer
+        std::uint64_t moved() const { return written_; }        // bytes written so far in the current transfer
+        tlm::ps_t cursor() const { return cursor_; }            // issue time of the latest transaction
+        tlm::ps_t last_done() const { return last_done_; }      // latest completion of any transaction so far
+        void advance(tlm::ps_t t) { if (t > cursor_) cursor_ = t; }
+        // Forgets the current transfer (a channel reset); timing state stays.
+        void abort();
+
+    private:
+        friend class dma_engine;
+        struct chunk {
+            std::uint64_t dst;
+            std::uint32_t len;
+            std::uint32_t slot;
+            tlm::ps_t ready; // completion of the read
+        };
+        std::vector<tlm::ps_t> window_; // completion times, ring over the last `outstanding` transactions
+        std::size_t wi_ = 0;
+        tlm::ps_t cursor_ = 0, last_done_ = 0, after_ = 0;
+        std::uint64_t src_ = 0, dst_ = 0, len_ = 0, read_ = 0, written_ = 0, bursts_ = 0;
+        std::deque<chunk> pending_;
+        std::vector<std::uint8_t> buf_;
+        std::uint32_t next_slot_ = 0, lookahead_ = 1;
+        status st_ = status::ok;
+        bool active_ = false;
+    };
+
+    dma_engine(sc_core::sc_module_name name, const dma_engine_config& cfg);
+
+    // Effective burst: min(burst_size, bus_max_burst when set).
+    std::uint64_t burst() const { return burst_; }
+    const dma_engine_config& config() const { return cfg_; }
+
+    // Starts a transfer on s (not before `after`, ps). len 0 completes at once.
+    void start(stream& s, std::uint64_t src, std::uint64_t dst, std::uint64_t len, tlm::ps_t after = 0);
+    // Issues the next transaction of s (a read burst while the staging buffer
+    // has room, otherwise the oldest pending write). Returns true while the
+    // transfer has more to issue; false once it is complete or failed (see
+    // s.result(); on an error nothing more is issued for it).
+    bool step(stream& s);
+    // Whole transfer, blocking the calling thread's program order (not its
+    // simulated time: see sync()).
+    status copy(stream& s, std::uint64_t src, std::uint64_t dst, std::uint64_t len, tlm::ps_t after = 0);
+
+    // Single transactions on behalf of s (descriptor fetch, status
+    // write-back), issued not before `after`. Return the response status;
+    // `done` gets the completion time.
+    ::tlm::tlm_response_status read(stream& s, std::uint64_t addr, void* data, unsigned len, tlm::ps_t after = 0,
+                                    tlm::ps_t* done = nullptr);
+    ::tlm::tlm_response_status write(stream& s, std::uint64_t addr, const void* data, unsigned len,
+                                     tlm::ps_t after = 0, tlm::ps_t* done = nullptr);
+
+    // Simulated time of the calling thread (sc_time_stamp + local offset).
+    tlm::ps_t now() const;
+    // Synchronises the quantum keeper (the thread waits up to its local time).
+    void sync();
+    bool needs_sync() const;
+
+    std::uint64_t reads() const { return stats_.reads.count(); }
+    std::uint64_t writes() const { return stats_.writes.count(); }
+
+    // tlm_bw_transport_if (LT only: nothing comes back)
+    ::tlm::tlm_sync_enum nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
+                                         sc_core::sc_time& delay) override;
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) override;
+
+private:
+    ::tlm::tlm_response_status issue(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,
+                                     unsigned len, tlm::ps_t dep, tlm::ps_t& done);
+    std::uint32_t next_chunk(const stream& s) const;
+
+    dma_engine_config cfg_;
+    std::uint64_t burst_;
+    ::tlm::tlm_generic_payload gp_;
+    tlm_utils::tlm_quantumkeeper qk_;
+
+    struct stats_t {
+        tlm::counter reads, writes, bytes_read, bytes_written, errors;
+        tlm::histogram latency;
+        explicit stats_t(const std::string& o);
+    } stats_;
+};
+
+} // namespace ddisim::models

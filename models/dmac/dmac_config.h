@@ -1,0 +1,57 @@
+// dmac_config / dma_engine_config — parameters of the DMA controller
+// (models/dmac/dmac.h) and of its embeddable data mover
+// (models/dmac/dma_engine.h). Plain C++ (the scenario parser includes it).
+// Units: bytes, ps.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "tlm/core/params.h"
+
+namespace ddisim::models {
+
+// The data mover alone (also embedded by other models, e.g. the HBA).
+struct dma_engine_config {
+    std::uint64_t burst_size = 256;   // bytes, the device's largest burst (its DMA attributes' burst limit)
+    std::uint64_t bus_max_burst = 0;  // bytes, the interconnect's largest burst (0 = no limit); the platform copies bus.max_burst here
+    std::uint64_t boundary = 4096;    // bytes, no burst crosses a multiple of this on either side (0 = none)
+    std::uint32_t requester_id = 0;   // requester id put on every payload (IOMMU stream id)
+};
+
+struct dmac_config {
+    unsigned channels = 4;                      // independent descriptor rings
+    std::uint64_t burst_size = 256;             // bytes per burst at most (device limit)
+    std::uint64_t bus_max_burst = 0;            // bus limit (0 = none); not a scenario key: the platform copies bus.max_burst
+    std::uint64_t boundary = 4096;              // bursts never cross this alignment (0 = none)
+    unsigned outstanding = 8;                   // transactions in flight per channel
+    std::string arbitration = "round_robin";    // round_robin | fixed_priority (lower channel wins) between channels, per transaction
+    bool writeback = true;                      // write the completion status back into each descriptor
+    std::uint64_t descriptor_overhead = 0;      // ps of internal processing after a descriptor fetch, before its data moves
+    std::string interrupt_mode = "descriptor";  // reset value of CONTROL.IRQ_BATCH: descriptor | batch
+    std::uint64_t register_latency = 1000;      // ps charged to a register access
+    std::uint32_t requester_id = 0;             // requester id on every payload the controller issues
+
+    dma_engine_config engine() const {
+        dma_engine_config e;
+        e.burst_size = burst_size;
+        e.bus_max_burst = bus_max_burst;
+        e.boundary = boundary;
+        e.requester_id = requester_id;
+        return e;
+    }
+};
+
+inline void describe(ddisim::tlm::param_group& g, dmac_config& c) {
+    g.count("channels", c.channels, "DMA channels (descriptor rings)", {1, 64});
+    g.size("burst_size", c.burst_size, "largest burst the device issues", {1, double(1ull << 30)});
+    g.size("boundary", c.boundary, "bursts never cross a multiple of this (0 = no limit)", {0, double(1ull << 30)});
+    g.count("outstanding", c.outstanding, "transactions in flight per channel", {1, 1024});
+    g.choice("arbitration", c.arbitration, {"round_robin", "fixed_priority"}, "arbitration between active channels, per transaction");
+    g.flag("writeback", c.writeback, "write the completion status back into each descriptor");
+    g.time("descriptor_overhead", c.descriptor_overhead, "processing time between a descriptor fetch and its first data transfer");
+    g.choice("interrupt_mode", c.interrupt_mode, {"descriptor", "batch"}, "reset value of CONTROL.IRQ_BATCH");
+    g.time("register_latency", c.register_latency, "time charged to a register access");
+    g.count("requester_id", c.requester_id, "requester id on every transaction the controller issues", {0, 65535});
+}
+
+} // namespace ddisim::models

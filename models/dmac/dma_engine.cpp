@@ -52,6 +52,10 @@ tlm::ps_t dma_engine::now() const { return sc_time_stamp().value() + qk_.get_loc
 
 void dma_engine::sync() { qk_.sync(); }
 
+void dma_engine::sync_if_needed() {
+    if (qk_.need_sync()) qk_.sync();
+}
+
 bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIME; }
 
 ::tlm::tlm_response_status dma_engine::issue(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr,
@@ -86,7 +90,8 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     // The thread's local time follows the issue times (not the completions),
     // so later transactions overlap with this one.
     if (t > stamp2 && sc_time(tlm::to_sc_time(t - stamp2)) > qk_.get_local_time()) qk_.set(tlm::to_sc_time(t - stamp2));
-    if (qk_.need_sync()) qk_.sync();
+    // No synchronisation here: the caller decides (sync_if_needed) between
+    // its own steps, so its state never changes under it mid-step.
     const auto rs = gp_.get_response_status();
     if (rs != ::tlm::TLM_OK_RESPONSE) ++stats_.errors;
     return rs;
@@ -156,8 +161,8 @@ bool dma_engine::step(stream& s) {
 dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t dst, std::uint64_t len,
                                     tlm::ps_t after) {
     start(s, src, dst, len, after);
-    while (step(s)) {
-    }
+    while (step(s)) sync_if_needed();
+    sync_if_needed();
     return s.result();
 }
 

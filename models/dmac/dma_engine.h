@@ -118,6 +118,12 @@ public:
     tlm::ps_t now() const;
     // Synchronises the quantum keeper (the thread waits up to its local time).
     void sync();
+    // Synchronises once the local time has reached the global quantum. The
+    // engine never waits inside start/step/read/write: callers call this
+    // between steps, where a wait (and whatever other processes do meanwhile,
+    // e.g. a register write resetting a channel) is safe for their state.
+    void sync_if_needed();
+    // True while the thread runs ahead of sc_time_stamp.
     bool needs_sync() const;
 
     std::uint64_t reads() const { return stats_.reads.count(); }

@@ -52,8 +52,8 @@ dmac::stats_t::stats_t(const std::string& o)
 dmac::dmac(sc_module_name name, const dmac_config& cfg)
     : sc_module(name), engine_("engine", cfg.engine()), regs("regs"), irq("irq"), out(engine_.out), cfg_(cfg),
       stats_(this->name()) {
-    if (cfg_.channels == 0 || cfg_.channels > 64)
-        throw std::invalid_argument(std::string(this->name()) + ": channels must be in [1, 64]");
+    if (cfg_.channels == 0 || cfg_.channels > 32) // IRQ_SUMMARY has 32 bits
+        throw std::invalid_argument(std::string(this->name()) + ": channels must be in [1, 32]");
     if (cfg_.outstanding == 0) throw std::invalid_argument(std::string(this->name()) + ": outstanding must be at least 1");
     if (cfg_.arbitration != "round_robin" && cfg_.arbitration != "fixed_priority")
         throw std::invalid_argument(std::string(this->name()) + ": arbitration must be round_robin or fixed_priority");
@@ -115,7 +115,7 @@ std::uint32_t dmac::reg_read(std::uint64_t off) const {
     if (off == R::CHANNELS) return cfg_.channels;
     if (off == R::IRQ_SUMMARY) {
         std::uint32_t v = 0;
-        for (unsigned i = 0; i < ch_.size() && i < 32; ++i)
+        for (unsigned i = 0; i < ch_.size(); ++i)
             if (ch_[i]->irq_status) v |= 1u << i;
         return v;
     }
@@ -215,6 +215,7 @@ int dmac::pick() {
 
 void dmac::run() {
     for (;;) {
+        engine_.sync_if_needed(); // the only place the thread waits while busy
         const int i = pick();
         if (i >= 0) {
             serve(*ch_[static_cast<unsigned>(i)]);
@@ -282,7 +283,7 @@ void dmac::finish(channel& c, std::uint8_t error) {
         t = done;
         if (rs != ::tlm::TLM_OK_RESPONSE && !error) error = D::writeback_error;
     }
-    c.fetch = (c.fetch + 1) % c.ring_size;
+    c.fetch = c.ring_size ? (c.fetch + 1) % c.ring_size : 0;
     std::uint32_t bits = 0;
     if (error) {
         bits = R::IRQ_ERROR;

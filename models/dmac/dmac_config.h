@@ -42,7 +42,7 @@ struct dmac_config {
 };
 
 inline void describe(ddisim::tlm::param_group& g, dmac_config& c) {
-    g.count("channels", c.channels, "DMA channels (descriptor rings)", {1, 64});
+    g.count("channels", c.channels, "DMA channels (descriptor rings)", {1, 32});
     g.size("burst_size", c.burst_size, "largest burst the device issues", {1, double(1ull << 30)});
     g.size("boundary", c.boundary, "bursts never cross a multiple of this (0 = no limit)", {0, double(1ull << 30)});
     g.count("outstanding", c.outstanding, "transactions in flight per channel", {1, 1024});

@@ -452,3 +452,35 @@ TEST_CASE("dmac: statistics are registered under the module name") {
     CHECK(reg.find("dmac.descriptors")->value() == 1);
     CHECK(s.dma->latency().count() == 1);
 }
+
+TEST_CASE("dmac: RESET during a transfer drops it and the channel works again") {
+    dmac_system s(base_config());
+    s.put_desc(ring0, 0, 0x100000, 0x1000000, 1u << 20, D::FLAG_INTERRUPT);
+    s.fill_random(0x200000, 2000, 9);
+    std::uint32_t status = 1, head = 1, completed = 1, head2 = 0;
+    bool irq_after_reset = true;
+    s.c->body = [&](cpu& p) {
+        s.setup_channel(p, 0, ring0, 4, 0);
+        p.wr(R::channel(0) + R::TAIL, 1);
+        wait(5, SC_US); // 1 MiB takes about 100 µs
+        CHECK((p.rd(R::channel(0) + R::STATUS) & R::STATUS_BUSY) != 0);
+        p.wr(R::channel(0) + R::CONTROL, R::CONTROL_RESET);
+        status = p.rd(R::channel(0) + R::STATUS);
+        head = p.rd(R::channel(0) + R::HEAD);
+        completed = p.rd(R::channel(0) + R::COMPLETED);
+        irq_after_reset = s.wait_irq(sc_time(200, SC_US)); // the dropped descriptor never interrupts
+        s.put_desc(ring0, 0, 0x200000, 0x300000, 2000, D::FLAG_INTERRUPT);
+        s.setup_channel(p, 0, ring0, 4, 0);
+        p.wr(R::channel(0) + R::TAIL, 1);
+        REQUIRE(s.wait_irq());
+        head2 = p.rd(R::channel(0) + R::HEAD);
+    };
+    s.run();
+    CHECK(status == 0);
+    CHECK(head == 0);
+    CHECK(completed == 0);
+    CHECK(!irq_after_reset);
+    CHECK(head2 == 1);
+    CHECK(std::memcmp(s.m(0x200000), s.m(0x300000), 2000) == 0);
+    CHECK(s.desc_status(ring0, 0) == done_ok);
+}

@@ -359,3 +359,165 @@ TEST_CASE("iommu: a page-crossing write is split over discontiguous physical pag
     CHECK(r.mmu->translations() == 4); // 2 pages × (write, read)
     CHECK(r.stat("mem.writes")->value() == 2);
 }
+
+TEST_CASE("iommu: a 2 MiB leaf takes a 3-read walk and one IOTLB entry serves the whole 2 MiB page") {
+    // Reads at the first and the last 4 KiB of a 2 MiB page: one miss (walk
+    // of levels 4, 3, 2 = 3 reads, PWC off), then a hit.
+    models::iommu_config ic;
+    ic.pwc_entries = 0;
+    iommu_rig r(ic);
+    const std::uint64_t root = translated_domain(r);
+    r.tb->map_2m(root, 0x8000'0000, 0x0a00'0000, pt::perm_rw);
+    std::memcpy(r.phys(0x0a00'0008), "firstpg!", 8);
+    std::memcpy(r.phys(0x0a1f'f008), "lastpage", 8);
+    char a[9] = {}, b[9] = {};
+    r.cpu->body = [&](agent& cpu) {
+        r.enable(cpu);
+        REQUIRE(r.dev->read(0x8000'0008, a, 8) == TLM_OK_RESPONSE);
+        REQUIRE(r.dev->read(0x801f'f008, b, 8) == TLM_OK_RESPONSE);
+    };
+    r.run();
+    CHECK(std::string(a) == "firstpg!");
+    CHECK(std::string(b) == "lastpage");
+    CHECK(r.mmu->walk_reads() == 3);
+    CHECK(r.mmu->iotlb_misses() == 1);
+    CHECK(r.mmu->iotlb_hits() == 1);
+}
+
+TEST_CASE("iommu: a full fault ring drops records, sets OVF and keeps counting") {
+    // 2-entry ring, 3 faults with no software consuming: HEAD = 2, COUNT = 3,
+    // OVF set; after software consumes (TAIL = 2) the next fault is recorded
+    // as record 2, in slot 2 % 2 = 0 (the dropped fault took no record number).
+    models::iommu_config ic;
+    ic.fault_log_entries = 2;
+    iommu_rig r(ic);
+    translated_domain(r);
+    std::uint64_t head = 0, count = 0, status = 0, head2 = 0, slot0 = 0;
+    r.cpu->body = [&](agent& cpu) {
+        r.enable(cpu);
+        std::uint8_t b[4];
+        for (std::uint64_t i = 0; i < 3; ++i) CHECK(r.dev->read(0x1000 * (i + 1), b, 4) != TLM_OK_RESPONSE);
+        head = cpu.read64(iommu_rig::regs_base + reg::fault_head);
+        count = cpu.read64(iommu_rig::regs_base + reg::fault_count);
+        status = cpu.read64(iommu_rig::regs_base + reg::fault_status);
+        cpu.write64(iommu_rig::regs_base + reg::fault_tail, head);
+        CHECK(r.dev->read(0x7000, b, 4) != TLM_OK_RESPONSE);
+        head2 = cpu.read64(iommu_rig::regs_base + reg::fault_head);
+        slot0 = fault_q(cpu, 0, 0);
+    };
+    r.run();
+    CHECK(head == 2);
+    CHECK(count == 3);
+    CHECK((status & reg::fs_ovf));
+    CHECK(head2 == 3);
+    CHECK(slot0 == 0x7000);
+    CHECK(r.mmu->faults() == 4);
+}
+
+TEST_CASE("iommu: domain invalidation drops one domain's entries, global drops all and the context cache") {
+    // rid 5 → domain 7, rid 6 → domain 8, one page each, both cached. After
+    // a domain-7 invalidation rid 5 misses and rid 6 hits; after a global
+    // one both miss and both context entries are read again (2 + 2 reads).
+    iommu_rig r(models::iommu_config{});
+    const std::uint64_t r7 = translated_domain(r, 5, 7), r8 = translated_domain(r, 6, 8);
+    r.tb->map_4k(r7, 0x1000, 0x0600'0000, pt::perm_rw);
+    r.tb->map_4k(r8, 0x1000, 0x0600'1000, pt::perm_rw);
+    std::uint64_t m_after_dom = 0, h_after_dom = 0;
+    auto inv = [&](agent& cpu, std::uint64_t cmd) {
+        cpu.write64(iommu_rig::regs_base + reg::inv_cmd, cmd);
+        while (cpu.read64(iommu_rig::regs_base + reg::inv_cmd) & reg::inv_go) wait(100, SC_NS);
+    };
+    r.cpu->body = [&](agent& cpu) {
+        r.enable(cpu);
+        std::uint8_t b[8];
+        auto rd = [&](std::uint32_t id) {
+            r.dev->rid = id;
+            REQUIRE(r.dev->read(0x1000, b, 8) == TLM_OK_RESPONSE);
+        };
+        rd(5), rd(6); // 2 misses
+        inv(cpu, reg::inv_command(reg::inv_domain, 7));
+        rd(5), rd(6); // miss, hit
+        m_after_dom = r.mmu->iotlb_misses();
+        h_after_dom = r.mmu->iotlb_hits();
+        inv(cpu, reg::inv_command(reg::inv_global));
+        rd(5), rd(6); // 2 misses
+    };
+    r.run();
+    CHECK(m_after_dom == 3);
+    CHECK(h_after_dom == 1);
+    CHECK(r.mmu->iotlb_misses() == 5);
+    CHECK(r.stat("iommu.context_reads")->value() == 4);
+    CHECK(r.mmu->invalidations() == 2);
+}
+
+TEST_CASE("iommu: with FIE = 0 a fault is logged but the interrupt stays low") {
+    iommu_rig r(models::iommu_config{});
+    translated_domain(r);
+    bool irq = true;
+    std::uint64_t status = 0;
+    r.cpu->body = [&](agent& cpu) {
+        r.enable(cpu);
+        cpu.write64(iommu_rig::regs_base + reg::ctrl, reg::ctrl_te); // FIE off
+        std::uint8_t b[4];
+        CHECK(r.dev->read(0x1000, b, 4) == ::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        wait(1, SC_NS);
+        irq = r.mmu->irq.read();
+        status = cpu.read64(iommu_rig::regs_base + reg::fault_status);
+    };
+    r.run();
+    CHECK_FALSE(irq);
+    CHECK((status & reg::fs_ppf));
+    CHECK(r.mmu->faults() == 1);
+}
+
+TEST_CASE("iommu: with translation disabled (CTRL.TE = 0) device addresses pass through") {
+    iommu_rig r(models::iommu_config{});
+    std::memcpy(r.phys(0x0123'0000), "physical", 8);
+    char b[9] = {};
+    r.cpu->body = [&](agent&) { REQUIRE(r.dev->read(0x0123'0000, b, 8) == TLM_OK_RESPONSE); };
+    r.run();
+    CHECK(std::string(b) == "physical");
+    CHECK(r.mmu->translations() == 0);
+    CHECK(r.mmu->faults() == 0);
+}
+
+TEST_CASE("iommu: CAP reports the configuration and bad register accesses get error responses") {
+    models::iommu_config ic;
+    ic.iotlb_sets = 32;
+    ic.iotlb_ways = 8;
+    ic.pwc_entries = 24;
+    ic.fault_log_entries = 4;
+    iommu_rig r(ic);
+    std::uint64_t cap = 0;
+    ::tlm::tlm_response_status odd = TLM_OK_RESPONSE, hole = TLM_OK_RESPONSE;
+    std::uint32_t lo = 0;
+    r.cpu->body = [&](agent& cpu) {
+        cap = cpu.read64(iommu_rig::regs_base + reg::cap);
+        std::uint16_t h = 0;
+        odd = cpu.read(iommu_rig::regs_base + reg::cap, &h, 2);
+        std::uint64_t v = 0;
+        hole = cpu.read(iommu_rig::regs_base + 0x080, &v, 8);
+        cpu.write64(iommu_rig::regs_base + reg::inv_addr, 0x1122'3344'5566'7788ull);
+        REQUIRE(cpu.read(iommu_rig::regs_base + reg::inv_addr + 4, &lo, 4) == TLM_OK_RESPONSE);
+    };
+    r.run();
+    CHECK((cap & 0xffff) == 32);
+    CHECK(((cap >> 16) & 0xff) == 8);
+    CHECK(((cap >> 24) & 0xfff) == 24);
+    CHECK(((cap >> 36) & 0xff) == 3);
+    CHECK((cap >> 56) == 1);
+    CHECK(odd == ::tlm::TLM_BURST_ERROR_RESPONSE);
+    CHECK(hole == ::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(lo == 0x1122'3344u); // upper half of the 64-bit register
+}
+
+TEST_CASE("iommu: describe() binds every config field") {
+    models::iommu_config c;
+    ddisim::tlm::param_group g("iommu");
+    describe(g, c);
+    CHECK(g.params().size() == 10);
+    g.find("iotlb_ways")->assign("8");
+    g.find("invalidation_latency")->assign("2us");
+    CHECK(c.iotlb_ways == 8);
+    CHECK(c.invalidation_latency == 2'000'000);
+}

@@ -18,7 +18,9 @@ struct dmac::channel {
     explicit channel(unsigned idx, unsigned outstanding, const std::string& owner)
         : index(idx), s(outstanding),
           busy_stat(owner, "ch" + std::to_string(idx) + ".busy", "fraction", "channel has descriptors to process"),
-          wave_name("ch" + std::to_string(idx) + "_busy") {}
+          wave_name("ch" + std::to_string(idx) + "_busy") {
+        busy_stat.set(0, 0); // the average covers the whole run, not from the first doorbell
+    }
     unsigned index;
     // Software-visible registers.
     std::uint64_t ring_base = 0;

@@ -484,3 +484,51 @@ TEST_CASE("dmac: RESET during a transfer drops it and the channel works again") 
     CHECK(std::memcmp(s.m(0x200000), s.m(0x300000), 2000) == 0);
     CHECK(s.desc_status(ring0, 0) == done_ok);
 }
+
+TEST_CASE("dmac: an unmapped ring is a descriptor fetch error, a TAIL beyond the ring a bad-ring error") {
+    dmac_system s(base_config());
+    std::uint32_t st0 = 0, st1 = 0, head0 = 1, irq0 = 0, irq1 = 0;
+    s.c->body = [&](cpu& p) {
+        s.setup_channel(p, 0, 0x7000'0000, 4, 0); // no memory there
+        p.wr(R::channel(0) + R::TAIL, 1);
+        REQUIRE(s.wait_irq());
+        st0 = p.rd(R::channel(0) + R::STATUS);
+        head0 = p.rd(R::channel(0) + R::HEAD);
+        irq0 = p.rd(R::channel(0) + R::IRQ_STATUS);
+        s.setup_channel(p, 1, ring1, 4, 0);
+        p.wr(R::channel(1) + R::TAIL, 9);
+        wait(1, SC_US);
+        st1 = p.rd(R::channel(1) + R::STATUS);
+        irq1 = p.rd(R::channel(1) + R::IRQ_STATUS);
+        CHECK(p.rd(R::IRQ_SUMMARY) == 3);
+    };
+    s.run();
+    CHECK(st0 == (R::STATUS_ERROR | D::fetch_error << 8));
+    CHECK(head0 == 0);
+    CHECK(irq0 == R::IRQ_ERROR);
+    CHECK(st1 == (R::STATUS_ERROR | D::bad_ring << 8));
+    CHECK(irq1 == R::IRQ_ERROR);
+}
+
+TEST_CASE("dmac: channel busy time average follows the work") {
+    dmac_system s(base_config());
+    s.put_desc(ring0, 0, 0x100000, 0x300000, 64 * 1024, D::FLAG_INTERRUPT);
+    sc_time start, end;
+    s.c->body = [&](cpu& p) {
+        s.setup_channel(p, 0, ring0, 4, 0);
+        start = sc_time_stamp();
+        p.wr(R::channel(0) + R::TAIL, 1);
+        REQUIRE(s.wait_irq());
+        end = sc_time_stamp();
+        wait(end - sc_time(0, SC_NS)); // idle as long again as busy (and the set-up)
+    };
+    s.run();
+    auto& reg = ddisim::tlm::stats_registry::instance();
+    reg.finish(sc_time_stamp().value());
+    const double busy = reg.find("dmac.ch0.busy")->value();
+    // Busy from the doorbell to the completion, about half the run.
+    const double want = (end - start) / sc_time_stamp();
+    INFO("busy " << busy << " want " << want);
+    CHECK(busy == Approx(want).epsilon(0.02));
+    CHECK(reg.find("dmac.ch1.busy")->value() == 0);
+}

@@ -162,6 +162,9 @@ public:
     std::uint64_t faults() const { return stats_.faults.count(); }
     std::uint64_t invalidations() const { return stats_.invalidations.count(); }
     const tlm::histogram& walk_latency() const { return stats_.walk_latency; }
+    // The wave values (walk_busy: a walk is in progress at the current time).
+    bool walk_busy() const { return walk_busy_; }
+    std::uint32_t walks_in_progress() const { return walks_; }
 
 private:
     struct piece {

@@ -91,14 +91,16 @@ struct iommu_rig {
     std::unique_ptr<models::iommu> mmu;
     std::unique_ptr<tlm::protocol_checker> chk_dev, chk_walk, chk_cpu, chk_mem, chk_regs;
     std::unique_ptr<agent> dev, cpu;
-    std::unique_ptr<models::tgen> gen;
+    std::unique_ptr<models::tgen> gen, hog;
+    std::unique_ptr<tlm::protocol_checker> chk_hog;
     std::uint64_t next_table = 1u << 20;
     std::unique_ptr<pt::table_builder> tb;
 
     // dev_rid: requester id of the scripted device; with a tgen config the
     // tgen is the device instead.
+    // hog_cfg: an extra tgen on bus.in[2] (competing traffic, no IOMMU).
     explicit iommu_rig(const models::iommu_config& ic, std::uint32_t dev_rid = 5,
-                       const models::tgen_config* tc = nullptr) {
+                       const models::tgen_config* tc = nullptr, const models::tgen_config* hog_cfg = nullptr) {
         mc.low_size = 256ull << 20;
         mc.high_size = 0;
         store = std::make_unique<tlm::backing_store>(models::memory::store_size(mc));
@@ -123,6 +125,12 @@ struct iommu_rig {
         chk_walk->out.bind(bus->in);
         cpu->out.bind(chk_cpu->in);
         chk_cpu->out.bind(bus->in);
+        if (hog_cfg) {
+            hog = std::make_unique<models::tgen>("hog", *hog_cfg, models::tgen::style::lt);
+            chk_hog = std::make_unique<tlm::protocol_checker>("chk_hog");
+            hog->out.bind(chk_hog->in);
+            chk_hog->out.bind(bus->in);
+        }
         bus->out.bind(chk_mem->in);
         chk_mem->out.bind(mem->in);
         bus->out.bind(chk_regs->in);
@@ -161,6 +169,7 @@ struct iommu_rig {
         sc_core::sc_start();
         for (auto* c : {chk_dev.get(), chk_walk.get(), chk_cpu.get(), chk_mem.get(), chk_regs.get()})
             REQUIRE(c->violations() == 0);
+        if (chk_hog) REQUIRE(chk_hog->violations() == 0);
     }
     const tlm::stat* stat(const std::string& n) const { return tlm::stats_registry::instance().find(n); }
 };

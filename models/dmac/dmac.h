@@ -43,7 +43,9 @@
 //   +0x0C HEAD         RO  next descriptor the controller will complete (consumer)
 //   +0x10 TAIL         RW  next descriptor software will fill (producer); writing it rings the doorbell
 //   +0x14 CONTROL      RW  bit0 ENABLE; bit1 IRQ_BATCH (reset: config.interrupt_mode == "batch");
-//                          bit2 RESET (write 1: channel back to reset state; reads 0)
+//                          bit2 RESET (write 1: aborts the current descriptor without write-back,
+//                          zeroes HEAD, TAIL, COMPLETED, IRQ_STATUS, STATUS, CONTROL to its reset
+//                          value; RING_BASE and RING_SIZE are kept; reads 0)
 //   +0x18 STATUS       RO  bit0 BUSY (enabled, HEAD != TAIL, not halted); bit1 ERROR (halted);
 //                          [15:8] error code of the failing descriptor; [31:16] COMPLETED[15:0]
 //   +0x1C IRQ_STATUS   W1C bit0 DONE; bit1 ERROR

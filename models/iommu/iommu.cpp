@@ -58,7 +58,8 @@ iommu::stats_t::stats_t(const std::string& o)
 iommu::iommu(sc_module_name name, const iommu_config& cfg)
     : sc_module(name), dev_in("dev_in"), mem_out("mem_out"), regs("regs"), irq("irq"), cfg_(cfg),
       tlb_(cfg.iotlb_sets, cfg.iotlb_ways), pwc_(cfg.pwc_entries),
-      ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), irq_q_("irq_q"),
+      ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), req_peq_("req_peq"),
+      resp_peq_("resp_peq"), irq_q_("irq_q"),
       walk_start_q_("walk_start_q"), walk_end_q_("walk_end_q"), stats_(this->name()) {
     const std::string me = this->name();
     if (cfg.fault_log_entries == 0 || cfg.fault_log_entries > 256)
@@ -85,6 +86,10 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
     dont_initialize();
     SC_METHOD(walk_end_method);
     sensitive << walk_end_q_;
+    dont_initialize();
+    SC_THREAD(at_request_thread);
+    SC_METHOD(at_response_method);
+    sensitive << resp_peq_.get_event() << resp_ev_;
     dont_initialize();
 
     tlm::waves::add(me, "walk_busy", walk_busy_);
@@ -347,12 +352,56 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     delay = tlm::to_sc_time(done - sc_time_stamp().value());
 }
 
-::tlm::tlm_sync_enum iommu::dev_nb_transport_fw(tlm_generic_payload& gp, ::tlm::tlm_phase&, sc_time&) {
-    SC_REPORT_ERROR(msg_type, (std::string(name()) +
-                               ": dev_in supports LT (b_transport) only; AT nb_transport is not modelled")
-                                  .c_str());
-    gp.set_response_status(::tlm::TLM_GENERIC_ERROR_RESPONSE);
+::tlm::tlm_sync_enum iommu::dev_nb_transport_fw(tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& delay) {
+    if (ph == ::tlm::BEGIN_REQ) {
+        if (gp.has_mm()) gp.acquire();
+        req_peq_.notify(gp, delay);
+        ph = ::tlm::END_REQ;
+        return ::tlm::TLM_UPDATED;
+    }
+    if (ph == ::tlm::END_RESP) {
+        if (&gp != resp_busy_) SC_REPORT_ERROR(msg_type, "END_RESP for a payload not in its response phase");
+        at_done();
+        return ::tlm::TLM_COMPLETED;
+    }
+    SC_REPORT_ERROR(msg_type, (std::string(name()) + ": unexpected phase on dev_in nb_transport_fw").c_str());
     return ::tlm::TLM_COMPLETED;
+}
+
+// AT requests are translated and forwarded (LT downstream) at their arrival
+// time from a thread, since a walk's b_transport may wait in general.
+void iommu::at_request_thread() {
+    for (;;) {
+        wait(req_peq_.get_event());
+        while (tlm_generic_payload* gp = req_peq_.get_next_transaction()) {
+            sc_time d = SC_ZERO_TIME;
+            dev_b_transport(*gp, d);
+            resp_peq_.notify(*gp, d);
+        }
+    }
+}
+
+void iommu::at_response_method() {
+    while (tlm_generic_payload* gp = resp_peq_.get_next_transaction()) resp_queue_.push_back(gp);
+    if (resp_busy_ || resp_queue_.empty()) return;
+    tlm_generic_payload* gp = resp_queue_.front();
+    resp_queue_.pop_front();
+    at_send(*gp);
+}
+
+void iommu::at_send(tlm_generic_payload& gp) {
+    resp_busy_ = &gp;
+    ::tlm::tlm_phase ph = ::tlm::BEGIN_RESP;
+    sc_time d = SC_ZERO_TIME;
+    const auto r = dev_in->nb_transport_bw(gp, ph, d);
+    if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && ph == ::tlm::END_RESP)) at_done();
+}
+
+void iommu::at_done() {
+    tlm_generic_payload* gp = resp_busy_;
+    resp_busy_ = nullptr;
+    if (gp && gp->has_mm()) gp->release();
+    if (!resp_queue_.empty()) resp_ev_.notify(SC_ZERO_TIME);
 }
 
 bool iommu::dev_get_dmi(tlm_generic_payload&, ::tlm::tlm_dmi& dmi) {

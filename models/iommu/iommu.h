@@ -20,10 +20,14 @@
 //   completes, and software must poll INV_CMD.GO until it reads 0.
 //
 // Sockets and signals
-//   dev_in  — target, device traffic. LT b_transport only: nb_transport_fw
-//             reports SC_REPORT_ERROR("ddisim/iommu") (AT is not modelled;
-//             put AT devices behind an LT adapter). No DMI (every access must
-//             be translated); transport_dbg returns 0.
+//   dev_in  — target, device traffic. LT b_transport, and AT
+//             nb_transport_fw (base protocol): BEGIN_REQ is accepted at once
+//             (END_REQ, so devices pipeline); at its arrival time a thread
+//             translates and forwards it with the LT path below, and
+//             BEGIN_RESP goes back at the completion time, responses in
+//             completion order, each after the previous END_RESP (or
+//             TLM_COMPLETED). The IOMMU itself adds no AT arbitration. No DMI
+//             (every access must be translated); transport_dbg returns 0.
 //   mem_out — initiator towards the bus: translated device accesses (device's
 //             payload, address replaced, extensions kept) and the IOMMU's own
 //             context/page-table reads (requester id walk_requester_id).
@@ -104,6 +108,9 @@
 
 #include <systemc>
 #include <tlm>
+#include <deque>
+
+#include <tlm_utils/peq_with_get.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -199,6 +206,10 @@ private:
     void inv_method();
     void walk_start_method();
     void walk_end_method();
+    void at_request_thread();
+    void at_response_method();
+    void at_send(::tlm::tlm_generic_payload& gp);
+    void at_done();
 
     iommu_config cfg_;
     iotlb tlb_;
@@ -210,6 +221,12 @@ private:
                   fault_tail_ = 0, inv_cmd_ = 0, inv_addr_ = 0, inv_npages_ = 0, inv_done_ = 0;
     std::vector<std::uint64_t> fault_rec_; // 2 qwords per slot
     tlm::ps_t inv_due_ = 0;                // completion time while INV_CMD.GO = 1
+
+    // AT on dev_in
+    tlm_utils::peq_with_get<::tlm::tlm_generic_payload> req_peq_, resp_peq_;
+    std::deque<::tlm::tlm_generic_payload*> resp_queue_;
+    ::tlm::tlm_generic_payload* resp_busy_ = nullptr;
+    sc_core::sc_event resp_ev_;
 
     sc_core::sc_event inv_ev_;
     sc_core::sc_event_queue irq_q_, walk_start_q_, walk_end_q_;

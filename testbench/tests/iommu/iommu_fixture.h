@@ -100,7 +100,8 @@ struct iommu_rig {
     // tgen is the device instead.
     // hog_cfg: an extra tgen on bus.in[2] (competing traffic, no IOMMU).
     explicit iommu_rig(const models::iommu_config& ic, std::uint32_t dev_rid = 5,
-                       const models::tgen_config* tc = nullptr, const models::tgen_config* hog_cfg = nullptr) {
+                       const models::tgen_config* tc = nullptr, const models::tgen_config* hog_cfg = nullptr,
+                       models::tgen::style dev_style = models::tgen::style::lt) {
         mc.low_size = 256ull << 20;
         mc.high_size = 0;
         store = std::make_unique<tlm::backing_store>(models::memory::store_size(mc));
@@ -114,7 +115,7 @@ struct iommu_rig {
         chk_regs = std::make_unique<tlm::protocol_checker>("chk_regs");
         cpu = std::make_unique<agent>("cpu", 0xffff);
         if (tc) {
-            gen = std::make_unique<models::tgen>("dev", *tc, models::tgen::style::lt);
+            gen = std::make_unique<models::tgen>("dev", *tc, dev_style);
             gen->out.bind(chk_dev->in);
         } else {
             dev = std::make_unique<agent>("dev", dev_rid);

@@ -32,11 +32,12 @@ TEST_CASE("stats: a duplicate name is kept under a suffix, never overwritten") {
 
 TEST_CASE("stats: time average weights each level by how long it held") {
     time_average q("top.hba", "queue_depth", "commands", "queue depth");
-    // level 2 for 10 ps, level 6 for 30 ps: (2*10 + 6*30) / 40 = 5.
+    // level 0 from the run start to 100 ps, 2 for 10 ps, 6 for 30 ps:
+    // (0*100 + 2*10 + 6*30) / 140 = 200/140.
     q.set(100, 2);
     q.set(110, 6);
     q.finish(140);
-    CHECK(q.value() == Approx(5.0));
+    CHECK(q.value() == Approx(200.0 / 140.0));
     CHECK(q.max() == 6);
 }
 

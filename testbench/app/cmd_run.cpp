@@ -107,6 +107,9 @@ int run(const run_opts& o) {
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;
         std::cout << "\n";
     }
+    if (res.errors)
+        std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
+                                 res.errors);
     return res.errors ? 1 : 0;
 }
 

@@ -29,7 +29,26 @@ struct platform::impl {
     bool waves = false;
 };
 
+namespace {
+// Cross-key checks the per-key schema cannot express. Each names its keys.
+void validate(const config::scenario& s) {
+    const auto& m = s.platform.memory;
+    if (m.low_size == 0 && m.high_size == 0)
+        throw std::invalid_argument("platform.memory: low_size and high_size are both 0: there is no memory");
+    for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
+        const auto& t = s.platform.traffic[i];
+        if (t.count == 0 && t.time_limit == 0 && s.run.duration == 0)
+            throw std::invalid_argument(fmt::format(
+                "platform.traffic.{}: count and time_limit are both 0 and run.duration is 0: the run would never end", i));
+        if (t.range < t.size)
+            throw std::invalid_argument(fmt::format("platform.traffic.{}: range ({} B) is smaller than size ({} B)", i,
+                                                    t.range, t.size));
+    }
+}
+} // namespace
+
 platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
+    validate(s);
     p_->sc = s;
     auto& sc = p_->sc;
     // run.quantum is the one users set; the bus config carries it to the

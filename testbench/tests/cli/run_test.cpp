@@ -178,3 +178,17 @@ TEST_CASE("run: on a terminal the progress bar shows ETA and simulated time, and
     REQUIRE(run_ddisim("run --quiet --out " + b.string()).status == 0);
     CHECK(read_file(a / "results.json") == read_file(b / "results.json"));
 }
+
+TEST_CASE("run: a workload that could never end is refused with the keys that make it so") {
+    const auto r = run_ddisim("run --quiet --set platform.traffic.0.count=0 --out " + scratch("never").string());
+    CHECK(r.status == 2);
+    CHECK(r.out.find("platform.traffic.0") != std::string::npos);
+    CHECK(r.out.find("run.duration") != std::string::npos);
+}
+
+TEST_CASE("run: transactions that hit no memory give exit status 1 and say so") {
+    // 0xF0000000 is in the hole between low DRAM (3 GiB) and 4 GiB.
+    const auto r = run_ddisim("run --brief --set platform.traffic.0.base=0xF0000000 --out " + scratch("hole").string());
+    CHECK(r.status == 1);
+    CHECK(r.out.find("ended with an error") != std::string::npos);
+}

@@ -88,6 +88,7 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
     sensitive << walk_end_q_;
     dont_initialize();
     SC_THREAD(at_request_thread);
+    SC_THREAD(iq_thread);
     SC_METHOD(at_response_method);
     sensitive << resp_peq_.get_event() << resp_ev_;
     dont_initialize();
@@ -228,26 +229,74 @@ void iommu::walk_end_method() {
 void iommu::apply_due(tlm::ps_t t) {
     if (!(inv_cmd_ & iommu_reg::inv_go) || t < inv_due_) return;
     const auto type = static_cast<unsigned>((inv_cmd_ >> 1) & 3);
-    const auto domain = static_cast<std::uint16_t>(inv_cmd_ >> 16);
+    // INV_CMD types 0/1/2 are the queue's types 1/2/3; 3 is reserved.
+    if (type < 3) invalidate(type + 1, static_cast<std::uint16_t>(inv_cmd_ >> 16), inv_addr_, inv_npages_);
+    inv_cmd_ &= ~iommu_reg::inv_go;
+    ++inv_done_;
+}
+
+// type: iommu_reg::iq_type (global, domain, range).
+void iommu::invalidate(unsigned type, std::uint16_t domain, std::uint64_t iova, std::uint64_t npages) {
     switch (type) {
-    case iommu_reg::inv_global:
+    case iommu_reg::iq_global:
         tlb_.invalidate_all();
         pwc_.invalidate_all();
         ctx_cache_.invalidate_if([](const assoc_cache::line&) { return true; });
         break;
-    case iommu_reg::inv_domain:
+    case iommu_reg::iq_domain:
         tlb_.invalidate_domain(domain);
         pwc_.invalidate_domain(domain);
         break;
-    case iommu_reg::inv_range:
-        tlb_.invalidate_range(domain, inv_addr_, inv_npages_);
+    case iommu_reg::iq_range:
+        tlb_.invalidate_range(domain, iova, npages);
         pwc_.invalidate_domain(domain);
         break;
-    default: break; // reserved type: completes as a no-op
+    default: return;
     }
-    inv_cmd_ &= ~iommu_reg::inv_go;
-    ++inv_done_;
     ++stats_.invalidations;
+}
+
+// Queued invalidation: one descriptor at a time, in order, each read over
+// the bus; the thread waits out every latency (it is the IOMMU's own
+// initiator, so it keeps simulated time exactly).
+void iommu::iq_thread() {
+    for (;;) {
+        while (!iq_size_ || iq_head_ == iq_tail_ || (iq_status_ & iommu_reg::iq_iqe)) wait(iq_ev_);
+        std::uint64_t d[4] = {};
+        tlm::ps_t t = sc_time_stamp().value();
+        if (!bus_read(iq_base_ + 32 * (iq_head_ % iq_size_), d, 32, t)) {
+            iq_status_ |= iommu_reg::iq_iqe;
+            continue;
+        }
+        wait(tlm::to_sc_time(t - sc_time_stamp().value()));
+        const auto type = static_cast<unsigned>(d[0] & 0xf);
+        const auto domain = static_cast<std::uint16_t>(d[0] >> 16);
+        if (type >= iommu_reg::iq_global && type <= iommu_reg::iq_range) {
+            wait(tlm::to_sc_time(cfg_.invalidation_latency));
+            invalidate(type, domain, d[1], d[2]);
+        } else if (type == iommu_reg::iq_wait) {
+            tlm_generic_payload gp;
+            tlm::requester_id_ext ext(static_cast<std::uint32_t>(cfg_.walk_requester_id));
+            std::uint32_t v = static_cast<std::uint32_t>(d[3]);
+            gp.set_extension(&ext);
+            gp.set_command(::tlm::TLM_WRITE_COMMAND);
+            gp.set_address(d[2]);
+            gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+            gp.set_data_length(4);
+            gp.set_streaming_width(4);
+            gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+            sc_time dl = SC_ZERO_TIME;
+            mem_out->b_transport(gp, dl);
+            gp.clear_extension(&ext);
+            wait(dl);
+        } else {
+            iq_status_ |= iommu_reg::iq_iqe; // HEAD stays on the bad descriptor
+            SC_REPORT_WARNING(msg_type, (std::string(name()) + ": bad invalidation-queue descriptor type " +
+                                         std::to_string(type) + "; queue stopped (IQ_STATUS.IQE)").c_str());
+            continue;
+        }
+        iq_head_ = (iq_head_ + 1) % iq_size_;
+    }
 }
 
 void iommu::inv_method() { apply_due(sc_time_stamp().value()); }
@@ -432,6 +481,11 @@ std::uint64_t iommu::reg_read(std::uint64_t off, bool& ok) {
     case inv_addr: return inv_addr_;
     case inv_npages: return inv_npages_;
     case inv_done: return inv_done_;
+    case iq_base: return iq_base_;
+    case iq_size: return iq_size_;
+    case iq_head: return iq_head_;
+    case iq_tail: return iq_tail_;
+    case iq_status: return iq_status_;
     default: break;
     }
     if (off >= fault_rec && off < regs_size()) return fault_rec_[(off - fault_rec) / 8];
@@ -489,6 +543,25 @@ void iommu::reg_write(std::uint64_t off, std::uint64_t v, std::uint64_t mask, tl
         }
         return;
     }
+    case iq_head: return;
+    case iq_base:
+        merge(iq_base_);
+        iq_base_ &= pt::pte_addr_mask;
+        return;
+    case iq_size:
+        merge(iq_size_);
+        iq_size_ &= 0xffff'ffffull;
+        iq_head_ = iq_tail_ = 0;
+        return;
+    case iq_tail:
+        merge(iq_tail_);
+        if (iq_size_) iq_tail_ %= iq_size_;
+        iq_ev_.notify(tlm::to_sc_time(t - sc_time_stamp().value()));
+        return;
+    case iq_status:
+        iq_status_ &= ~(v & mask & iq_iqe);
+        iq_ev_.notify(tlm::to_sc_time(t - sc_time_stamp().value()));
+        return;
     case inv_addr: merge(inv_addr_); return;
     case inv_npages: merge(inv_npages_); return;
     default: break;

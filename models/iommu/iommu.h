@@ -86,10 +86,28 @@
 //   0x048  INV_ADDR        RW     0      IOVA of the first page (11:0 ignored)
 //   0x050  INV_NPAGES      RW     0      4 KiB pages from INV_ADDR
 //   0x058  INV_DONE        RO     0      invalidations completed
+//   0x060  IQ_BASE         RW     0      51:12 invalidation queue (ring of
+//                                        32-byte descriptors) in memory
+//   0x068  IQ_SIZE         RW     0      descriptors in the ring (0 = off)
+//   0x070  IQ_HEAD         RO     0      next descriptor the IOMMU reads
+//   0x078  IQ_TAIL         RW     0      next descriptor software writes;
+//                                        writing it starts processing
+//   0x080  IQ_STATUS       RW1C   0      0 IQE: bad descriptor type at HEAD,
+//                                        queue stopped until cleared
 //   0x100 + 16·i FAULT_REC[i] RO  0      qword 0: faulting IOVA; qword 1:
 //                                        31:0 requester id, 39:32 reason
 //                                        (iommu_pt::fault_reason), 40 write,
 //                                        63:48 domain (0 if none)
+//   Invalidation queue (alternative to INV_CMD, VT-d-like queued
+//   invalidation): descriptors at IQ_BASE + 32·k, little-endian qwords
+//     q0 3:0 TYPE (1 global, 2 domain, 3 page range, 4 wait), 31:16 DID
+//     q1 IOVA (page range)   q2 npages (page range) / status address (wait)
+//     q3 31:0 status data (wait)
+//   The IOMMU reads each descriptor over mem_out (32 bytes), performs it in
+//   order (an invalidation takes invalidation_latency), and for a wait
+//   descriptor writes the 4-byte status data to the status address over the
+//   bus — software polls that word in memory (completion wait). HEAD
+//   advances after each descriptor.
 //   What each invalidation drops: global — IOTLB, page-walk cache, context
 //   cache; domain — the domain's IOTLB and page-walk-cache entries; page
 //   range — the domain's IOTLB entries overlapping the range and all of the
@@ -126,7 +144,12 @@ namespace iommu_reg {
 inline constexpr std::uint64_t cap = 0x000, ctrl = 0x008, ctx_base = 0x010, ctx_count = 0x018,
                                fault_status = 0x020, fault_count = 0x028, fault_head = 0x030, fault_tail = 0x038,
                                inv_cmd = 0x040, inv_addr = 0x048, inv_npages = 0x050, inv_done = 0x058,
-                               fault_rec = 0x100, fault_rec_stride = 16;
+                               iq_base = 0x060, iq_size = 0x068, iq_head = 0x070, iq_tail = 0x078,
+                               iq_status = 0x080, fault_rec = 0x100, fault_rec_stride = 16;
+inline constexpr std::uint64_t iq_iqe = 1;
+// Invalidation-queue descriptor (32 bytes): q0 3:0 type, 31:16 DID; q1 IOVA;
+// q2 npages (range) or status address (wait); q3 31:0 status data (wait).
+enum iq_type : unsigned { iq_global = 1, iq_domain = 2, iq_range = 3, iq_wait = 4 };
 inline constexpr std::uint64_t ctrl_te = 1, ctrl_fie = 2;
 inline constexpr std::uint64_t fs_ppf = 1, fs_ovf = 2;
 inline constexpr std::uint64_t inv_go = 1;
@@ -210,6 +233,8 @@ private:
     void at_response_method();
     void at_send(::tlm::tlm_generic_payload& gp);
     void at_done();
+    void iq_thread();
+    void invalidate(unsigned type, std::uint16_t domain, std::uint64_t iova, std::uint64_t npages);
 
     iommu_config cfg_;
     iotlb tlb_;
@@ -221,6 +246,8 @@ private:
                   fault_tail_ = 0, inv_cmd_ = 0, inv_addr_ = 0, inv_npages_ = 0, inv_done_ = 0;
     std::vector<std::uint64_t> fault_rec_; // 2 qwords per slot
     tlm::ps_t inv_due_ = 0;                // completion time while INV_CMD.GO = 1
+    std::uint64_t iq_base_ = 0, iq_size_ = 0, iq_head_ = 0, iq_tail_ = 0, iq_status_ = 0;
+    sc_core::sc_event iq_ev_;
 
     // AT on dev_in
     tlm_utils::peq_with_get<::tlm::tlm_generic_payload> req_peq_, resp_peq_;

@@ -18,22 +18,24 @@ std::string join_name(const std::string& owner, const std::string& name) {
 }
 
 // Log-linear bucket index: 128 linear sub-buckets per power of two, read
-// straight from the IEEE-754 bits (exponent and top 7 mantissa bits). Values
-// up to 1 share bucket 0; NaN and negatives land there too (statistics here
-// are latencies, sizes and depths).
+// straight from the IEEE-754 bits (exponent and top 7 mantissa bits).
+// Bucket 0 holds zero (and negatives: statistics here are latencies, sizes
+// and depths) exactly; bucket 1 holds (0, 1]; the rest follow.
 constexpr int sub_bits = 7;
 
 std::uint32_t bucket_of(double v) {
-    if (!(v > 1.0)) return 0;
+    if (!(v > 0.0)) return 0;
+    if (!(v > 1.0)) return 1;
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
     const auto exp = static_cast<std::uint32_t>(bits >> 52) - 1023; // v in [2^exp, 2^(exp+1))
     const auto sub = static_cast<std::uint32_t>(bits >> (52 - sub_bits)) & ((1u << sub_bits) - 1);
-    return ((exp << sub_bits) | sub) + 1;
+    return ((exp << sub_bits) | sub) + 2;
 }
 double bucket_mid(std::uint32_t b) {
-    if (b == 0) return 0.5;
-    --b;
+    if (b == 0) return 0.0;
+    if (b == 1) return 0.5;
+    b -= 2;
     const int e = static_cast<int>(b >> sub_bits);
     const double s = b & ((1u << sub_bits) - 1);
     const double lo = std::ldexp(1.0 + s / (1 << sub_bits), e);

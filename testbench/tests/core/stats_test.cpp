@@ -53,6 +53,12 @@ TEST_CASE("stats: histogram percentiles are within 1 % and exact for count, mean
     CHECK(h.percentile(100) == Approx(10000).epsilon(0.01));
     histogram e("top.disk", "empty", "ns", "");
     CHECK(e.percentile(50) == 0);
+    // Mostly zero waits: the median is exactly zero, the tail is not.
+    histogram w("top.bus", "wait", "ns", "");
+    for (int i = 0; i < 90; ++i) w.add(0);
+    for (int i = 0; i < 10; ++i) w.add(48);
+    CHECK(w.percentile(50) == 0);
+    CHECK(w.percentile(95) == Approx(48).epsilon(0.01));
 }
 
 TEST_CASE("stats: dumps are sorted by name and carry unit and description") {

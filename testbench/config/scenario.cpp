@@ -44,11 +44,22 @@ void describe(tlm::param_group& g, workload_config& c) {
     g.choice("kind", c.kind, {"traffic"}, "what drives I/O: traffic = the platform's traffic generators");
 }
 
+void describe(tlm::param_group& g, sweep_param& c) {
+    g.text("key", c.key, "scenario key path to sweep, as for --set (e.g. platform.memory.latency)");
+    g.text("values", c.values, "the values, comma-separated (e.g. 45ns,60ns,90ns)");
+}
+
+void describe(tlm::param_group& g, sweep_config& c) {
+    g.list_of("params", "swept keys for `ddisim sweep` (the grid is every combination; the first varies slowest)", c.params);
+    g.count("jobs", c.jobs, "points `ddisim sweep` runs at once (0 = one per CPU core; -j overrides)", {0, 4096});
+}
+
 void describe(tlm::param_group& root, scenario& s) {
     describe(root.group("run", "how the simulation runs and where results go"), s.run);
     describe(root.group("platform", "the hardware: memory, interconnect and the devices on it"), s.platform);
     describe(root.group("software", "the simulated kernel and DDI layer"), s.software);
     describe(root.group("workload", "what drives I/O"), s.workload);
+    describe(root.group("sweep", "parameter sweep run by `ddisim sweep` (ignored by `ddisim run`)"), s.sweep);
 }
 
 } // namespace ddisim::config

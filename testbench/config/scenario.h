@@ -63,18 +63,33 @@ struct workload_config {
     std::string kind = "traffic";    // traffic: the platform's traffic generators drive the bus
 };
 
+// `sweep:` — the grid `ddisim sweep` runs (docs/guide-sweeps.md); `ddisim
+// run` ignores it. Each entry sweeps one key over comma-separated values;
+// the grid is every combination (first entry varies slowest).
+struct sweep_param {
+    std::string key;    // scenario key path, as for --set (platform.memory.latency)
+    std::string values; // comma-separated values ("45ns,60ns,90ns")
+};
+struct sweep_config {
+    std::vector<sweep_param> params;
+    unsigned jobs = 0;  // points run at once (0 = one per CPU core)
+};
+
 struct scenario {
     run_config run;
     platform_config platform;
     software_config software;
     workload_config workload;
+    sweep_config sweep;
 };
 
 void describe(tlm::param_group& g, run_config& c);
 void describe(tlm::param_group& g, platform_config& c);
 void describe(tlm::param_group& g, software_config& c);
 void describe(tlm::param_group& g, workload_config& c);
-// The whole schema: root has the groups run, platform, software, workload.
+void describe(tlm::param_group& g, sweep_param& c);
+void describe(tlm::param_group& g, sweep_config& c);
+// The whole schema: root has the groups run, platform, software, workload, sweep.
 void describe(tlm::param_group& root, scenario& s);
 
 } // namespace ddisim::config

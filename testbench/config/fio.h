@@ -1,0 +1,224 @@
+// fio job files: parser, per-job I/O stream generator and verify log.
+//
+// `ddisim run [scenario.yaml] --fio JOB.fio` runs fio-style jobs on the
+// scenario's platform: each job (and each numjobs clone) is one simulated CPU
+// thread that keeps up to `iodepth` I/Os in flight through the sd driver.
+// This header is the self-contained front end (no SystemC): it turns a job
+// file into fio_job structs, and a fio_job into the deterministic sequence of
+// I/Os that thread issues. docs/fio.md lists every option.
+//
+// Syntax: fio's ini format. `[global]` sections set defaults for the job
+// sections after them (a later [global] affects only later jobs, as in fio);
+// every other `[name]` is a job. `key=value` or a bare flag (`time_based`),
+// whole-line comments starting with ';' or '#', `${VAR}` expanded from the
+// environment given in fio_parse_options. Sizes follow fio: with the default
+// kb_base=1024, k/K/kb/KB = 1024 (m, g, t, p likewise); "4KiB" is refused,
+// because fio reads it as 4000 under kb_base=1024; with kb_base=1000, k = 1000
+// and KiB = 1024. Times: a bare number is seconds (runtime, ramp_time,
+// startdelay) or microseconds (thinktime); suffixes us, ms, s, m, h, d.
+//
+// Never silent: options that mean nothing in a model (ioengine, direct,
+// filename, group_reporting …) are accepted and give a fio_note; options that
+// would change the result but are not modelled throw fio_error, like unknown
+// options ("did you mean …?"). Errors read
+//   jobs.fio:12:1: bsrange: expected MIN-MAX such as 512-64k, got '4k'
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ddisim::config {
+
+struct fio_error : std::runtime_error {
+    fio_error(std::string file, int line, int column, std::string key, std::string message);
+    std::string file;    // display name of the job file
+    int line = 0;        // 1-based; 0 when the error concerns the whole file
+    int column = 0;      // 1-based
+    std::string key;     // the option ("bsrange"), "" for syntax errors
+    std::string message; // the reason alone
+};
+
+// An option accepted without effect on the model, with why.
+struct fio_note {
+    std::string file;
+    int line = 0;
+    std::string key;
+    std::string message;
+    std::string to_string() const; // "jobs.fio:3: ioengine: …"
+};
+
+enum class fio_rw { read, write, randread, randwrite, rw, randrw };
+const char* to_string(fio_rw rw);
+bool is_random(fio_rw rw);
+bool has_reads(fio_rw rw);
+bool has_writes(fio_rw rw);
+
+// Block sizes of one direction: a fixed size (min == max, no split), a range
+// (bsrange: multiples of min up to max, uniformly) or a split (bssplit: each
+// size with its percentage, the percentages adding up to 100).
+struct fio_block_sizes {
+    std::uint64_t min = 4096;
+    std::uint64_t max = 4096;
+    std::vector<std::pair<std::uint64_t, unsigned>> split; // (bytes, percent)
+    bool fixed() const { return split.empty() && min == max; }
+};
+
+struct fio_job {
+    std::string name;              // the section name (or name=); numjobs clones share it
+    unsigned clone = 0;            // 0 … numjobs-1
+    unsigned ordinal = 0;          // position among all jobs of the file (clones included)
+    int line = 0;                  // line of the [section] header
+    fio_rw rw = fio_rw::read;
+    std::uint64_t rw_modifier = 0; // rw=randread:8 → 8 I/Os per random offset; rw=write:4k → 4096 B skipped after each I/O
+    fio_block_sizes bs[2];         // [0] reads, [1] writes
+    std::uint64_t blockalign[2] = {0, 0}; // random offsets are multiples of this (0 = the direction's min bs)
+    unsigned rwmixread = 50;       // % of reads in rw/randrw
+    unsigned iodepth = 1;          // I/Os in flight (1 for synchronous ioengines)
+    std::uint64_t size = 0;        // bytes of the region (0 = from offset to the end of the disk)
+    unsigned size_percent = 0;     // size given as % of the disk (takes the place of size when set)
+    std::uint64_t offset = 0;      // first byte of the region
+    unsigned offset_percent = 0;   // offset given as % of the disk
+    std::uint64_t offset_increment = 0; // added to offset once per clone (clone * increment)
+    std::uint64_t io_size = 0;     // bytes to transfer per loop (0 = size)
+    std::uint64_t number_ios = 0;  // stop after this many I/Os (0 = no limit)
+    unsigned loops = 1;            // repeat the job's I/O this many times
+    std::uint64_t runtime = 0;     // ps; stop after this long (0 = no limit)
+    bool time_based = false;       // run for runtime even when io_size is done (the stream never ends)
+    std::uint64_t ramp_time = 0;   // ps at the start not counted in the statistics
+    std::uint64_t startdelay = 0;  // ps before the job starts
+    std::uint64_t thinktime = 0;   // ps the thread waits after each thinktime_blocks I/Os
+    unsigned thinktime_blocks = 1;
+    bool randrepeat = true;        // true: same random sequence in every run; false: the run seed is mixed in
+    std::uint64_t randseed = 0x5eed; // base seed of the job's random streams
+    bool norandommap = false;      // false: random fixed-size I/O touches each block once per pass
+    std::string verify;            // "" = off; "crc32c" (the only checksum modelled)
+    bool do_verify = true;         // with verify: read back and check after the write phase
+    bool verify_fatal = false;     // stop the job at the first mismatch
+    std::uint64_t iomem_align = 0; // I/O buffer alignment offset in bytes (mem_align)
+    std::string ioengine = "psync";
+    std::vector<double> percentile_list; // clat percentiles reported (empty = fio's default list)
+    // The options as written for this job (its own section only), for the
+    // JSON "job options"; the [global] ones are in fio_job_file.
+    std::vector<std::pair<std::string, std::string>> options;
+
+    bool reads() const { return has_reads(rw); }
+    bool writes() const { return has_writes(rw); }
+};
+
+struct fio_job_file {
+    std::string file;                // display name
+    std::vector<fio_job> jobs;       // numjobs clones expanded, in file order
+    std::vector<fio_note> notes;     // options accepted without effect, with the reason
+    std::vector<std::pair<std::string, std::string>> global_options; // every [global] option as written
+};
+
+struct fio_parse_options {
+    std::map<std::string, std::string> env; // ${VAR} values
+    bool use_process_env = false;            // also look ${VAR} up with getenv (after env)
+};
+
+// Parse job-file text; display_name is used as the file in errors and notes.
+fio_job_file parse_fio_text(const std::string& text, const std::string& display_name,
+                            const fio_parse_options& opts = {});
+// Read and parse the file at path (${VAR} from the process environment too).
+fio_job_file load_fio_file(const std::string& path, fio_parse_options opts = {.env = {}, .use_process_env = true});
+
+// fio's size syntax ("4k", "1m", "0x1000", "512b"); throws std::invalid_argument.
+std::uint64_t parse_fio_size(const std::string& s, unsigned kb_base = 1024);
+// fio's time syntax ("10", "500ms", "2m") in ps; a bare number is in default_unit_ps.
+std::uint64_t parse_fio_time(const std::string& s, std::uint64_t default_unit_ps);
+
+// fio's default clat percentile list (1, 5, 10, 20 … 99.99).
+const std::vector<double>& fio_default_percentiles();
+
+// ---------------------------------------------------------------- I/O stream
+
+struct fio_io {
+    std::uint64_t offset = 0; // byte offset on the disk
+    std::uint64_t length = 0; // bytes
+    bool is_write = false;
+    std::uint64_t index = 0;  // 0, 1, 2 … in issue order
+};
+
+// The deterministic I/O sequence of one job. Same job, run seed and capacity:
+// same sequence. Offsets lie in [region_start, region_end), are multiples of
+// the blockalign (random) or follow each other (sequential, wrapping to the
+// region start at its end) and every I/O fits in the region. Separate random
+// streams choose direction, block size and offset, so changing rwmixread does
+// not move the offsets of the other direction.
+//
+// The constructor resolves percentages against the capacity and throws
+// fio_error (at the job's line) when the region does not fit the disk, a
+// block size is not a multiple of sector_size or is larger than the region.
+class fio_stream {
+public:
+    fio_stream(const fio_job& job, std::uint64_t run_seed, std::uint64_t capacity_bytes,
+               std::uint64_t sector_size = 512, const std::string& file = "");
+
+    // The next I/O, or nullopt when the job's I/O is done: io_size (× loops)
+    // bytes or number_ios I/Os, whichever comes first. A time_based job never
+    // ends here; its thread stops at runtime.
+    std::optional<fio_io> next();
+
+    std::uint64_t region_start() const { return start_; }
+    std::uint64_t region_end() const { return end_; }
+    std::uint64_t issued_ios() const { return ios_; }
+    std::uint64_t issued_bytes() const { return bytes_; }
+    std::uint64_t byte_budget() const { return budget_; } // io_size × loops (0 when time_based)
+
+private:
+    struct rng {
+        std::uint64_t s[4];
+        explicit rng(std::uint64_t seed);
+        std::uint64_t next();
+        std::uint64_t below(std::uint64_t n); // uniform in [0, n)
+    };
+    std::uint64_t pick_bs(int dir, std::uint64_t limit);
+    std::uint64_t pick_random_offset(int dir, std::uint64_t len);
+    std::uint64_t permuted(std::uint64_t i) const;
+
+    fio_job job_;
+    std::uint64_t start_ = 0, end_ = 0, budget_ = 0;
+    std::uint64_t ios_ = 0, bytes_ = 0;
+    rng dir_rng_, bs_rng_, off_rng_;
+    std::uint64_t seq_pos_[2] = {0, 0};   // next sequential offset per direction
+    std::uint64_t run_left_[2] = {0, 0};  // I/Os left in a rw=randX:N sequential run
+    // Random map: fixed block size, no norandommap → a permutation of the
+    // region's blocks, a new one each pass.
+    bool use_map_[2] = {false, false};
+    std::uint64_t map_blocks_ = 0, map_pos_ = 0, map_pass_ = 0, map_bits_ = 0;
+    std::uint64_t map_key_ = 0, map_base_ = 0, map_unit_ = 0;
+};
+
+// ---------------------------------------------------------------- verify
+
+// CRC-32C (Castagnoli, reflected, as fio's verify=crc32c and iSCSI use).
+std::uint32_t crc32c(const void* data, std::size_t len, std::uint32_t crc = 0);
+
+// Deterministic buffer contents for a write: a function of the job's seed,
+// the offset and a generation number (so a rewrite of the same block differs).
+void fio_fill_buffer(std::uint8_t* buf, std::size_t len, std::uint64_t seed, std::uint64_t offset,
+                     std::uint64_t generation);
+
+// What was written where, for verify=crc32c: the checksum of each written
+// extent, keyed by offset. A later write replaces whatever it overlaps (the
+// overlapped older extents are dropped, as fio's verify log does).
+class fio_verify_log {
+public:
+    void record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
+    enum class result { match, mismatch, not_written };
+    // Checks data read at offset against every recorded extent it fully
+    // covers; not_written when it covers none.
+    result check_read(std::uint64_t offset, const std::uint8_t* data, std::size_t len) const;
+    std::size_t extents() const { return log_.size(); }
+    const std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>>& entries() const { return log_; }
+
+private:
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> log_; // offset -> (length, crc)
+};
+
+} // namespace ddisim::config

@@ -1,0 +1,524 @@
+// fio job files: parsing, notes and errors, the I/O stream generator, verify.
+#include "testbench/config/fio.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+using namespace ddisim::config;
+
+namespace {
+
+std::string source_dir() {
+    if (const char* d = std::getenv("DDISIM_SOURCE_DIR")) return d;
+    return DDISIM_SOURCE_DIR;
+}
+
+fio_job_file parse(const std::string& text, const fio_parse_options& o = {}) {
+    return parse_fio_text(text, "jobs.fio", o);
+}
+
+fio_error error_of(const std::string& text, const fio_parse_options& o = {}) {
+    try {
+        parse(text, o);
+    } catch (const fio_error& e) {
+        return e;
+    }
+    FAIL("parsed without error: " << text);
+    throw 0;
+}
+
+bool has_note(const fio_job_file& f, const std::string& key, const std::string& part = "") {
+    for (const auto& n : f.notes)
+        if (n.key == key && n.message.find(part) != std::string::npos) return true;
+    return false;
+}
+
+constexpr std::uint64_t GiB = 1ull << 30;
+constexpr std::uint64_t ps_s = 1000000000000ull;
+
+} // namespace
+
+TEST_CASE("fio: job sections inherit global, override it, and numjobs clones") {
+    auto f = parse("; comment\n"
+                   "[global]\n"
+                   "rw=randread\n"
+                   "bs=4k\n"
+                   "iodepth=32\n"
+                   "ioengine=libaio\n"
+                   "\n"
+                   "[a]\n"
+                   "# another comment\n"
+                   "numjobs=3\n"
+                   "[b]\n"
+                   "rw = write\n"
+                   "bs=128k\n"
+                   "[global]\n"
+                   "iodepth=4\n"
+                   "[c]\n");
+    REQUIRE(f.jobs.size() == 5);
+    for (unsigned i = 0; i < 3; ++i) {
+        CHECK(f.jobs[i].name == "a");
+        CHECK(f.jobs[i].clone == i);
+        CHECK(f.jobs[i].ordinal == i);
+        CHECK(f.jobs[i].rw == fio_rw::randread);
+        CHECK(f.jobs[i].iodepth == 32);
+        CHECK(f.jobs[i].line == 8);
+    }
+    CHECK(f.jobs[3].name == "b");
+    CHECK(f.jobs[3].rw == fio_rw::write);
+    CHECK(f.jobs[3].bs[0].min == 131072);
+    CHECK(f.jobs[3].bs[1].max == 131072);
+    CHECK(f.jobs[3].iodepth == 32);
+    // A later [global] affects only the jobs after it.
+    CHECK(f.jobs[4].name == "c");
+    CHECK(f.jobs[4].iodepth == 4);
+    CHECK(f.jobs[4].rw == fio_rw::randread);
+    CHECK(f.jobs[3].options == std::vector<std::pair<std::string, std::string>>{{"rw", "write"}, {"bs", "128k"}});
+    CHECK(f.global_options.size() == 5);
+}
+
+TEST_CASE("fio: sizes use fio's units (k = 1024 by default, KiB refused as ambiguous)") {
+    CHECK(parse_fio_size("4k") == 4096);
+    CHECK(parse_fio_size("4K") == 4096);
+    CHECK(parse_fio_size("4kb") == 4096);
+    CHECK(parse_fio_size("1m") == 1048576);
+    CHECK(parse_fio_size("2G") == 2 * GiB);
+    CHECK(parse_fio_size("1t") == 1024 * GiB);
+    CHECK(parse_fio_size("512") == 512);
+    CHECK(parse_fio_size("4096B") == 4096);
+    CHECK(parse_fio_size("0x1000") == 4096);
+    CHECK(parse_fio_size("1.5k") == 1536);
+    CHECK(parse_fio_size("4k", 1000) == 4000);
+    CHECK(parse_fio_size("4KiB", 1000) == 4096);
+    CHECK_THROWS_WITH(parse_fio_size("4KiB"), Catch::Contains("ambiguous") && Catch::Contains("kb_base=1000"));
+    CHECK_THROWS_AS(parse_fio_size("4q"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_fio_size("k"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_fio_size("1.0001k"), std::invalid_argument); // 1024.1024 bytes is not whole
+    CHECK_THROWS_AS(parse_fio_size("99999999999e"), std::invalid_argument);
+
+    auto f = parse("[global]\nkb_base=1000\n[j]\nbs=4KiB\nsize=1k\n");
+    CHECK(f.jobs[0].bs[0].min == 4096);
+    CHECK(f.jobs[0].size == 1000);
+}
+
+TEST_CASE("fio: times default to seconds (thinktime to microseconds) and take suffixes") {
+    constexpr std::uint64_t us = 1000000;
+    CHECK(parse_fio_time("10", ps_s) == 10 * ps_s);
+    CHECK(parse_fio_time("500ms", ps_s) == ps_s / 2);
+    CHECK(parse_fio_time("2m", ps_s) == 120 * ps_s);
+    CHECK(parse_fio_time("1h", ps_s) == 3600 * ps_s);
+    CHECK(parse_fio_time("250us", ps_s) == 250 * us);
+    CHECK(parse_fio_time("1.5s", ps_s) == 1500000000000ull);
+    CHECK_THROWS_AS(parse_fio_time("10parsecs", ps_s), std::invalid_argument);
+    auto f = parse("[j]\nruntime=30\ntime_based\nramp_time=2s\nstartdelay=100ms\nthinktime=50\nthinktime_blocks=4\n");
+    const auto& j = f.jobs[0];
+    CHECK(j.runtime == 30 * ps_s);
+    CHECK(j.time_based);
+    CHECK(j.ramp_time == 2 * ps_s);
+    CHECK(j.startdelay == ps_s / 10);
+    CHECK(j.thinktime == 50 * us);
+    CHECK(j.thinktime_blocks == 4);
+}
+
+TEST_CASE("fio: bs, bsrange and bssplit per direction, bssplit over bsrange over bs") {
+    auto f = parse("[a]\nbs=4k,8k\n"
+                   "[b]\nbsrange=512-64k\n"
+                   "[c]\nbsrange=1k:4k,2k-8k\n"
+                   "[d]\nbssplit=4k/50:64k/50\nbs=16k\n"
+                   "[e]\nbssplit=4k/10:8k:16k,32k\n"
+                   "[f]\nbs=,8k\n"
+                   "[g]\nbs=8k\nblockalign=512\n");
+    CHECK(f.jobs[0].bs[0].min == 4096);
+    CHECK(f.jobs[0].bs[1].min == 8192);
+    CHECK(f.jobs[1].bs[0].min == 512);
+    CHECK(f.jobs[1].bs[0].max == 65536);
+    CHECK(f.jobs[1].bs[1].max == 65536);
+    CHECK(f.jobs[1].blockalign[0] == 512); // default blockalign: the smallest block size
+    CHECK(f.jobs[2].bs[0].min == 1024);
+    CHECK(f.jobs[2].bs[0].max == 4096);
+    CHECK(f.jobs[2].bs[1].min == 2048);
+    CHECK(f.jobs[2].bs[1].max == 8192);
+    // bssplit wins over bs whatever the order.
+    REQUIRE(f.jobs[3].bs[0].split.size() == 2);
+    CHECK(f.jobs[3].bs[0].split[1] == std::pair<std::uint64_t, unsigned>{65536, 50});
+    CHECK(f.jobs[3].bs[0].min == 4096);
+    CHECK(f.jobs[3].bs[0].max == 65536);
+    // Sizes without a percentage share what is left; "32k" alone is 100 %.
+    REQUIRE(f.jobs[4].bs[0].split.size() == 3);
+    CHECK(f.jobs[4].bs[0].split[1].second == 45);
+    CHECK(f.jobs[4].bs[0].split[2].second == 45);
+    CHECK(f.jobs[4].bs[1].split == std::vector<std::pair<std::uint64_t, unsigned>>{{32768, 100}});
+    CHECK(f.jobs[5].bs[0].min == 4096); // read keeps the default
+    CHECK(f.jobs[5].bs[1].min == 8192);
+    CHECK(f.jobs[6].blockalign[0] == 512);
+    CHECK(f.jobs[6].blockalign[1] == 512);
+
+    CHECK(error_of("[j]\nbssplit=4k/60:8k/60\n").message.find("more than 100") != std::string::npos);
+    CHECK(error_of("[j]\nbssplit=4k/60:8k/30\n").message.find("not 100") != std::string::npos);
+    CHECK(error_of("[j]\nbsrange=64k-4k\n").message.find("MIN ≤ MAX") != std::string::npos);
+    CHECK(error_of("[j]\nbsrange=4k\n").message.find("MIN-MAX") != std::string::npos);
+}
+
+TEST_CASE("fio: rw values, the :N modifier, rwmix and trim refused") {
+    auto f = parse("[a]\nrw=randread:8\n[b]\nrw=write:4k\n[c]\nreadwrite=randrw\nrwmixwrite=30\n[d]\nrw=readwrite\n");
+    CHECK(f.jobs[0].rw == fio_rw::randread);
+    CHECK(f.jobs[0].rw_modifier == 8);
+    CHECK(f.jobs[1].rw == fio_rw::write);
+    CHECK(f.jobs[1].rw_modifier == 4096);
+    CHECK(f.jobs[2].rw == fio_rw::randrw);
+    CHECK(f.jobs[2].rwmixread == 70);
+    CHECK(f.jobs[3].rw == fio_rw::rw);
+    CHECK(f.jobs[3].rwmixread == 50);
+    auto e = error_of("[j]\nrw=randtrim\n");
+    CHECK(e.line == 2);
+    CHECK(e.key == "rw");
+    CHECK(e.message.find("trim") != std::string::npos);
+    CHECK(error_of("[j]\nrw=sideways\n").message.find("expected read, write") != std::string::npos);
+    auto n = parse("[j]\nrw=randread\nrwmixread=70\n");
+    CHECK(has_note(n, "rwmixread", "no effect"));
+}
+
+TEST_CASE("fio: options without meaning in a model are accepted with a note naming the line") {
+    auto f = parse("[global]\nioengine=libaio\ndirect=1\nfilename=/dev/sdb\ngroup_reporting\nname=ignored\n"
+                   "[j]\niodepth=16\n[k]\n");
+    CHECK(f.jobs[0].iodepth == 16);
+    CHECK(f.jobs[0].ioengine == "libaio");
+    CHECK(has_note(f, "ioengine", "up to iodepth"));
+    CHECK(has_note(f, "direct", "page cache"));
+    CHECK(has_note(f, "filename"));
+    CHECK(has_note(f, "group_reporting"));
+    CHECK(has_note(f, "name"));
+    // Global notes are given once, not once per job.
+    int direct_notes = 0;
+    for (const auto& n : f.notes) direct_notes += n.key == "direct";
+    CHECK(direct_notes == 1);
+    for (const auto& n : f.notes)
+        if (n.key == "direct") CHECK(n.to_string() == "jobs.fio:3: direct: accepted, no effect: the model has no page "
+                                                      "cache: every I/O goes to the disk, as with direct=1");
+
+    // A synchronous engine runs at depth 1, as fio does, and says so.
+    auto s = parse("[j]\nioengine=psync\niodepth=32\n");
+    CHECK(s.jobs[0].iodepth == 1);
+    CHECK(has_note(s, "iodepth", "synchronous"));
+    // A refused flag explicitly off is the model's behaviour.
+    auto z = parse("[j]\nstonewall=0\n");
+    CHECK(has_note(z, "stonewall"));
+}
+
+TEST_CASE("fio: errors name file, line, column and option, with a suggestion for misspellings") {
+    auto e = error_of("[global]\nbs=4k\n[j]\n  iodpeth=8\n");
+    CHECK(e.file == "jobs.fio");
+    CHECK(e.line == 4);
+    CHECK(e.column == 3);
+    CHECK(e.key == "iodpeth");
+    CHECK(std::string(e.what()) == "jobs.fio:4:3: iodpeth: unknown option (did you mean 'iodepth'?)");
+    CHECK(error_of("[j]\nfrobnicate=1\n").message == "unknown option");
+
+    auto v = error_of("[j]\niodepth=lots\n");
+    CHECK(v.column == 9); // the value
+    CHECK(v.message.find("whole number") != std::string::npos);
+
+    CHECK(error_of("[j]\nrate=10m\n").message.find("not supported: rate limiting") != std::string::npos);
+    CHECK(error_of("[j]\niodepth_batch=8\n").message.find("not supported") != std::string::npos);
+    CHECK(error_of("[j]\nrw=write\nverify=md5\n").message.find("only verify=crc32c") != std::string::npos);
+    CHECK(error_of("[j]\nrw=randread\nverify=crc32c\n").message.find("never writes") != std::string::npos);
+    CHECK(error_of("[j]\ntime_based\n").message.find("needs runtime") != std::string::npos);
+    CHECK(error_of("[j]\nioengine=mmap\n").message.find("not modelled") != std::string::npos);
+    CHECK(error_of("bs=4k\n[j]\n").message.find("before the first [section]") != std::string::npos);
+    CHECK(error_of("[global]\nbs=4k\n").message.find("no job sections") != std::string::npos);
+    CHECK(error_of("[j]\n[j]\n").message.find("already defined") != std::string::npos);
+    CHECK(error_of("[j\n").message.find("closing ']'") != std::string::npos);
+    CHECK(error_of("[j]\niodepth\n").message.find("needs a value") != std::string::npos);
+    CHECK(error_of("[j]\ninclude other.fio\n").key == "include");
+    CHECK(error_of("[j]\nsize=150%\n").message.find("0 … 100") != std::string::npos);
+    // An error in [global] is found even with no job using it yet.
+    CHECK(error_of("[global]\nbs=huge\n").key == "bs");
+}
+
+TEST_CASE("fio: ${VAR} is expanded from the given environment and an unset one is an error") {
+    fio_parse_options o;
+    o.env["DEPTH"] = "64";
+    o.env["RW"] = "randwrite";
+    auto f = parse("[j]\nioengine=libaio\niodepth=${DEPTH}\nrw=${RW}\n", o);
+    CHECK(f.jobs[0].iodepth == 64);
+    CHECK(f.jobs[0].rw == fio_rw::randwrite);
+    auto e = error_of("[j]\nsize=${NOPE}\n", o);
+    CHECK(e.message.find("'NOPE' is not set") != std::string::npos);
+    CHECK(e.column == 6);
+    // Error columns count from the written line, before expansion.
+    CHECK(error_of("[j]\nrw=${RW}\nbs=${NOPE}\n", o).column == 4);
+}
+
+TEST_CASE("fio: verify, randrepeat, offsets in percent, io_size and number_ios reach the job") {
+    auto f = parse("[j]\nrw=randwrite\nverify=crc32c\ndo_verify=0\nverify_fatal=1\nrandrepeat=0\nrandseed=42\n"
+                   "norandommap\nsize=50%\noffset=10%\nio_size=1g\nnumber_ios=1000\nloops=2\n"
+                   "offset_increment=1m\nmem_align=512\npercentile_list=50:99:99.9\n");
+    const auto& j = f.jobs[0];
+    CHECK(j.verify == "crc32c");
+    CHECK_FALSE(j.do_verify);
+    CHECK(j.verify_fatal);
+    CHECK_FALSE(j.randrepeat);
+    CHECK(j.randseed == 42);
+    CHECK(j.norandommap);
+    CHECK(j.size_percent == 50);
+    CHECK(j.offset_percent == 10);
+    CHECK(j.io_size == GiB);
+    CHECK(j.number_ios == 1000);
+    CHECK(j.loops == 2);
+    CHECK(j.offset_increment == 1048576);
+    CHECK(j.iomem_align == 512);
+    CHECK(j.percentile_list == std::vector<double>{50, 99, 99.9});
+}
+
+// ---------------------------------------------------------------- stream
+
+namespace {
+
+fio_job one_job(const std::string& text) {
+    auto f = parse("[j]\n" + text);
+    REQUIRE(f.jobs.size() == 1);
+    return f.jobs[0];
+}
+
+std::vector<fio_io> drain(fio_stream& s, std::size_t cap = 10000000) {
+    std::vector<fio_io> v;
+    while (v.size() < cap) {
+        auto io = s.next();
+        if (!io) break;
+        v.push_back(*io);
+    }
+    return v;
+}
+
+bool same(const std::vector<fio_io>& a, const std::vector<fio_io>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].offset != b[i].offset || a[i].length != b[i].length || a[i].is_write != b[i].is_write) return false;
+    return true;
+}
+
+} // namespace
+
+TEST_CASE("fio stream: same job and seed give the same I/Os and randrepeat=0 mixes in the run seed") {
+    auto j = one_job("rw=randrw\nbsrange=4k-64k\nsize=1g\nnumber_ios=5000\n");
+    fio_stream a(j, 1, GiB), b(j, 1, GiB), c(j, 2, GiB);
+    auto va = drain(a), vb = drain(b), vc = drain(c);
+    REQUIRE(va.size() == 5000);
+    CHECK(same(va, vb));
+    CHECK(same(va, vc)); // randrepeat=1 (the default): the run seed does not matter
+    auto r = one_job("rw=randrw\nbsrange=4k-64k\nsize=1g\nnumber_ios=5000\nrandrepeat=0\n");
+    fio_stream d(r, 1, GiB), e(r, 1, GiB), g(r, 2, GiB);
+    auto vd = drain(d), ve = drain(e), vg = drain(g);
+    CHECK(same(vd, ve));
+    CHECK_FALSE(same(vd, vg));
+    // numjobs clones get different streams.
+    auto f = parse("[j]\nrw=randread\nsize=64m\nnumber_ios=100\nnumjobs=2\n");
+    fio_stream c0(f.jobs[0], 1, GiB), c1(f.jobs[1], 1, GiB);
+    CHECK_FALSE(same(drain(c0), drain(c1)));
+}
+
+TEST_CASE("fio stream: bssplit proportions over 100k I/Os are within 1 percentage point") {
+    auto j = one_job("rw=randread\nbssplit=4k/50:16k/30:64k/20\nsize=4g\nnumber_ios=100000\n");
+    fio_stream s(j, 7, 8 * GiB);
+    std::map<std::uint64_t, std::uint64_t> n;
+    std::uint64_t total = 0;
+    while (auto io = s.next()) ++n[io->length], ++total;
+    REQUIRE(total == 100000);
+    CHECK(n.size() == 3);
+    // Binomial standard deviation at p = 0.5, n = 1e5 is 0.16 points: 1 point is > 6 sigma.
+    CHECK(std::abs(double(n[4096]) / total - 0.50) < 0.01);
+    CHECK(std::abs(double(n[16384]) / total - 0.30) < 0.01);
+    CHECK(std::abs(double(n[65536]) / total - 0.20) < 0.01);
+}
+
+TEST_CASE("fio stream: rwmixread over 100k I/Os is within 1 percentage point") {
+    auto j = one_job("rw=randrw\nrwmixread=70\nbs=4k\nsize=1g\nnumber_ios=100000\n");
+    fio_stream s(j, 3, 4 * GiB);
+    std::uint64_t reads = 0, total = 0;
+    while (auto io = s.next()) reads += !io->is_write, ++total;
+    REQUIRE(total == 100000);
+    CHECK(std::abs(double(reads) / total - 0.70) < 0.01); // sigma 0.14 points
+}
+
+TEST_CASE("fio stream: random offsets stay inside the region and are aligned") {
+    auto j = one_job("rw=randrw\nbsrange=512-64k\nblockalign=4k\noffset=1m\nsize=100m\nnumber_ios=100000\n");
+    fio_stream s(j, 5, GiB);
+    CHECK(s.region_start() == 1048576);
+    CHECK(s.region_end() == 1048576 + 100 * 1048576ull);
+    std::set<std::uint64_t> lengths;
+    bool inside = true, aligned = true, multiple = true;
+    while (auto io = s.next()) {
+        inside &= io->offset >= s.region_start() && io->offset + io->length <= s.region_end();
+        aligned &= io->offset % 4096 == 0;
+        multiple &= io->length % 512 == 0 && io->length >= 512 && io->length <= 65536;
+        lengths.insert(io->length);
+    }
+    CHECK(inside);
+    CHECK(aligned);
+    CHECK(multiple);
+    CHECK(lengths.size() == 128); // every multiple of 512 from 512 to 64k occurs
+}
+
+TEST_CASE("fio stream: sequential I/O follows on and wraps at the end of the region") {
+    auto j = one_job("rw=write\nbs=64k\noffset=1m\nsize=256k\nio_size=1m\n");
+    fio_stream s(j, 1, GiB);
+    auto v = drain(s);
+    REQUIRE(v.size() == 16); // 1 MiB / 64 KiB
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        CHECK(v[i].offset == 1048576 + (i % 4) * 65536);
+        CHECK(v[i].is_write);
+        CHECK(v[i].index == i);
+    }
+    CHECK(s.issued_bytes() == 1048576);
+    // rw=read:4k skips 4k after each I/O.
+    auto k = one_job("rw=read:4k\nbs=4k\nsize=64k\n");
+    fio_stream t(k, 1, GiB);
+    auto w = drain(t);
+    REQUIRE(w.size() >= 3);
+    CHECK(w[0].offset == 0);
+    CHECK(w[1].offset == 8192);
+    CHECK(w[2].offset == 16384);
+    // Separate sequential positions for reads and writes in rw=rw.
+    auto m = one_job("rw=rw\nbs=4k\nsize=1m\nnumber_ios=1000\n");
+    fio_stream u(m, 1, GiB);
+    std::uint64_t next[2] = {0, 0};
+    bool follows = true;
+    while (auto io = u.next()) {
+        follows &= io->offset == next[io->is_write] % 1048576;
+        next[io->is_write] = io->offset + 4096;
+    }
+    CHECK(follows);
+}
+
+TEST_CASE("fio stream: fixed-size random I/O touches every block once per pass (random map)") {
+    auto j = one_job("rw=randread\nbs=4k\nsize=4m\nio_size=8m\n");
+    fio_stream s(j, 1, GiB);
+    auto v = drain(s);
+    REQUIRE(v.size() == 2048); // two passes of 1024 blocks
+    std::set<std::uint64_t> first, second;
+    for (std::size_t i = 0; i < 1024; ++i) first.insert(v[i].offset);
+    for (std::size_t i = 1024; i < 2048; ++i) second.insert(v[i].offset);
+    CHECK(first.size() == 1024);
+    CHECK(second.size() == 1024);
+    CHECK(*first.rbegin() == 4 * 1048576 - 4096);
+    bool differ = false;
+    for (std::size_t i = 0; i < 1024; ++i) differ |= v[i].offset != v[i + 1024].offset;
+    CHECK(differ); // each pass is a new order
+    // norandommap: plain random offsets, which repeat within a pass.
+    auto n = one_job("rw=randread\nbs=4k\nsize=4m\nnorandommap\nnumber_ios=1024\n");
+    fio_stream t(n, 1, GiB);
+    std::set<std::uint64_t> seen;
+    while (auto io = t.next()) seen.insert(io->offset);
+    CHECK(seen.size() < 1024); // 1024 draws from 1024 blocks: about 647 distinct expected
+    CHECK(seen.size() > 550);
+    // Several block sizes: no map, and the parser said so.
+    auto f = parse("[j]\nrw=randread\nbsrange=4k-8k\n");
+    CHECK(has_note(f, "norandommap", "may repeat"));
+}
+
+TEST_CASE("fio stream: rw=randread:4 issues runs of 4 sequential I/Os") {
+    auto j = one_job("rw=randread:4\nbs=4k\nsize=64m\nnumber_ios=400\n");
+    fio_stream s(j, 1, GiB);
+    auto v = drain(s);
+    REQUIRE(v.size() == 400);
+    int follows = 0;
+    for (std::size_t i = 1; i < v.size(); ++i) follows += v[i].offset == v[i - 1].offset + 4096;
+    CHECK(follows >= 300); // 3 of every 4 follow on (a run ends early only at the region's end)
+    CHECK(follows < 330);
+}
+
+TEST_CASE("fio stream: io_size, loops and number_ios bound the stream and time_based never ends") {
+    auto a = one_job("rw=read\nbs=4k\nsize=1m\n");
+    fio_stream sa(a, 1, GiB);
+    CHECK(drain(sa).size() == 256);
+    auto b = one_job("rw=read\nbs=4k\nsize=1m\nloops=3\n");
+    fio_stream sb(b, 1, GiB);
+    CHECK(drain(sb).size() == 768);
+    auto c = one_job("rw=read\nbs=4k\nsize=1m\nnumber_ios=10\n");
+    fio_stream sc(c, 1, GiB);
+    CHECK(drain(sc).size() == 10);
+    auto d = one_job("rw=read\nbs=4k\nsize=1m\nruntime=1\ntime_based\n");
+    fio_stream sd(d, 1, GiB);
+    CHECK(drain(sd, 5000).size() == 5000);
+    // Block sizes that do not divide io_size: the last I/O is the largest that fits.
+    auto e = one_job("rw=read\nbsrange=4k-64k\nsize=1m\nio_size=1000k\n");
+    fio_stream se(e, 1, GiB);
+    drain(se);
+    CHECK(se.issued_bytes() == 1000 * 1024);
+}
+
+TEST_CASE("fio stream: percentages resolve against the capacity and regions beyond the disk are errors") {
+    auto j = one_job("rw=randread\nsize=25%\noffset=50%\n");
+    fio_stream s(j, 1, 4 * GiB);
+    CHECK(s.region_start() == 2 * GiB);
+    CHECK(s.region_end() == 3 * GiB);
+    auto whole = one_job("rw=read\n");
+    fio_stream w(whole, 1, GiB);
+    CHECK(w.region_start() == 0);
+    CHECK(w.region_end() == GiB);
+    CHECK(w.byte_budget() == GiB);
+
+    auto f = parse("[j]\nrw=read\nsize=1m\noffset_increment=1m\nnumjobs=2\n");
+    fio_stream c1(f.jobs[1], 1, GiB);
+    CHECK(c1.region_start() == 1048576);
+
+    CHECK_THROWS_WITH(fio_stream(one_job("size=2g\n"), 1, GiB, 512, "jobs.fio"),
+                      Catch::Contains("jobs.fio:1:1") && Catch::Contains("beyond the disk"));
+    CHECK_THROWS_WITH(fio_stream(one_job("offset=2g\n"), 1, GiB), Catch::Contains("beyond the end"));
+    CHECK_THROWS_WITH(fio_stream(one_job("bs=1000\n"), 1, GiB), Catch::Contains("512-byte sector"));
+    CHECK_THROWS_WITH(fio_stream(one_job("bs=1m\nsize=64k\n"), 1, GiB), Catch::Contains("larger than the region"));
+}
+
+// ---------------------------------------------------------------- verify
+
+TEST_CASE("fio verify: crc32c matches the standard check value") {
+    const char* s = "123456789";
+    CHECK(crc32c(s, 9) == 0xe3069283u); // the CRC-32C check value
+    CHECK(crc32c(s + 4, 5, crc32c(s, 4)) == 0xe3069283u); // chaining
+    CHECK(crc32c(s, 0) == 0);
+}
+
+TEST_CASE("fio verify: the log detects corruption and keeps only the latest write of a block") {
+    std::vector<std::uint8_t> a(8192), b(4096);
+    fio_fill_buffer(a.data(), a.size(), 9, 0, 0);
+    fio_fill_buffer(b.data(), b.size(), 9, 4096, 1);
+    // Same seed, offset and generation: same bytes; another generation differs.
+    std::vector<std::uint8_t> a2(4096);
+    fio_fill_buffer(a2.data(), a2.size(), 9, 4096, 0);
+    CHECK(std::equal(a2.begin(), a2.end(), a.begin() + 4096));
+    CHECK_FALSE(std::equal(b.begin(), b.end(), a.begin() + 4096));
+
+    fio_verify_log log;
+    log.record_write(0, a.data(), 4096);
+    log.record_write(4096, a.data() + 4096, 4096);
+    CHECK(log.check_read(0, a.data(), 8192) == fio_verify_log::result::match);
+    log.record_write(4096, b.data(), 4096); // rewrite of block 1
+    CHECK(log.extents() == 2);
+    CHECK(log.check_read(4096, a.data() + 4096, 4096) == fio_verify_log::result::mismatch); // old data
+    CHECK(log.check_read(4096, b.data(), 4096) == fio_verify_log::result::match);
+    std::vector<std::uint8_t> bad = a;
+    bad[100] ^= 1;
+    CHECK(log.check_read(0, bad.data(), 4096) == fio_verify_log::result::mismatch);
+    CHECK(log.check_read(1 << 20, a.data(), 4096) == fio_verify_log::result::not_written);
+    // A larger write over both drops the two older extents.
+    log.record_write(0, a.data(), 8192);
+    CHECK(log.extents() == 1);
+}
+
+TEST_CASE("fio: the example job files in scenarios/ parse") {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(source_dir() + "/scenarios")) {
+        if (e.path().extension() != ".fio") continue;
+        INFO(e.path());
+        fio_job_file f = load_fio_file(e.path().string());
+        CHECK_FALSE(f.jobs.empty());
+        for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
+        ++n;
+    }
+    CHECK(n >= 3);
+}

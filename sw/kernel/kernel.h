@@ -193,6 +193,8 @@ public:
 
     // ---- per-subsystem state ----
     std::unique_ptr<subsystem>& ddi_state() { return ddi_; }
+    // Slot for the SCSA state (sw/scsi: HBAs, packet caches, scsi_callback_id).
+    std::unique_ptr<subsystem>& scsa_state() { return scsa_; }
 
     // Convenience for diagnostics: "name#instance".
     static std::string dev_name(const dev_info* d);
@@ -224,6 +226,7 @@ private:
     std::set<std::string> reported_;
     panic_hook panic_hook_;
     std::unique_ptr<subsystem> ddi_;
+    std::unique_ptr<subsystem> scsa_; // holds no DDI resources: safe after ddi_.reset()
     kernel_context* prev_current_ = nullptr;
 };
 

@@ -1,0 +1,58 @@
+// scsi_transport (illumos scsi_transport.c behaviour): an ordinary packet
+// goes straight to tran_start and completes later through pkt_comp. A
+// FLAG_NOINTR packet must be complete when scsi_transport returns: in
+// interrupt context the HBA gets it as is and must poll it to completion;
+// from a thread, SCSA swaps in its own completion routine, clears
+// FLAG_NOINTR, sets FLAG_IMMEDIATE_CB, starts the packet and waits (the
+// scsa_config::wait hook) until the HBA completes it, then restores the
+// target's pkt_comp and flags — the target's pkt_comp is never called.
+#include "sw/scsi/scsa.h"
+
+using namespace ddisim::scsa;
+using ddisim::kernel::kernel_context;
+
+namespace {
+
+// Marks a FLAG_NOINTR packet done (illumos: CALLBACK_DONE, a unique value).
+void nointr_done(scsi_pkt*) {}
+
+void nointr_comp(scsi_pkt* pkt) { pkt->pkt_comp = nointr_done; }
+
+bool wait_once(kernel_context& k) {
+    auto& cfg = state(k).cfg;
+    if (cfg.wait) return cfg.wait();
+    return k.run_softints() > 0;
+}
+
+} // namespace
+
+extern "C" int scsi_transport(struct scsi_pkt* pkt) {
+    if (!pkt || !pkt->pkt_address.a_hba_tran || !pkt->pkt_address.a_hba_tran->tran_start) return TRAN_BADPKT;
+    scsi_address* ap = &pkt->pkt_address;
+    scsi_hba_tran_t* tran = ap->a_hba_tran;
+    kernel_context* k = kernel_of(tran);
+    if (k) k->charge(state(*k).cfg.costs.transport_ns);
+    if (!(pkt->pkt_flags & FLAG_NOINTR) || !k || state(*k).intr_depth > 0) return tran->tran_start(ap, pkt);
+
+    const uint_t savef = pkt->pkt_flags;
+    void (*const savec)(scsi_pkt*) = pkt->pkt_comp;
+    pkt->pkt_comp = nointr_comp;
+    pkt->pkt_flags &= ~uint_t{FLAG_NOINTR};
+    pkt->pkt_flags |= FLAG_IMMEDIATE_CB;
+    int status = tran->tran_start(ap, pkt);
+    if (status == TRAN_ACCEPT) {
+        while (pkt->pkt_comp != nointr_done) {
+            if (!wait_once(*k)) {
+                k->report("scsa-nointr-stuck",
+                          kernel_context::dev_name(tran->tran_hba_dip) +
+                              ": a FLAG_NOINTR packet was accepted but never completed; scsi_transport gives "
+                              "up with TRAN_FATAL_ERROR");
+                status = TRAN_FATAL_ERROR;
+                break;
+            }
+        }
+    }
+    pkt->pkt_flags = savef;
+    pkt->pkt_comp = savec;
+    return status;
+}

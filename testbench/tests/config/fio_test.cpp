@@ -1,5 +1,7 @@
-// fio job files: parsing, notes and errors, the I/O stream generator, verify.
+// fio job files: parsing, notes and errors, the I/O stream generator, verify
+// and the fio-style JSON results.
 #include "testbench/config/fio.h"
+#include "testbench/config/fio_output.h"
 
 #include <catch2/catch.hpp>
 
@@ -521,4 +523,96 @@ TEST_CASE("fio: the example job files in scenarios/ parse") {
         ++n;
     }
     CHECK(n >= 3);
+}
+
+// ---------------------------------------------------------------- JSON output
+
+
+TEST_CASE("fio json: field names and units follow fio on a synthetic run") {
+    // 1000 reads of 4 KiB in exactly 1 s: 4096000 B/s = 4000 KiB/s, 1000 IOPS.
+    // Latencies 1000, 1100, … 100900 ns: mean 50950 ns.
+    fio_latency lat("fio_test.j", "read_clat", "read completion latency");
+    double sum = 0;
+    for (int i = 0; i < 1000; ++i) {
+        lat.add(1000.0 + 100.0 * i);
+        sum += 1000.0 + 100.0 * i;
+    }
+    auto f = parse("[global]\nbs=4k\n[j]\nrw=randrw\nioengine=libaio\niodepth=8\n");
+    fio_job_result r = make_fio_result(f.jobs[0]);
+    r.read.io_bytes = 4096000;
+    r.read.total_ios = 1000;
+    r.read.runtime_ps = ps_s;
+    r.read.set_clat(lat);
+    r.job_runtime_ps = ps_s + 400000000; // 1.0004 s → 1000 ms
+    fio_report_info info;
+    info.global_options = f.global_options;
+    for (const auto& n : f.notes) info.notes.push_back(n.to_string());
+    auto j = fio_json(info, {r});
+
+    CHECK(j["fio version"] == "ddisim");
+    CHECK(j["global options"]["bs"] == "4k");
+    REQUIRE(j["jobs"].size() == 1);
+    const auto& job = j["jobs"][0];
+    CHECK(job["jobname"] == "j");
+    CHECK(job["job options"]["iodepth"] == "8");
+    CHECK(job["job_runtime"] == 1000);
+    const auto& rd = job["read"];
+    CHECK(rd["io_bytes"] == 4096000);
+    CHECK(rd["io_kbytes"] == 4000);
+    CHECK(rd["bw_bytes"] == 4096000);
+    CHECK(rd["bw"] == 4000); // KiB/s
+    CHECK(rd["iops"].get<double>() == Approx(1000.0));
+    CHECK(rd["runtime"] == 1000); // ms
+    CHECK(rd["total_ios"] == 1000);
+    const auto& cl = rd["clat_ns"];
+    CHECK(cl["min"] == 1000);
+    CHECK(cl["max"] == 100900);
+    CHECK(cl["mean"].get<double>() == Approx(50950.0));
+    // Sample stddev of an arithmetic sequence: 100 · sqrt(1000 · 1001 / 12) = 28881.9 ns.
+    CHECK(cl["stddev"].get<double>() == Approx(28881.9).epsilon(1e-4));
+    CHECK(cl["N"] == 1000);
+    const auto& pc = cl["percentile"];
+    CHECK(pc.size() == 17); // fio's default list
+    for (const char* k : {"1.000000", "50.000000", "99.000000", "99.900000", "99.990000"}) CHECK(pc.contains(k));
+    // Percentiles from the log-linear histogram: within its 0.8 % bucket error of the exact value.
+    CHECK(pc["50.000000"].get<double>() == Approx(50900.0).epsilon(0.008));
+    CHECK(pc["99.000000"].get<double>() == Approx(99900.0).epsilon(0.008));
+    // The direction that did nothing: zeros, no percentile block (as fio).
+    const auto& wr = job["write"];
+    CHECK(wr["io_bytes"] == 0);
+    CHECK(wr["bw"] == 0);
+    CHECK(wr["iops"].get<double>() == 0.0);
+    CHECK(wr["clat_ns"]["N"] == 0);
+    CHECK_FALSE(wr["clat_ns"].contains("percentile"));
+    CHECK(job["trim"]["total_ios"] == 0);
+    CHECK(j["ddisim notes"].size() == f.notes.size());
+    CHECK_FALSE(j.contains("timestamp")); // no wall clock
+    // Keys in fio's order.
+    auto it = rd.begin();
+    CHECK(it.key() == "io_bytes");
+    CHECK((++it).key() == "io_kbytes");
+}
+
+TEST_CASE("fio json: sub-millisecond runs keep their rates and a percentile_list is honoured") {
+    // 10 writes of 128 KiB in 50 us: 1310720 B / 50e-6 s = 26214400000 B/s, 200000 IOPS.
+    fio_latency lat("fio_test.k", "write_clat", "write completion latency");
+    for (int i = 0; i < 10; ++i) lat.add(5000);
+    auto f = parse("[k]\nrw=write\nbs=128k\npercentile_list=50:99.5\n");
+    fio_job_result r = make_fio_result(f.jobs[0]);
+    r.write.io_bytes = 10 * 131072;
+    r.write.total_ios = 10;
+    r.write.runtime_ps = 50000000; // 50 us
+    r.write.set_clat(lat);
+    auto j = fio_json({}, {r});
+    const auto& wr = j["jobs"][0]["write"];
+    CHECK(wr["runtime"] == 0); // ms, as fio
+    CHECK(wr["runtime_ns"] == 50000);
+    CHECK(wr["bw_bytes"] == 26214400000ull);
+    CHECK(wr["bw"] == 25600000ull);
+    CHECK(wr["iops"].get<double>() == Approx(200000.0));
+    const auto& pc = wr["clat_ns"]["percentile"];
+    CHECK(pc.size() == 2);
+    CHECK(pc["99.500000"] == 5000);
+    CHECK(wr["clat_ns"]["stddev"].get<double>() == 0.0);
+    CHECK(fio_percentile_key(99.95) == "99.950000");
 }

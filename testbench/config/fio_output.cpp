@@ -1,0 +1,102 @@
+// fio-style JSON results; field names and units in fio_output.h.
+#include "testbench/config/fio_output.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace ddisim::config {
+
+namespace {
+
+constexpr double ps_per_s = 1e12;
+
+std::uint64_t ms_rounded(std::uint64_t ps) { return (ps + 500000000ull) / 1000000000ull; }
+
+nlohmann::ordered_json latency_json(const tlm::histogram* h, const std::optional<double>& sum_sq,
+                            const std::vector<double>* percentiles) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    const std::uint64_t n = h ? h->count() : 0;
+    out["min"] = n ? static_cast<std::uint64_t>(std::llround(h->min())) : 0;
+    out["max"] = n ? static_cast<std::uint64_t>(std::llround(h->max())) : 0;
+    out["mean"] = n ? h->mean() : 0.0;
+    if (n == 0) {
+        out["stddev"] = 0.0;
+    } else if (sum_sq) {
+        // Sample standard deviation, as fio reports it.
+        double var = n > 1 ? (*sum_sq - h->sum() * h->mean()) / static_cast<double>(n - 1) : 0.0;
+        out["stddev"] = var > 0 ? std::sqrt(var) : 0.0;
+    }
+    out["N"] = n;
+    if (n && percentiles) {
+        nlohmann::ordered_json p = nlohmann::ordered_json::object();
+        for (double q : *percentiles)
+            p[fio_percentile_key(q)] = static_cast<std::uint64_t>(std::llround(h->percentile(q)));
+        out["percentile"] = std::move(p);
+    }
+    return out;
+}
+
+nlohmann::ordered_json direction_json(const fio_direction_result& d, const std::vector<double>& percentiles) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    const double secs = static_cast<double>(d.runtime_ps) / ps_per_s;
+    const std::uint64_t bw_bytes =
+        d.runtime_ps ? static_cast<std::uint64_t>(std::floor(static_cast<double>(d.io_bytes) / secs)) : 0;
+    o["io_bytes"] = d.io_bytes;
+    o["io_kbytes"] = d.io_bytes / 1024;
+    o["bw_bytes"] = bw_bytes;
+    o["bw"] = bw_bytes / 1024;
+    o["iops"] = d.runtime_ps ? static_cast<double>(d.total_ios) / secs : 0.0;
+    o["runtime"] = ms_rounded(d.runtime_ps);
+    o["runtime_ns"] = d.runtime_ps / 1000;
+    o["total_ios"] = d.total_ios;
+    o["short_ios"] = d.short_ios;
+    o["drop_ios"] = d.drop_ios;
+    o["clat_ns"] = latency_json(d.clat_ns, d.clat_sum_squares, &percentiles);
+    if (d.lat_ns) o["lat_ns"] = latency_json(d.lat_ns, d.lat_sum_squares, nullptr);
+    return o;
+}
+
+nlohmann::ordered_json options_json(const std::vector<std::pair<std::string, std::string>>& opts) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : opts) o[k] = v; // a later value wins, as in the job
+    return o;
+}
+
+} // namespace
+
+std::string fio_percentile_key(double p) { return fmt::format("{:.6f}", p); }
+
+fio_job_result make_fio_result(const fio_job& job) {
+    fio_job_result r;
+    r.jobname = job.name;
+    r.job_options = job.options;
+    r.percentiles = job.percentile_list;
+    return r;
+}
+
+nlohmann::ordered_json fio_json(const fio_report_info& info, const std::vector<fio_job_result>& jobs) {
+    nlohmann::ordered_json root = nlohmann::ordered_json::object();
+    root["fio version"] = info.version;
+    root["global options"] = options_json(info.global_options);
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& j : jobs) {
+        const auto& pct = j.percentiles.empty() ? fio_default_percentiles() : j.percentiles;
+        nlohmann::ordered_json o = nlohmann::ordered_json::object();
+        o["jobname"] = j.jobname;
+        o["groupid"] = j.groupid;
+        o["error"] = j.error;
+        o["job options"] = options_json(j.job_options);
+        o["read"] = direction_json(j.read, pct);
+        o["write"] = direction_json(j.write, pct);
+        o["trim"] = direction_json(fio_direction_result{}, pct);
+        o["job_runtime"] = ms_rounded(j.job_runtime_ps);
+        if (j.verify_errors) o["verify_errors"] = *j.verify_errors;
+        arr.push_back(std::move(o));
+    }
+    root["jobs"] = std::move(arr);
+    root["ddisim notes"] = info.notes;
+    return root;
+}
+
+} // namespace ddisim::config

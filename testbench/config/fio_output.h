@@ -1,0 +1,99 @@
+// fio-style JSON results (`--output-format=json` shape) for `ddisim run --fio`,
+// written beside the summary so that scripts made for fio read ddisim runs.
+//
+// The runner fills one fio_job_result per job (and numjobs clone) from its
+// counters and latency histograms; fio_json() lays them out as fio does:
+//
+//   {"fio version": "ddisim", "global options": {...}, "jobs": [
+//     {"jobname": "...", "groupid": 0, "error": 0, "job options": {...},
+//      "read":  {"io_bytes", "io_kbytes", "bw_bytes", "bw", "iops", "runtime",
+//                "total_ios", "short_ios", "drop_ios",
+//                "clat_ns": {"min", "max", "mean", "stddev", "N",
+//                            "percentile": {"1.000000": …, "99.900000": …}},
+//                "lat_ns": {…} (when given), "runtime_ns"},
+//      "write": {…}, "trim": {… zeros}, "job_runtime"}],
+//    "ddisim notes": [...]}
+//
+// Units as fio: io_kbytes KiB; bw KiB/s and bw_bytes B/s (integers, rounded
+// down); iops per second (real); runtime and job_runtime in ms (rounded to
+// nearest); latencies in ns, percentile values whole ns. Rates are computed
+// from the exact simulated time, so runs shorter than a millisecond still get
+// their bandwidth; "runtime_ns" (a ddisim addition) gives that time. No wall
+// clock appears ("timestamp" is left out), so the same run gives the same
+// bytes. Plain C++, no SystemC.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "testbench/config/fio.h"
+#include "tlm/core/stats.h"
+
+namespace ddisim::config {
+
+// Completion latencies of one job direction: a registered tlm::histogram (for
+// percentiles, under "<owner>.<name>" in the statistics) and Σx² (for stddev).
+class fio_latency {
+public:
+    fio_latency(const std::string& owner, const std::string& name, const std::string& desc)
+        : hist_(owner, name, "ns", desc) {}
+    void add(double ns) {
+        hist_.add(ns);
+        sum_sq_ += ns * ns;
+    }
+    const tlm::histogram& histogram() const { return hist_; }
+    double sum_squares() const { return sum_sq_; }
+
+private:
+    tlm::histogram hist_;
+    double sum_sq_ = 0;
+};
+
+struct fio_direction_result {
+    std::uint64_t io_bytes = 0;   // bytes completed after ramp_time
+    std::uint64_t total_ios = 0;  // I/Os completed after ramp_time
+    std::uint64_t short_ios = 0;  // completed with a residual (b_resid > 0)
+    std::uint64_t drop_ios = 0;
+    std::uint64_t runtime_ps = 0; // simulated time the direction was measured over
+    const tlm::histogram* clat_ns = nullptr; // completion latency (submit → completion), ns
+    std::optional<double> clat_sum_squares;  // Σ clat² in ns², for "stddev" (left out when unknown)
+    const tlm::histogram* lat_ns = nullptr;  // optional total latency, ns
+    std::optional<double> lat_sum_squares;
+    // Fills clat_ns and clat_sum_squares from a fio_latency.
+    void set_clat(const fio_latency& l) {
+        clat_ns = &l.histogram();
+        clat_sum_squares = l.sum_squares();
+    }
+};
+
+struct fio_job_result {
+    std::string jobname;
+    int groupid = 0;
+    int error = 0;                 // 0, or the errno-like code that ended the job
+    std::uint64_t job_runtime_ps = 0;
+    fio_direction_result read, write;
+    std::vector<std::pair<std::string, std::string>> job_options;
+    std::vector<double> percentiles; // empty: fio's default list
+    std::optional<std::uint64_t> verify_errors; // with verify: blocks whose checksum did not match
+};
+
+// jobname, options and percentile list taken from the parsed job.
+fio_job_result make_fio_result(const fio_job& job);
+
+struct fio_report_info {
+    std::string version = "ddisim";
+    std::vector<std::pair<std::string, std::string>> global_options;
+    std::vector<std::string> notes; // fio_note::to_string() of each note
+};
+
+// Keys keep fio's order (ordered_json), so the text reads like fio's.
+nlohmann::ordered_json fio_json(const fio_report_info& info, const std::vector<fio_job_result>& jobs);
+
+// The percentile key fio uses ("99.900000").
+std::string fio_percentile_key(double p);
+
+} // namespace ddisim::config

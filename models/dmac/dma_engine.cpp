@@ -2,6 +2,7 @@
 #include "models/dmac/dma_engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -25,8 +26,28 @@ void dma_engine::stream::set_outstanding(unsigned n) {
 
 void dma_engine::stream::abort() {
     active_ = false;
+    ++gen_;
+    drop_at();
     pending_.clear();
     read_ = written_ = len_ = 0;
+}
+
+// An AT transaction: a pooled payload, its data buffer, and who issued it.
+struct dma_engine::txn {
+    ::tlm::tlm_generic_payload gp;
+    std::vector<std::uint8_t> buf;
+    stream* s = nullptr;
+    unsigned gen = 0;
+    bool done = false;
+    tlm::ps_t issued = 0, ready = 0;
+    explicit txn(::tlm::tlm_mm_interface* mm) : gp(mm) {}
+};
+
+void dma_engine::stream::drop_at() {
+    for (auto& c : pending_)
+        if (c.x) c.x->gp.release();
+    for (txn* w : writes_) w->gp.release();
+    writes_.clear();
 }
 
 dma_engine::stats_t::stats_t(const std::string& o)
@@ -38,7 +59,9 @@ dma_engine::stats_t::stats_t(const std::string& o)
       latency(o, "latency", "ns", "issue to completion of each transaction") {}
 
 dma_engine::dma_engine(sc_module_name name, const dma_engine_config& cfg)
-    : sc_module(name), out("out"), cfg_(cfg), stats_(this->name()) {
+    : sc_module(name), out("out"), cfg_(cfg), at_(cfg.timing == "at"), stats_(this->name()) {
+    if (cfg_.timing != "lt" && cfg_.timing != "at")
+        throw std::invalid_argument(std::string(this->name()) + ": timing must be lt or at");
     if (cfg_.burst_size == 0) throw std::invalid_argument(std::string(this->name()) + ": burst_size must be at least 1");
     burst_ = cfg_.burst_size;
     if (cfg_.bus_max_burst) burst_ = std::min(burst_, cfg_.bus_max_burst);
@@ -47,6 +70,8 @@ dma_engine::dma_engine(sc_module_name name, const dma_engine_config& cfg)
     gp_.set_extension(new tlm::requester_id_ext(cfg_.requester_id));
     qk_.reset();
 }
+
+dma_engine::~dma_engine() = default;
 
 tlm::ps_t dma_engine::now() const { return sc_time_stamp().value() + qk_.get_local_time().value(); }
 
@@ -79,14 +104,7 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     if (++s.wi_ == s.window_.size()) s.wi_ = 0;
     s.cursor_ = t;
     s.last_done_ = std::max(s.last_done_, done);
-    stats_.latency.add(static_cast<double>(done - t) * 1e-3);
-    if (cmd == ::tlm::TLM_READ_COMMAND) {
-        ++stats_.reads;
-        stats_.bytes_read += len;
-    } else {
-        ++stats_.writes;
-        stats_.bytes_written += len;
-    }
+    account(cmd, len, t, done);
     // The thread's local time follows the issue times (not the completions),
     // so later transactions overlap with this one.
     if (t > stamp2 && sc_time(tlm::to_sc_time(t - stamp2)) > qk_.get_local_time()) qk_.set(tlm::to_sc_time(t - stamp2));
@@ -95,6 +113,17 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     const auto rs = gp_.get_response_status();
     if (rs != ::tlm::TLM_OK_RESPONSE) ++stats_.errors;
     return rs;
+}
+
+void dma_engine::account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued, tlm::ps_t done) {
+    stats_.latency.add(static_cast<double>(done - issued) * 1e-3);
+    if (cmd == ::tlm::TLM_READ_COMMAND) {
+        ++stats_.reads;
+        stats_.bytes_read += len;
+    } else {
+        ++stats_.writes;
+        stats_.bytes_written += len;
+    }
 }
 
 std::uint32_t dma_engine::next_chunk(const stream& s) const {
@@ -113,10 +142,12 @@ void dma_engine::start(stream& s, std::uint64_t src, std::uint64_t dst, std::uin
     s.len_ = len;
     s.read_ = s.written_ = s.bursts_ = 0;
     s.after_ = after;
+    s.drop_at();
     s.pending_.clear();
     s.next_slot_ = 0;
     s.st_ = status::ok;
     s.active_ = len > 0;
+    if (at_) return; // AT: every transaction has its own buffer
     const std::size_t need = static_cast<std::size_t>(s.lookahead_) * burst_;
     if (s.active_ && s.buf_.size() < need) s.buf_.resize(need);
     s.advance(after);
@@ -124,6 +155,7 @@ void dma_engine::start(stream& s, std::uint64_t src, std::uint64_t dst, std::uin
 
 bool dma_engine::step(stream& s) {
     if (!s.active_) return false;
+    if (at_) return step_at(s);
     if (s.read_ < s.len_ && s.pending_.size() < s.lookahead_) {
         const std::uint32_t n = next_chunk(s);
         const std::uint32_t slot = s.next_slot_;
@@ -137,7 +169,7 @@ bool dma_engine::step(stream& s) {
             s.pending_.clear();
             return false;
         }
-        s.pending_.push_back({s.dst_ + s.read_, n, slot, done});
+        s.pending_.push_back({s.dst_ + s.read_, n, slot, done, nullptr});
         s.read_ += n;
         ++s.bursts_;
     } else {
@@ -168,6 +200,7 @@ dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t 
 
 ::tlm::tlm_response_status dma_engine::read(stream& s, std::uint64_t addr, void* data, unsigned len, tlm::ps_t after,
                                             tlm::ps_t* done) {
+    if (at_) return single_at(s, ::tlm::TLM_READ_COMMAND, addr, static_cast<std::uint8_t*>(data), len, after, done);
     tlm::ps_t d;
     const auto rs = issue(s, ::tlm::TLM_READ_COMMAND, addr, static_cast<std::uint8_t*>(data), len, after, d);
     if (done) *done = d;
@@ -178,6 +211,9 @@ dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t 
                                              tlm::ps_t after, tlm::ps_t* done) {
     // The payload's data pointer is non-const by TLM's design; a write target
     // only reads through it.
+    if (at_)
+        return single_at(s, ::tlm::TLM_WRITE_COMMAND, addr,
+                         const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(data)), len, after, done);
     tlm::ps_t d;
     const auto rs = issue(s, ::tlm::TLM_WRITE_COMMAND, addr,
                           const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(data)), len, after, d);
@@ -185,9 +221,208 @@ dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t 
     return rs;
 }
 
-::tlm::tlm_sync_enum dma_engine::nb_transport_bw(::tlm::tlm_generic_payload&, ::tlm::tlm_phase&, sc_time&) {
-    SC_REPORT_ERROR("ddisim/dmac", (std::string(name()) + ": nb_transport_bw on an LT-only engine").c_str());
+// ---------------------------------------------------------------- AT
+
+dma_engine::txn* dma_engine::issue_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr,
+                                      const std::uint8_t* wdata, unsigned len, tlm::ps_t dep) {
+    const unsigned gen = s.gen_;
+    for (;;) {
+        if (s.gen_ != gen) return nullptr; // aborted while waiting
+        const tlm::ps_t now = sc_time_stamp().value();
+        const tlm::ps_t t = std::max({s.cursor_, dep, req_free_at_});
+        if (t > now) {
+            wait(tlm::to_sc_time(t - now));
+            continue;
+        }
+        if (s.inflight_ >= s.window_.size() || req_busy_) {
+            wait(ev_);
+            continue;
+        }
+        break;
+    }
+    const tlm::ps_t now = sc_time_stamp().value();
+    txn* x;
+    if (free_.empty()) {
+        pool_.push_back(std::make_unique<txn>(this));
+        x = pool_.back().get();
+        x->gp.set_extension(new tlm::requester_id_ext(cfg_.requester_id));
+        index_.emplace(&x->gp, x);
+    } else {
+        x = free_.back();
+        free_.pop_back();
+    }
+    if (x->buf.size() < len) x->buf.resize(std::max<std::size_t>(len, burst_));
+    if (wdata) std::memcpy(x->buf.data(), wdata, len);
+    ::tlm::tlm_generic_payload& gp = x->gp;
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(x->buf.data());
+    gp.set_data_length(len);
+    gp.set_streaming_width(len);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+    x->s = &s;
+    x->gen = gen;
+    x->done = false;
+    x->issued = now;
+    gp.acquire(); // the caller's reference
+    gp.acquire(); // the transport's, released at the response
+    ++s.inflight_;
+    s.cursor_ = now;
+    req_busy_ = true;
+    req_gp_ = &gp;
+    ::tlm::tlm_phase ph = ::tlm::BEGIN_REQ;
+    sc_time d = SC_ZERO_TIME;
+    const auto r = out->nb_transport_fw(gp, ph, d);
+    if (r == ::tlm::TLM_ACCEPTED) return x;
+    req_busy_ = false;
+    if (r == ::tlm::TLM_UPDATED && ph == ::tlm::END_REQ) {
+        req_free_at_ = now + d.value();
+        return x;
+    }
+    if (r == ::tlm::TLM_UPDATED && ph == ::tlm::BEGIN_RESP) {
+        ::tlm::tlm_phase e = ::tlm::END_RESP;
+        sc_time d2 = SC_ZERO_TIME;
+        out->nb_transport_fw(gp, e, d2);
+    }
+    complete_at(x, now + d.value()); // TLM_COMPLETED, or a response on the return path
+    return x;
+}
+
+void dma_engine::complete_at(txn* x, tlm::ps_t t) {
+    x->done = true;
+    x->ready = t;
+    stream& s = *x->s;
+    --s.inflight_;
+    if (x->gen == s.gen_) s.last_done_ = std::max(s.last_done_, t);
+    account(x->gp.get_command(), x->gp.get_data_length(), x->issued, t);
+    if (x->gp.get_response_status() != ::tlm::TLM_OK_RESPONSE) ++stats_.errors;
+    ev_.notify(SC_ZERO_TIME);
+    x->gp.release();
+}
+
+bool dma_engine::wait_done(stream& s, txn* x, unsigned gen) {
+    for (;;) {
+        if (s.gen_ != gen) return false;
+        const tlm::ps_t now = sc_time_stamp().value();
+        if (x->done && x->ready <= now) return true;
+        if (x->done) wait(tlm::to_sc_time(x->ready - now));
+        else wait(ev_);
+    }
+}
+
+void dma_engine::fail_at(stream& s, status st) {
+    s.st_ = st;
+    s.active_ = false;
+    s.drop_at();
+    s.pending_.clear();
+}
+
+bool dma_engine::step_at(stream& s) {
+    const unsigned gen = s.gen_;
+    // Retire writes whose responses have arrived (errors stop the transfer).
+    while (!s.writes_.empty() && s.writes_.front()->done && s.writes_.front()->ready <= sc_time_stamp().value()) {
+        txn* w = s.writes_.front();
+        s.writes_.pop_front();
+        const bool ok = w->gp.get_response_status() == ::tlm::TLM_OK_RESPONSE;
+        w->gp.release();
+        if (!ok) {
+            fail_at(s, status::write_error);
+            return false;
+        }
+    }
+    if (s.read_ < s.len_ && s.pending_.size() < s.lookahead_) {
+        const std::uint32_t n = next_chunk(s);
+        txn* x = issue_at(s, ::tlm::TLM_READ_COMMAND, s.src_ + s.read_, nullptr, n, s.after_);
+        if (!x) return false;
+        s.pending_.push_back({s.dst_ + s.read_, n, 0, 0, x});
+        s.read_ += n;
+        ++s.bursts_;
+        return true;
+    }
+    if (!s.pending_.empty()) {
+        const stream::chunk c = s.pending_.front();
+        s.pending_.pop_front();
+        const bool arrived = wait_done(s, c.x, gen);
+        const bool ok = arrived && c.x->gp.get_response_status() == ::tlm::TLM_OK_RESPONSE;
+        txn* w = nullptr;
+        if (ok) w = issue_at(s, ::tlm::TLM_WRITE_COMMAND, c.dst, c.x->buf.data(), c.len, c.x->ready);
+        c.x->gp.release();
+        if (!arrived) return false;
+        if (!ok) {
+            fail_at(s, status::read_error);
+            return false;
+        }
+        if (!w) return false;
+        if (s.gen_ != gen) { // aborted during the request phase
+            w->gp.release();
+            return false;
+        }
+        s.writes_.push_back(w);
+        s.written_ += c.len;
+        return true;
+    }
+    // Everything issued: the transfer ends with its last write response.
+    while (!s.writes_.empty()) {
+        txn* w = s.writes_.front();
+        if (!wait_done(s, w, gen)) return false;
+        s.writes_.pop_front();
+        const bool ok = w->gp.get_response_status() == ::tlm::TLM_OK_RESPONSE;
+        w->gp.release();
+        if (!ok) {
+            fail_at(s, status::write_error);
+            return false;
+        }
+    }
+    s.active_ = false;
+    return false;
+}
+
+::tlm::tlm_response_status dma_engine::single_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr,
+                                                 std::uint8_t* data, unsigned len, tlm::ps_t after, tlm::ps_t* done) {
+    const unsigned gen = s.gen_;
+    txn* x = issue_at(s, cmd, addr, cmd == ::tlm::TLM_WRITE_COMMAND ? data : nullptr, len, after);
+    if (!x) return ::tlm::TLM_GENERIC_ERROR_RESPONSE;
+    const bool arrived = wait_done(s, x, gen);
+    const auto rs = arrived ? x->gp.get_response_status() : ::tlm::TLM_GENERIC_ERROR_RESPONSE;
+    if (arrived && cmd == ::tlm::TLM_READ_COMMAND) std::memcpy(data, x->buf.data(), len);
+    if (done) *done = arrived ? x->ready : sc_time_stamp().value();
+    x->gp.release();
+    return rs;
+}
+
+::tlm::tlm_sync_enum dma_engine::nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
+                                                 sc_time& delay) {
+    if (!at_) {
+        SC_REPORT_ERROR("ddisim/dmac", (std::string(name()) + ": nb_transport_bw on an LT engine").c_str());
+        return ::tlm::TLM_COMPLETED;
+    }
+    const tlm::ps_t now = sc_time_stamp().value();
+    if (phase == ::tlm::END_REQ) {
+        if (req_gp_ == &gp) req_busy_ = false;
+        req_free_at_ = now + delay.value();
+        ev_.notify(SC_ZERO_TIME);
+        return ::tlm::TLM_ACCEPTED;
+    }
+    if (phase == ::tlm::BEGIN_RESP) {
+        if (req_busy_ && req_gp_ == &gp) req_busy_ = false; // implicit END_REQ
+        const auto it = index_.find(&gp);
+        if (it == index_.end()) {
+            SC_REPORT_ERROR("ddisim/dmac", (std::string(name()) + ": BEGIN_RESP for a payload it did not issue").c_str());
+            return ::tlm::TLM_COMPLETED;
+        }
+        complete_at(it->second, now + delay.value());
+        return ::tlm::TLM_COMPLETED;
+    }
+    SC_REPORT_ERROR("ddisim/dmac", (std::string(name()) + ": unexpected phase on nb_transport_bw").c_str());
     return ::tlm::TLM_COMPLETED;
+}
+
+void dma_engine::free(::tlm::tlm_generic_payload* gp) {
+    const auto it = index_.find(gp);
+    if (it != index_.end()) free_.push_back(it->second);
 }
 
 void dma_engine::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {}

@@ -17,17 +17,39 @@
 //   bandwidth between channels. All calls come from one SC_THREAD.
 //
 // Socket
-//   out — tlm_initiator_socket<>; b_transport only (LT). Every payload carries
-//         a requester_id_ext with config.requester_id. DMI is not used (a DMA
-//         engine's accesses are the traffic being modelled).
+//   out — tlm_initiator_socket<>; b_transport (LT) or nb_transport (AT) as
+//         config.timing says. Every payload carries a requester_id_ext with
+//         config.requester_id. DMI is not used (a DMA engine's accesses are
+//         the traffic being modelled).
 //
-// Timing (LT, temporal decoupling with a tlm_quantumkeeper on the global
-// quantum). Each stream keeps a program-order cursor: transaction k is issued
-// at max(cursor, completion of transaction k - outstanding, its dependency)
-// where a write depends on the completion of the read that filled its data
-// and the first read of a transfer on the `after` time given to start()
-// (descriptor fetch, fence). The bus and memory occupancy timelines do the
-// rest (contention, bandwidth). There is no AT (nb_transport) variant yet.
+// Timing, LT (timing = "lt"; temporal decoupling with a tlm_quantumkeeper on
+// the global quantum). Each stream keeps a program-order cursor: transaction
+// k is issued at max(cursor, completion of transaction k - outstanding, its
+// dependency) where a write depends on the completion of the read that
+// filled its data and the first read of a transfer on the `after` time given
+// to start() (descriptor fetch, fence). The bus and memory occupancy
+// timelines do the rest (contention, bandwidth).
+//
+// Timing, AT (timing = "at"; base protocol, the four phases). The same
+// sequence of reads and writes, issued in simulated time: a transaction
+// starts when (a) its dependency time has passed (as in LT), (b) its stream
+// has fewer than `outstanding` transactions in flight (BEGIN_REQ sent, final
+// response not yet received), (c) the socket's previous request has seen
+// END_REQ (one request phase at a time, base-protocol rule), and (d) for a
+// write, the response of its read has arrived. Each transaction has its own
+// pooled payload and data buffer (a write gets a copy of its read's data),
+// so a response arriving after an abort touches nothing of a later transfer.
+// BEGIN_RESP is answered TLM_COMPLETED; its annotated delay is honoured (the
+// data counts as arrived at now + delay). Errors: a read error is seen when
+// the write that needs its data is due, a write error when its response
+// arrives; the transfer then stops issuing. In AT, step(), read() and
+// write() wait (sc_core::wait) inside; the caller's thread is blocked while
+// one stream waits, so streams sharing an engine interleave per transaction
+// but do not overlap their waits. A stream aborted while its owner waits is
+// noticed after the wait (step returns false; read/write return
+// TLM_GENERIC_ERROR_RESPONSE); callers check their own state after each call.
+// A stream must outlive its in-flight transactions (as a channel or a command
+// slot does).
 //
 // Statistics (under the module name)
 //   reads, writes, bytes_read, bytes_written, errors (counters);
@@ -35,6 +57,8 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include <systemc>
@@ -47,7 +71,11 @@
 
 namespace ddisim::models {
 
-class dma_engine : public sc_core::sc_module, public ::tlm::tlm_bw_transport_if<> {
+class dma_engine : public sc_core::sc_module,
+                   public ::tlm::tlm_bw_transport_if<>,
+                   public ::tlm::tlm_mm_interface {
+    struct txn; // AT: one payload with its data buffer (dma_engine.cpp)
+
 public:
     ::tlm::tlm_initiator_socket<> out;
 
@@ -68,7 +96,10 @@ public:
         tlm::ps_t last_done() const { return last_done_; }      // latest completion of any transaction so far
         void advance(tlm::ps_t t) { if (t > cursor_) cursor_ = t; }
         // Forgets the current transfer (a channel reset); timing state stays.
+        // In AT, transactions still in flight complete on the bus and are
+        // dropped; they keep counting towards the outstanding limit until then.
         void abort();
+        unsigned in_flight() const { return inflight_; } // AT: transactions of this stream in flight
 
     private:
         friend class dma_engine;
@@ -77,7 +108,9 @@ public:
             std::uint32_t len;
             std::uint32_t slot;
             tlm::ps_t ready; // completion of the read
+            txn* x;          // AT: the read, whose buffer holds the data
         };
+        void drop_at(); // AT: releases the held transactions
         std::vector<tlm::ps_t> window_; // completion times, ring over the last `outstanding` transactions
         std::size_t wi_ = 0;
         tlm::ps_t cursor_ = 0, last_done_ = 0, after_ = 0;
@@ -87,9 +120,15 @@ public:
         std::uint32_t next_slot_ = 0, lookahead_ = 1;
         status st_ = status::ok;
         bool active_ = false;
+        // AT only.
+        unsigned inflight_ = 0, gen_ = 0;
+        std::deque<txn*> writes_; // writes issued, response not yet checked
     };
 
     dma_engine(sc_core::sc_module_name name, const dma_engine_config& cfg);
+    ~dma_engine() override;
+
+    bool at() const { return at_; }
 
     // Effective burst: min(burst_size, bus_max_burst when set).
     std::uint64_t burst() const { return burst_; }
@@ -129,20 +168,41 @@ public:
     std::uint64_t reads() const { return stats_.reads.count(); }
     std::uint64_t writes() const { return stats_.writes.count(); }
 
-    // tlm_bw_transport_if (LT only: nothing comes back)
+    // tlm_bw_transport_if (AT: END_REQ and BEGIN_RESP; an error in LT)
     ::tlm::tlm_sync_enum nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
                                          sc_core::sc_time& delay) override;
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) override;
+    // tlm_mm_interface (AT): a payload's last reference was released
+    void free(::tlm::tlm_generic_payload* gp) override;
 
 private:
     ::tlm::tlm_response_status issue(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,
                                      unsigned len, tlm::ps_t dep, tlm::ps_t& done);
     std::uint32_t next_chunk(const stream& s) const;
+    void account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued, tlm::ps_t done);
+    // AT
+    bool step_at(stream& s);
+    void fail_at(stream& s, status st);
+    txn* issue_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, const std::uint8_t* wdata, unsigned len,
+                  tlm::ps_t dep);
+    bool wait_done(stream& s, txn* x, unsigned gen);
+    void complete_at(txn* x, tlm::ps_t t);
+    ::tlm::tlm_response_status single_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,
+                                         unsigned len, tlm::ps_t after, tlm::ps_t* done);
 
     dma_engine_config cfg_;
+    bool at_;
     std::uint64_t burst_;
     ::tlm::tlm_generic_payload gp_;
     tlm_utils::tlm_quantumkeeper qk_;
+    // AT state: payload pool, the socket's request phase, wake-ups.
+    std::vector<std::unique_ptr<txn>> pool_;
+    std::vector<txn*> free_;
+    std::unordered_map<const ::tlm::tlm_generic_payload*, txn*> index_;
+    bool req_busy_ = false;
+    const ::tlm::tlm_generic_payload* req_gp_ = nullptr;
+    tlm::ps_t req_free_at_ = 0;
+    sc_core::sc_event ev_;
 
     struct stats_t {
         tlm::counter reads, writes, bytes_read, bytes_written, errors;

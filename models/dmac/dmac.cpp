@@ -232,8 +232,13 @@ void dmac::run() {
 }
 
 void dmac::serve(channel& c) {
+    // In AT the engine waits inside step/read/write: a RESET written
+    // meanwhile bumps the generation, and whatever the call returns then
+    // belongs to the forgotten descriptor.
+    const unsigned gen = c.generation;
     if (c.in_transfer) {
         if (engine_.step(c.s)) return;
+        if (c.generation != gen) return;
         const auto r = c.s.result();
         finish(c, r == dma_engine::status::ok ? D::none
                   : r == dma_engine::status::read_error ? D::read_error : D::write_error);
@@ -255,6 +260,7 @@ void dmac::serve(channel& c) {
     tlm::ps_t done;
     c.desc_start = std::max<tlm::ps_t>(c.s.cursor(), sc_time_stamp().value());
     const auto rs = engine_.read(c.s, c.desc_addr, d, D::size, 0, &done);
+    if (c.generation != gen) return;
     if (rs != ::tlm::TLM_OK_RESPONSE) {
         c.stopped = true;
         ++stats_.errors;
@@ -281,7 +287,9 @@ void dmac::finish(channel& c, std::uint8_t error) {
     if (error) st |= D::STATUS_ERROR | std::uint32_t(error) << 8;
     if (cfg_.writeback) {
         tlm::ps_t done;
+        const unsigned gen = c.generation;
         const auto rs = engine_.write(c.s, c.desc_addr + D::STATUS, &st, 4, t, &done);
+        if (c.generation != gen) return; // reset while the write-back was in flight (AT)
         t = done;
         if (rs != ::tlm::TLM_OK_RESPONSE && !error) error = D::writeback_error;
     }

@@ -25,7 +25,11 @@
 //          set. Bind it to an sc_signal<bool> (the platform's interrupt
 //          controller input).
 //
-// Timing: LT (see dma_engine.h). Register accesses cost register_latency.
+// Timing: LT or AT as config.timing says (see dma_engine.h); the register
+//   block is b_transport in both. Register accesses cost register_latency.
+//   In AT the engine thread waits inside a transfer; with several active
+//   channels one channel's wait (for read data, an outstanding slot) holds
+//   the others for that time.
 //   Completions become visible to software (HEAD, COMPLETED, STATUS,
 //   IRQ_STATUS, irq) at the completion time of the status write-back (or of
 //   the last data write without write-back), not earlier, although the

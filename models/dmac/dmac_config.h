@@ -16,6 +16,7 @@ struct dma_engine_config {
     std::uint64_t bus_max_burst = 0;  // bytes, the interconnect's largest burst (0 = no limit); the platform copies bus.max_burst here
     std::uint64_t boundary = 4096;    // bytes, no burst crosses a multiple of this on either side (0 = none)
     std::uint32_t requester_id = 0;   // requester id put on every payload (IOMMU stream id)
+    std::string timing = "lt";        // lt (b_transport + quantum) | at (nb_transport base protocol); not a scenario key: the platform copies run.timing
 };
 
 struct dmac_config {
@@ -30,6 +31,7 @@ struct dmac_config {
     std::string interrupt_mode = "descriptor";  // reset value of CONTROL.IRQ_BATCH: descriptor | batch
     std::uint64_t register_latency = 1000;      // ps charged to a register access
     std::uint32_t requester_id = 0;             // requester id on every payload the controller issues
+    std::string timing = "lt";                  // lt | at; not a scenario key: the platform copies run.timing
 
     dma_engine_config engine() const {
         dma_engine_config e;
@@ -37,6 +39,7 @@ struct dmac_config {
         e.bus_max_burst = bus_max_burst;
         e.boundary = boundary;
         e.requester_id = requester_id;
+        e.timing = timing;
         return e;
     }
 };

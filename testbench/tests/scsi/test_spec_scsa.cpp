@@ -56,7 +56,7 @@ TEST_CASE("Q2: re-calling scsi_init_pkt hands out the next windows until pkt_res
     scsi_destroy_pkt(p);
 }
 
-TEST_CASE("Q3: a 4th scsi_init_pkt returns NULL; the framework unbound and freed the packet (spec §8.18)") {
+TEST_CASE("Q3: a 4th scsi_init_pkt returns NULL, the framework unbound and freed the packet (spec §8.18)") {
     fixture f;
     fw_hba hba(f.k, f.hba_dip, attr_sgllen(2));
     scsi_device* sd = f.target();
@@ -160,7 +160,7 @@ TEST_CASE("Q6: bind NORESOURCES: NULL, b_error 0, the target's callback waits on
     CHECK(f.scsa_list_empty());
 }
 
-TEST_CASE("Q6 (dmafree): scsi_dmafree also runs the SCSA callbacks; NULL_FUNC queues nothing") {
+TEST_CASE("Q6 (dmafree): scsi_dmafree also runs the SCSA callbacks, NULL_FUNC queues nothing") {
     kernel_config cfg;
     cfg.copybuf_space = 0;
     fixture f(cfg);

@@ -1,0 +1,735 @@
+// hba — see hba.h and docs/hba.md.
+#include "models/hba/hba.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "tlm/extensions.h"
+#include "tlm/sc_timing.h"
+#include "tlm/waves.h"
+
+namespace ddisim::models {
+
+using namespace sc_core;
+namespace R = hba_regs;
+namespace F = hba_frame;
+namespace P = hba_reply;
+
+namespace {
+constexpr tlm::ps_t never = std::numeric_limits<tlm::ps_t>::max();
+
+template <class T>
+T get(const std::uint8_t* p, unsigned off) {
+    T v;
+    std::memcpy(&v, p + off, sizeof v); // host and device are little-endian
+    return v;
+}
+template <class T>
+void put(std::uint8_t* p, unsigned off, T v) {
+    std::memcpy(p + off, &v, sizeof v);
+}
+} // namespace
+
+struct hba::command {
+    command(std::uint64_t i, unsigned gen, unsigned outstanding) : id(i), generation(gen), s(outstanding) {}
+    std::uint64_t id;
+    unsigned generation;
+    // From the frame.
+    std::uint32_t tag = 0, lun = 0, data_len = 0, sense_len = 0;
+    std::uint8_t target = 0, dir = 0, cdb_len = 0, flags = 0;
+    std::uint8_t cdb[16] = {};
+    std::uint64_t sense_addr = 0;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> sgl; // data entries (address, length)
+    // Progress.
+    dma_engine::stream s;
+    tlm::ps_t start = 0;          // frame fetch issue
+    std::vector<std::uint8_t> buf; // data staged in the HBA
+    cdb_info info;
+    scsi_result r;
+    std::uint8_t host_status = P::ok;
+    std::uint64_t transferred = 0;
+    bool at_target = false;       // counted in the target's queue
+    bool refused = false;         // TASK SET FULL from the HBA
+    bool sense_in_buf = false;    // sense written to sense_addr
+    std::uint64_t io_tag() const { return std::uint64_t(target) << 32 | tag; }
+};
+
+hba::stats_t::stats_t(const std::string& o)
+    : commands(o, "commands", "commands", "replies posted (any status)"),
+      bytes_in(o, "bytes_in", "bytes", "data-in bytes written to host memory"),
+      bytes_out(o, "bytes_out", "bytes", "data-out bytes the targets consumed"),
+      host_errors(o, "host_errors", "commands", "replies with a host status other than OK"),
+      check_conditions(o, "check_conditions", "commands", "replies with SCSI status CHECK CONDITION"),
+      queue_full(o, "queue_full", "commands", "commands refused with TASK SET FULL at the target queue depth"),
+      interrupts(o, "interrupts", "events", "reply interrupts raised (after coalescing)"),
+      coalesced(o, "coalesced", "replies", "replies signalled by an interrupt raised for another reply"),
+      latency(o, "latency", "ns", "frame fetch issue to reply visible (RPL_PI)"),
+      outstanding(o, "outstanding", "commands", "commands in the HBA (fetched, reply not yet posted)") {
+    outstanding.set(0, 0);
+}
+
+hba::hba(sc_module_name name, const hba_config& cfg)
+    : sc_module(name), engine_("engine", cfg.engine()), regs("regs"), out("out"), irq("irq"), cfg_(cfg),
+      tag_in_("tag_in"), coalesce_count_(cfg.coalesce_count),
+      coalesce_time_ns_(static_cast<std::uint32_t>(cfg.coalesce_time / 1000)), ctl_(std::max(1u, cfg.outstanding)),
+      stats_(this->name()) {
+    const std::string me = this->name();
+    if (cfg_.targets.empty() || cfg_.targets.size() > 256)
+        throw std::invalid_argument(me + ": targets must list 1 to 256 disks");
+    if (cfg_.queue_depth == 0 || cfg_.queue_depth > 65535)
+        throw std::invalid_argument(me + ": queue_depth must be in [1, 65535]");
+    if (cfg_.target_queue_depth == 0 || cfg_.target_queue_depth > 65535)
+        throw std::invalid_argument(me + ": target_queue_depth must be in [1, 65535]");
+    if (cfg_.queue_full != "refuse" && cfg_.queue_full != "hold")
+        throw std::invalid_argument(me + ": queue_full must be refuse or hold");
+    if (cfg_.outstanding == 0) throw std::invalid_argument(me + ": outstanding must be at least 1");
+    if (cfg_.max_sgl_entries == 0) throw std::invalid_argument(me + ": max_sgl_entries must be at least 1");
+    if (cfg_.max_transfer > 0xffffffffull) throw std::invalid_argument(me + ": max_transfer must fit 32 bits");
+    if (cfg_.coalesce_time / 1000 > 0xffffffffull) throw std::invalid_argument(me + ": coalesce_time too large");
+    hold_ = cfg_.queue_full == "hold";
+    for (unsigned i = 0; i < cfg_.targets.size(); ++i) {
+        try {
+            ports_.push_back(std::make_unique<disk_port>(me, i, cfg_.targets[i]));
+        } catch (const std::exception& e) {
+            throw std::invalid_argument(me + ": targets[" + std::to_string(i) + "]: " + e.what());
+        }
+    }
+    target_wait_.resize(ports_.size());
+    engine_.out.bind(tag_in_);
+    tag_in_.register_b_transport(this, &hba::tag_b_transport);
+    regs.register_b_transport(this, &hba::b_transport);
+    tlm::waves::add(me, "irq_level", irq_level_);
+    SC_THREAD(run);
+    SC_METHOD(apply_updates);
+    sensitive << update_ev_;
+    dont_initialize();
+}
+
+hba::~hba() = default;
+
+// ---------------------------------------------------------------- registers
+
+void hba::b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
+    const std::uint64_t addr = gp.get_address();
+    const unsigned len = gp.get_data_length();
+    delay += tlm::to_sc_time(cfg_.register_latency);
+    if (gp.get_byte_enable_ptr()) {
+        gp.set_response_status(::tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        return;
+    }
+    if ((len != 4 && len != 8) || addr % len || gp.get_streaming_width() < len) {
+        gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
+        return;
+    }
+    if (addr + len > R::size) {
+        gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    std::uint8_t* p = gp.get_data_ptr();
+    const tlm::ps_t when = sc_time_stamp().value() + delay.value();
+    for (unsigned k = 0; k < len; k += 4) {
+        std::uint32_t v;
+        if (gp.is_read()) {
+            v = reg_read(addr + k);
+            std::memcpy(p + k, &v, 4);
+        } else if (gp.is_write()) {
+            std::memcpy(&v, p + k, 4);
+            reg_write(addr + k, v, when);
+        }
+    }
+    gp.set_response_status(::tlm::TLM_OK_RESPONSE);
+}
+
+std::uint32_t hba::reg_read(std::uint64_t off) const {
+    switch (off) {
+    case R::ID: return R::id_value;
+    case R::TARGETS: return static_cast<std::uint32_t>(ports_.size());
+    case R::CAPS: return cfg_.queue_depth | F::inline_sgl << 16 | (F::size / 16) << 24;
+    case R::TARGET_QD: return cfg_.target_queue_depth | (hold_ ? R::TARGET_QD_HOLD : 0);
+    case R::CONTROL: return control_;
+    case R::STATUS: {
+        std::uint32_t v = std::min(visible_in_flight_, 0xffffu) << 16 | std::uint32_t(fault_code_) << 8;
+        if (faulted_) v |= R::STATUS_FAULT;
+        else if (control_ & R::CONTROL_ENABLE) v |= R::STATUS_READY;
+        return v;
+    }
+    case R::IRQ_STATUS: return irq_status_;
+    case R::IRQ_MASK: return irq_mask_;
+    case R::COALESCE_COUNT: return coalesce_count_;
+    case R::COALESCE_TIME: return coalesce_time_ns_;
+    case R::REQ_BASE_LO: return static_cast<std::uint32_t>(req_base_);
+    case R::REQ_BASE_HI: return static_cast<std::uint32_t>(req_base_ >> 32);
+    case R::REQ_SIZE: return req_size_;
+    case R::REQ_PI: return req_pi_;
+    case R::REQ_CI: return req_ci_;
+    case R::RPL_BASE_LO: return static_cast<std::uint32_t>(rpl_base_);
+    case R::RPL_BASE_HI: return static_cast<std::uint32_t>(rpl_base_ >> 32);
+    case R::RPL_SIZE: return rpl_size_;
+    case R::RPL_PI: return rpl_pi_;
+    case R::RPL_CI: return rpl_ci_;
+    case R::COMPLETED: return completed_;
+    default: return 0; // RESET and holes read 0
+    }
+}
+
+void hba::reg_write(std::uint64_t off, std::uint32_t v, tlm::ps_t when) {
+    const tlm::ps_t now = sc_time_stamp().value();
+    auto wake_at = [&](tlm::ps_t t) { wake_.notify(tlm::to_sc_time(t > now ? t - now : 0)); };
+    switch (off) {
+    case R::CONTROL: {
+        const bool enable = (v & R::CONTROL_ENABLE) && !(control_ & R::CONTROL_ENABLE);
+        control_ = v & R::CONTROL_ENABLE;
+        if (enable) {
+            kick_ = std::max(kick_, when);
+            wake_at(when);
+        }
+        break;
+    }
+    case R::RESET:
+        if (v & R::RESET_HBA) hba_reset(when);
+        else if (v & R::RESET_TARGET) {
+            const unsigned t = (v >> 8) & 0xff;
+            if (t < ports_.size()) target_reset(t, when);
+            else SC_REPORT_WARNING("ddisim/hba", (std::string(name()) + ": TARGET_RESET of a missing target ignored").c_str());
+        }
+        break;
+    case R::IRQ_STATUS:
+        irq_status_ &= ~v;
+        update_ev_.notify(SC_ZERO_TIME); // the method drives irq (one writer)
+        break;
+    case R::IRQ_MASK:
+        irq_mask_ = v & (R::IRQ_REPLY | R::IRQ_FAULT);
+        update_ev_.notify(SC_ZERO_TIME);
+        break;
+    case R::COALESCE_COUNT: coalesce_count_ = v; break;
+    case R::COALESCE_TIME: coalesce_time_ns_ = v; break;
+    case R::REQ_BASE_LO: req_base_ = (req_base_ & ~0xffffffffull) | v; break;
+    case R::REQ_BASE_HI: req_base_ = (req_base_ & 0xffffffffull) | std::uint64_t(v) << 32; break;
+    case R::REQ_SIZE: req_size_ = v; break;
+    case R::REQ_PI:
+        req_pi_ = v;
+        kick_ = std::max(kick_, when);
+        wake_at(when);
+        break;
+    case R::RPL_BASE_LO: rpl_base_ = (rpl_base_ & ~0xffffffffull) | v; break;
+    case R::RPL_BASE_HI: rpl_base_ = (rpl_base_ & 0xffffffffull) | std::uint64_t(v) << 32; break;
+    case R::RPL_SIZE: rpl_size_ = v; break;
+    case R::RPL_CI:
+        rpl_ci_ = v;
+        rpl_kick_ = std::max(rpl_kick_, when);
+        if (!reply_wait_.empty()) wake_at(when);
+        break;
+    default: break; // read-only registers
+    }
+}
+
+void hba::hba_reset(tlm::ps_t when) {
+    ++generation_;
+    for (auto& p : ports_) p->clear(std::max<tlm::ps_t>(when, sc_time_stamp().value()));
+    cmds_.clear();
+    events_.clear();
+    reply_wait_.clear();
+    for (auto& q : target_wait_) q.clear();
+    in_flight_ = 0;
+    stats_.outstanding.set(sc_time_stamp().value(), 0);
+    ctl_.abort();
+    req_pi_ = req_ci_ = rpl_pi_ = rpl_ci_ = fetch_idx_ = rpl_next_ = 0;
+    control_ = irq_status_ = completed_ = 0;
+    fault_code_ = 0;
+    faulted_ = stopped_ = false;
+    unsignalled_ = 0;
+    timer_armed_ = false;
+    ++timer_id_;
+    visible_in_flight_ = 0;
+    update_ev_.notify(SC_ZERO_TIME);
+}
+
+void hba::target_reset(unsigned t, tlm::ps_t when) {
+    const tlm::ps_t at = std::max<tlm::ps_t>(when, sc_time_stamp().value());
+    std::vector<std::uint64_t> victims;
+    for (auto& [id, c] : cmds_) {
+        if (c->target != t || c->host_status != P::ok) continue;
+        if (std::find(reply_wait_.begin(), reply_wait_.end(), id) != reply_wait_.end()) continue; // already done
+        victims.push_back(id);
+    }
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (std::find(victims.begin(), victims.end(), it->second.cmd) != victims.end()) it = events_.erase(it);
+        else ++it;
+    }
+    target_wait_[t].clear();
+    for (std::uint64_t id : victims) {
+        command& c = *cmds_.at(id);
+        c.host_status = P::reset;
+        c.r = scsi_result{};
+        c.transferred = 0;
+        schedule(at, step::reply, id);
+    }
+    ports_[t]->target().reset();
+    const tlm::ps_t now = sc_time_stamp().value();
+    wake_.notify(tlm::to_sc_time(at > now ? at - now : 0));
+}
+
+void hba::tag_b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
+    auto* e = gp.get_extension<tlm::io_tag_ext>();
+    if (!e) {
+        e = new tlm::io_tag_ext; // owned by the engine's payload from now on (freed with it)
+        gp.set_extension(e);
+    }
+    e->tag = cur_tag_;
+    out->b_transport(gp, delay);
+}
+
+// ---------------------------------------------------------------- engine side
+
+bool hba::can_fetch() const {
+    return !stopped_ && (control_ & R::CONTROL_ENABLE) && fetch_idx_ != req_pi_ && in_flight_ < cfg_.queue_depth;
+}
+
+bool hba::reply_room() const {
+    if (rpl_size_ < 2) return true; // post_reply reports the fault
+    const std::uint32_t used = (rpl_next_ + rpl_size_ - rpl_ci_ % rpl_size_) % rpl_size_;
+    return used < rpl_size_ - 1;
+}
+
+void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) { events_.emplace(std::make_pair(t, seq_++), event{s, id}); }
+
+void hba::run() {
+    for (;;) {
+        const tlm::ps_t now = sc_time_stamp().value();
+        const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
+        const tlm::ps_t tf = can_fetch() ? std::max(kick_, fetch_free_) : never;
+        const tlm::ps_t tr = (!reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
+        const tlm::ps_t next = std::min({te, tf, tr});
+        if (next == never) {
+            wait(wake_);
+            continue;
+        }
+        if (next > now) {
+            wait(tlm::to_sc_time(next - now), wake_);
+            continue;
+        }
+        if (tr == next) {
+            const std::uint64_t id = reply_wait_.front();
+            reply_wait_.pop_front();
+            post_reply(*cmds_.at(id), now);
+        } else if (tf == next) {
+            fetch(now);
+        } else {
+            const event e = events_.begin()->second;
+            events_.erase(events_.begin());
+            dispatch(e, now);
+        }
+    }
+}
+
+void hba::dispatch(const event& e, tlm::ps_t t) {
+    auto it = cmds_.find(e.cmd);
+    if (it == cmds_.end()) return;
+    command& c = *it->second;
+    cur_tag_ = c.io_tag();
+    switch (e.what) {
+    case step::start: start_command(c, t); break;
+    case step::execute: execute(c, t); break;
+    case step::data_in: data_in(c, t); break;
+    case step::reply: reply(c, t); break;
+    }
+}
+
+void hba::fetch(tlm::ps_t t) {
+    auto fault = [&](std::uint8_t code, tlm::ps_t at) {
+        stopped_ = true;
+        post(at, {update::fault, generation_, code});
+    };
+    if (req_size_ == 0 || req_pi_ >= req_size_ || fetch_idx_ >= req_size_) {
+        fault(R::bad_request_ring, t);
+        return;
+    }
+    std::uint8_t fr[F::size];
+    tlm::ps_t done;
+    cur_tag_ = 0;
+    ctl_.advance(t);
+    const auto rs = engine_.read(ctl_, req_base_ + std::uint64_t(fetch_idx_) * F::size, fr, F::size, t, &done);
+    if (rs != ::tlm::TLM_OK_RESPONSE) {
+        fault(R::frame_fetch_error, done);
+        return;
+    }
+    fetch_idx_ = (fetch_idx_ + 1) % req_size_;
+    fetch_free_ = done;
+    post(done, {update::req_ci, generation_, fetch_idx_});
+    ++in_flight_;
+    stats_.outstanding.set(t, in_flight_);
+
+    const std::uint64_t id = next_id_++;
+    auto cp = std::make_unique<command>(id, generation_, cfg_.outstanding);
+    command& c = *cp;
+    cmds_.emplace(id, std::move(cp));
+    c.start = t;
+    c.tag = get<std::uint32_t>(fr, F::TAG);
+    c.target = fr[F::TARGET];
+    c.dir = fr[F::DIR];
+    c.cdb_len = fr[F::CDB_LEN];
+    c.flags = fr[F::FLAGS];
+    c.lun = get<std::uint32_t>(fr, F::LUN);
+    c.data_len = get<std::uint32_t>(fr, F::DATA_LEN);
+    std::memcpy(c.cdb, fr + F::CDB, 16);
+    c.sense_addr = get<std::uint64_t>(fr, F::SENSE_ADDR);
+    c.sense_len = get<std::uint32_t>(fr, F::SENSE_LEN);
+    c.s.advance(done);
+    cur_tag_ = c.io_tag();
+
+    tlm::ps_t tt = done;
+    if (c.target >= ports_.size()) c.host_status = P::no_target;
+    else if (c.cdb_len == 0 || c.cdb_len > 16 || c.dir > F::DIR_OUT || fr[F::SGL_INLINE] > F::inline_sgl ||
+             c.data_len > cfg_.max_transfer)
+        c.host_status = P::bad_frame;
+    else {
+        c.info = ports_[c.target]->target().decode(c.cdb, c.cdb_len);
+        const data_dir want = c.dir == F::DIR_IN ? data_dir::in : c.dir == F::DIR_OUT ? data_dir::out : data_dir::none;
+        if (c.info.ok && c.info.dir != data_dir::none && c.data_len > 0 && want != c.info.dir)
+            c.host_status = P::bad_frame;
+        else if (c.dir != F::DIR_NONE && c.data_len > 0)
+            read_sgl(c, fr, tt);
+    }
+    if (c.host_status != P::ok) schedule(tt, step::reply, id);
+    else schedule(tt + cfg_.command_overhead, step::start, id);
+}
+
+// Splits [addr, addr+len) into bursts: at most the engine's burst, never
+// across `boundary`.
+static std::uint64_t burst_len(std::uint64_t addr, std::uint64_t len, std::uint64_t burst, std::uint64_t boundary) {
+    std::uint64_t n = std::min(len, burst);
+    if (boundary) n = std::min(n, boundary - addr % boundary);
+    return n;
+}
+
+bool hba::read_sgl(command& c, const std::uint8_t* fr, tlm::ps_t& t) {
+    std::uint64_t covered = 0;
+    auto add = [&](std::uint64_t a, std::uint32_t l) {
+        if (l) c.sgl.emplace_back(a, l);
+        covered += l;
+    };
+    for (unsigned i = 0; i < fr[F::SGL_INLINE]; ++i) {
+        const std::uint8_t* e = fr + F::SGL + i * F::sgl_entry;
+        if (get<std::uint32_t>(e, 12) & F::SGL_CHAIN) {
+            c.host_status = P::bad_sgl;
+            return false;
+        }
+        add(get<std::uint64_t>(e, 0), get<std::uint32_t>(e, 8));
+    }
+    std::uint64_t seg = get<std::uint64_t>(fr, F::CHAIN_ADDR);
+    std::uint32_t count = get<std::uint16_t>(fr, F::CHAIN_COUNT);
+    std::uint64_t entries = fr[F::SGL_INLINE];
+    std::vector<std::uint8_t> buf;
+    while (count && covered < c.data_len) {
+        entries += count;
+        if (entries > std::uint64_t(cfg_.max_sgl_entries) + 1) { // + the chain entries themselves, loosely
+            c.host_status = P::bad_sgl;
+            return false;
+        }
+        buf.resize(std::size_t(count) * F::sgl_entry);
+        // Fetch the segment, burst by burst, one after the other.
+        for (std::uint64_t off = 0; off < buf.size();) {
+            const std::uint64_t n = burst_len(seg + off, buf.size() - off, engine_.burst(), cfg_.boundary);
+            tlm::ps_t done;
+            if (engine_.read(c.s, seg + off, buf.data() + off, unsigned(n), t, &done) != ::tlm::TLM_OK_RESPONSE) {
+                c.host_status = P::dma_error;
+                t = done;
+                return false;
+            }
+            t = done;
+            off += n;
+        }
+        const std::uint32_t n = count;
+        count = 0;
+        for (std::uint32_t k = 0; k < n; ++k) {
+            const std::uint8_t* e = buf.data() + std::size_t(k) * F::sgl_entry;
+            const std::uint64_t a = get<std::uint64_t>(e, 0);
+            const std::uint32_t l = get<std::uint32_t>(e, 8);
+            if (get<std::uint32_t>(e, 12) & F::SGL_CHAIN) {
+                if (k != n - 1 || l == 0) {
+                    c.host_status = P::bad_sgl;
+                    return false;
+                }
+                seg = a;
+                count = l;
+            } else {
+                add(a, l);
+            }
+        }
+    }
+    if (c.sgl.size() > cfg_.max_sgl_entries) {
+        c.host_status = P::bad_sgl;
+        return false;
+    }
+    if (covered < c.data_len) {
+        c.host_status = P::sgl_short;
+        return false;
+    }
+    return true;
+}
+
+std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uint64_t len, tlm::ps_t after,
+                           tlm::ps_t link_start, tlm::ps_t& done, bool& error) {
+    disk_port& port = *ports_[c.target];
+    std::uint64_t off = 0;
+    done = after;
+    error = false;
+    for (const auto& [addr, elen] : c.sgl) {
+        std::uint64_t eoff = 0;
+        while (eoff < elen && off < len) {
+            const std::uint64_t n = burst_len(addr + eoff, std::min<std::uint64_t>(elen - eoff, len - off),
+                                              engine_.burst(), cfg_.boundary);
+            tlm::ps_t d;
+            if (to_host) {
+                // Cut-through: the burst goes out once the link has delivered its last byte.
+                const tlm::ps_t ready = link_start + port.link().transfer_ps(off + n);
+                if (engine_.write(c.s, addr + eoff, buf + off, unsigned(n), std::max(after, ready), &d) !=
+                    ::tlm::TLM_OK_RESPONSE) {
+                    error = true;
+                    done = std::max(done, d);
+                    return off;
+                }
+                done = std::max(done, d);
+            } else {
+                if (engine_.read(c.s, addr + eoff, buf + off, unsigned(n), after, &d) != ::tlm::TLM_OK_RESPONSE) {
+                    error = true;
+                    done = std::max(done, d);
+                    return off;
+                }
+                // The burst crosses the link to the target once it is in the HBA.
+                const tlm::ps_t ls = port.link_reserve(d, n);
+                done = std::max(done, ls + port.link().transfer_ps(n));
+            }
+            eoff += n;
+            off += n;
+        }
+        if (off >= len) break;
+    }
+    return off;
+}
+
+void hba::start_command(command& c, tlm::ps_t t) {
+    disk_port& port = *ports_[c.target];
+    if (port.outstanding() >= cfg_.target_queue_depth) {
+        if (hold_) {
+            target_wait_[c.target].push_back(c.id);
+            return;
+        }
+        c.refused = true;
+        c.r.status = scsi::status_task_set_full;
+        ++stats_.queue_full;
+        schedule(t, step::reply, c.id);
+        return;
+    }
+    port.begin(t);
+    c.at_target = true;
+    if (c.dir == F::DIR_OUT && c.data_len > 0) {
+        // Data-out: fetch what the command will consume (the CDB's transfer
+        // length, at most data_len), then the command runs at the target.
+        const std::uint64_t n = c.info.ok ? std::min<std::uint64_t>(c.data_len, c.info.transfer_bytes) : 0;
+        c.buf.resize(n);
+        tlm::ps_t done = t;
+        bool err = false;
+        if (n) sgl_dma(c, false, c.buf.data(), n, t, 0, done, err);
+        if (err) {
+            c.host_status = P::dma_error;
+            schedule(done, step::reply, c.id);
+            return;
+        }
+        schedule(done, step::execute, c.id);
+        return;
+    }
+    execute(c, t);
+}
+
+void hba::execute(command& c, tlm::ps_t t) {
+    disk_port& port = *ports_[c.target];
+    if (c.dir == F::DIR_IN && c.data_len > 0) {
+        c.buf.assign(c.data_len, 0);
+        c.r = port.execute(c.cdb, c.cdb_len, c.lun, c.buf, {}, t);
+        if (c.r.data_in_len > 0) {
+            schedule(std::max(c.r.complete_ps, t), step::data_in, c.id);
+            return;
+        }
+    } else if (c.dir == F::DIR_OUT && c.data_len > 0) {
+        c.r = port.execute(c.cdb, c.cdb_len, c.lun, {}, c.buf, t);
+        c.transferred = c.r.data_out_len;
+    } else {
+        c.r = port.execute(c.cdb, c.cdb_len, c.lun, {}, {}, t);
+    }
+    schedule(std::max(c.r.complete_ps, t), step::reply, c.id);
+}
+
+void hba::data_in(command& c, tlm::ps_t t) {
+    disk_port& port = *ports_[c.target];
+    const std::uint64_t bytes = c.r.data_in_len;
+    const tlm::ps_t ls = port.link_reserve(t, bytes);
+    tlm::ps_t done;
+    bool err;
+    c.transferred = sgl_dma(c, true, c.buf.data(), bytes, t, ls, done, err);
+    if (err) c.host_status = P::dma_error;
+    schedule(std::max(done, ls + port.link().transfer_ps(bytes)), step::reply, c.id);
+}
+
+void hba::reply(command& c, tlm::ps_t t) {
+    // Sense to the host's buffer when the frame asks for it.
+    if (c.r.sense_len && (c.flags & F::FLAG_SENSE_BUF) && c.sense_addr && c.sense_len) {
+        const unsigned n = unsigned(std::min<std::uint64_t>(c.sense_len, c.r.sense_len));
+        tlm::ps_t done;
+        if (engine_.write(c.s, c.sense_addr, c.r.sense.data(), n, t, &done) != ::tlm::TLM_OK_RESPONSE)
+            c.host_status = P::dma_error;
+        else c.sense_in_buf = true;
+        t = std::max(t, done);
+    }
+    if (!reply_room()) {
+        reply_wait_.push_back(c.id);
+        return;
+    }
+    post_reply(c, t);
+}
+
+bool hba::post_reply(command& c, tlm::ps_t t) {
+    if (rpl_size_ < 2) {
+        stopped_ = true;
+        post(t, {update::fault, generation_, R::bad_reply_ring});
+        release(c, t);
+        return false;
+    }
+    std::uint8_t rp[P::size] = {};
+    put<std::uint32_t>(rp, P::TAG, c.tag);
+    const bool host_ok = c.host_status == P::ok || c.host_status == P::dma_error;
+    rp[P::SCSI_STATUS] = host_ok ? c.r.status : 0;
+    rp[P::HOST_STATUS] = c.host_status;
+    if (c.r.sense_len && c.host_status == P::ok) {
+        if (c.sense_in_buf) {
+            rp[P::FLAGS] = P::FLAG_SENSE_IN_BUF;
+            rp[P::SENSE_LEN] = std::uint8_t(std::min<std::uint64_t>(c.sense_len, c.r.sense_len));
+        } else {
+            const std::size_t n = std::min<std::size_t>(c.r.sense_len, P::sense_max);
+            std::memcpy(rp + P::SENSE, c.r.sense.data(), n);
+            rp[P::SENSE_LEN] = std::uint8_t(n);
+        }
+    }
+    const std::uint64_t moved = std::min<std::uint64_t>(c.transferred, c.data_len);
+    put<std::uint32_t>(rp, P::RESIDUAL, std::uint32_t(c.data_len - moved));
+    put<std::uint32_t>(rp, P::TRANSFERRED, std::uint32_t(moved));
+    rp[P::TARGET] = c.target;
+    put<std::uint32_t>(rp, P::LUN, c.lun);
+    tlm::ps_t done;
+    cur_tag_ = c.io_tag();
+    if (engine_.write(c.s, rpl_base_ + std::uint64_t(rpl_next_) * P::size, rp, P::size, t, &done) !=
+        ::tlm::TLM_OK_RESPONSE) {
+        stopped_ = true;
+        post(done, {update::fault, generation_, R::reply_write_error});
+        release(c, t);
+        return false;
+    }
+    rpl_next_ = (rpl_next_ + 1) % rpl_size_;
+    ++stats_.commands;
+    if (c.host_status != P::ok) ++stats_.host_errors;
+    if (host_ok && c.r.status == scsi::status_check_condition) ++stats_.check_conditions;
+    if (c.dir == F::DIR_IN) stats_.bytes_in += moved;
+    else if (c.dir == F::DIR_OUT) stats_.bytes_out += moved;
+    update u{update::reply, generation_, rpl_next_};
+    u.start = c.start;
+    post(done, u);
+    release(c, t);
+    return true;
+}
+
+void hba::release(command& c, tlm::ps_t t) {
+    const std::uint8_t target = c.target;
+    const bool at_target = c.at_target;
+    cmds_.erase(c.id); // c is gone from here on
+    if (in_flight_) --in_flight_;
+    stats_.outstanding.set(t, in_flight_);
+    if (!at_target) return;
+    ports_[target]->end(t);
+    auto& q = target_wait_[target];
+    if (!q.empty()) {
+        const std::uint64_t next = q.front();
+        q.pop_front();
+        command& w = *cmds_.at(next);
+        cur_tag_ = w.io_tag();
+        start_command(w, t);
+    }
+}
+
+// ---------------------------------------------------------------- visible side
+
+void hba::post(tlm::ps_t t, const update& u) {
+    const tlm::ps_t now = sc_time_stamp().value();
+    if (t < now) t = now;
+    const bool earliest = updates_.empty() || t < updates_.begin()->first;
+    updates_.emplace(t, u);
+    if (earliest) update_ev_.notify(tlm::to_sc_time(t - now));
+}
+
+void hba::raise(std::uint32_t bits) { irq_status_ |= bits; }
+
+void hba::signal_replies(tlm::ps_t now, unsigned n) {
+    unsignalled_ += n;
+    const unsigned count = std::max(1u, coalesce_count_);
+    if (unsignalled_ >= count) {
+        raise(R::IRQ_REPLY);
+        ++stats_.interrupts;
+        stats_.coalesced += unsignalled_ - 1;
+        unsignalled_ = 0;
+        timer_armed_ = false;
+        ++timer_id_;
+    } else if (coalesce_time_ns_ && !timer_armed_) {
+        timer_armed_ = true;
+        ++timer_id_;
+        post(now + std::uint64_t(coalesce_time_ns_) * 1000, {update::timer, generation_, timer_id_});
+    }
+}
+
+void hba::drive_irq() {
+    const bool level = (irq_status_ & ~irq_mask_) != 0;
+    irq_level_ = level;
+    irq.write(level);
+}
+
+void hba::apply_updates() {
+    const tlm::ps_t now = sc_time_stamp().value();
+    while (!updates_.empty() && updates_.begin()->first <= now) {
+        const update u = updates_.begin()->second;
+        updates_.erase(updates_.begin());
+        if (u.generation != generation_) continue; // an HBA reset came in between
+        switch (u.k) {
+        case update::req_ci:
+            req_ci_ = u.value;
+            ++visible_in_flight_;
+            break;
+        case update::reply:
+            rpl_pi_ = u.value;
+            ++completed_;
+            if (visible_in_flight_) --visible_in_flight_;
+            stats_.latency.add(static_cast<double>(now - u.start) * 1e-3);
+            signal_replies(now, 1);
+            break;
+        case update::fault:
+            if (!faulted_) fault_code_ = static_cast<std::uint8_t>(u.value);
+            faulted_ = true;
+            raise(R::IRQ_FAULT);
+            break;
+        case update::timer:
+            if (u.value == timer_id_ && timer_armed_) {
+                timer_armed_ = false;
+                if (unsignalled_) {
+                    raise(R::IRQ_REPLY);
+                    ++stats_.interrupts;
+                    stats_.coalesced += unsignalled_ - 1;
+                    unsignalled_ = 0;
+                }
+            }
+            break;
+        }
+    }
+    if (!updates_.empty()) update_ev_.notify(tlm::to_sc_time(updates_.begin()->first - now));
+    drive_irq();
+}
+
+} // namespace ddisim::models

@@ -2,6 +2,7 @@
 
 #include "tlm/core/backing_store.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -35,11 +36,19 @@ kernel_context::kernel_context(kernel_config cfg)
 }
 
 kernel_context::~kernel_context() {
+    if (port_) port_->set_interrupt_entry({}); // the entry refers to this context
+    intr_state_.reset();
     // Drop DDI state first: it may still refer to kernel memory.
     ddi_.reset();
     for (auto& [k, m] : kva_)
         if (store_) store_->unmap_pages(m.va, m.pages.size());
     if (g_current == this) g_current = prev_current_;
+}
+
+void kernel_context::set_platform(platform_port* p) {
+    if (port_ && port_ != p) port_->set_interrupt_entry({});
+    port_ = p;
+    if (port_) port_->set_interrupt_entry([this] { intr_dispatch(); });
 }
 
 kernel_context* kernel_context::current() { return g_current; }
@@ -159,6 +168,7 @@ dev_info* kernel_context::create_dev_info(const std::string& name, int instance,
     d.major = it->second;
     d.iommu_translated = iommu_translated;
     d.iommu_domain = static_cast<std::uint32_t>(devs_.size());
+    d.requester_id = static_cast<std::uint32_t>(devs_.size());
     return &d;
 }
 
@@ -198,6 +208,95 @@ std::size_t kernel_context::run_softints() {
         ++n;
     }
     return n;
+}
+
+// ---- hardware interrupts ----
+
+std::uint64_t kernel_context::intr_add(unsigned vector, intr_fn fn) {
+    const std::uint64_t id = intr_next_id_++;
+    intr_table_.push_back({id, vector, std::move(fn)});
+    return id;
+}
+
+void kernel_context::intr_remove(std::uint64_t id) {
+    std::erase_if(intr_table_, [id](const intr_entry& e) { return e.id == id; });
+}
+
+std::size_t kernel_context::intr_handlers(unsigned vector) const {
+    return static_cast<std::size_t>(
+        std::count_if(intr_table_.begin(), intr_table_.end(), [vector](const intr_entry& e) { return e.vector == vector; }));
+}
+
+void kernel_context::intr_enable(unsigned vector, bool on) {
+    if (on)
+        intr_on_.insert(vector);
+    else
+        intr_on_.erase(vector);
+    if (port_ && cfg_.intc) {
+        const std::uint32_t v = vector;
+        port_->bus_write(cfg_.intc_base + (on ? intc_prog::ENABLE_SET : intc_prog::ENABLE_CLR), &v, sizeof v);
+    }
+}
+
+bool kernel_context::intr_deliver(unsigned vector) {
+    bool claimed = false;
+    // Handlers may remove themselves (or others): walk a snapshot of the ids.
+    std::vector<std::uint64_t> ids;
+    for (const auto& e : intr_table_)
+        if (e.vector == vector) ids.push_back(e.id);
+    for (auto id : ids) {
+        auto it = std::find_if(intr_table_.begin(), intr_table_.end(), [id](const intr_entry& e) { return e.id == id; });
+        if (it == intr_table_.end()) continue;
+        intr_fn fn = it->fn; // the handler may erase its own entry
+        if (fn && fn()) claimed = true;
+    }
+    if (claimed)
+        ++intr_stats_.claimed;
+    else
+        ++intr_stats_.unclaimed;
+    return claimed;
+}
+
+std::size_t kernel_context::intr_dispatch() {
+    ++intr_stats_.dispatches;
+    if (!port_ || !cfg_.intc) return 0;
+    port_->charge_cpu(cfg_.costs.intr_latency_ns);
+    std::size_t served = 0;
+    for (;;) {
+        std::uint32_t v = intc_prog::claim_none;
+        port_->bus_read(cfg_.intc_base + intc_prog::CLAIM, &v, sizeof v);
+        if (v == intc_prog::claim_none) {
+            if (served == 0) ++intr_stats_.spurious;
+            break;
+        }
+        if (!intr_deliver(v))
+            report_once("intr-unclaimed-" + std::to_string(v),
+                        "interrupt vector " + std::to_string(v) + " was claimed by no handler");
+        port_->bus_write(cfg_.intc_base + intc_prog::EOI, &v, sizeof v);
+        ++served;
+    }
+    return served;
+}
+
+// ---- kcondvar ----
+
+void kcondvar::wait() {
+    if (platform_port* p = k_.platform()) p->sleep(this, 0);
+}
+
+bool kcondvar::timedwait(std::uint64_t deadline_ns) {
+    platform_port* p = k_.platform();
+    if (!p) return false;
+    if (deadline_ns == 0) deadline_ns = 1; // 0 means "no deadline" to the port
+    return p->sleep(this, deadline_ns);
+}
+
+void kcondvar::signal() {
+    if (platform_port* p = k_.platform()) p->wakeup(this, false);
+}
+
+void kcondvar::broadcast() {
+    if (platform_port* p = k_.platform()) p->wakeup(this, true);
 }
 
 void kernel_context::report(const std::string& id, const std::string& message) {

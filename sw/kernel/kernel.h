@@ -52,6 +52,7 @@ struct cost_model {
     std::uint64_t unbind_ns = 150;          // one unbind
     std::uint64_t copy_per_kib_ns = 60;     // copy-buffer bcopy, per KiB
     std::uint64_t iommu_map_per_page_ns = 80; // PTE setup, per page
+    std::uint64_t intr_latency_ns = 1000;   // interrupt controller output rising -> dispatch starts (docs/intc.md)
 };
 
 struct kernel_config {
@@ -72,10 +73,27 @@ struct kernel_config {
     unsigned iommu_addr_width = 48;   // DVMA arena cap (bits)
     iommu_unmap_policy iommu_unmap = iommu_unmap_policy::by_fidelity;
     unsigned iommu_deferred_batch = 16; // unbinds per flush with iommu_unmap = deferred
+    // deferred: also flush once the oldest queued unbind is this old (ns of
+    // platform time, platform_port::now_ns; checked at the next bind/unbind;
+    // 0 = no time bound)
+    std::uint64_t iommu_deferred_timeout_ns = 0;
     bool rootnex_bind_warn = true;    // once-per-driver TOOBIG warning (spec §4.4)
     bool sync_ignore_params = false;  // rootnex_sync_ignore_params (spec §2.8)
+    // Interrupt controller (models/intc) as software sees it: physical base
+    // of its register block, and whether there is one (without it,
+    // ddi_intr_enable/disable only update the kernel's table).
+    bool intc = false;
+    std::uint64_t intc_base = 0;
     cost_model costs;
 };
+
+// The interrupt controller's programming model (mirrors the register table
+// of models/intc/intc.h; test intc:"register offsets agree" keeps them equal).
+namespace intc_prog {
+inline constexpr std::uint64_t ID = 0x000, VECTORS = 0x004, CLAIM = 0x010, EOI = 0x014, MSI = 0x018,
+                               ENABLE_SET = 0x020, ENABLE_CLR = 0x024;
+inline constexpr std::uint32_t claim_none = 0xFFFFFFFFu; // CLAIM: nothing pending
+} // namespace intc_prog
 
 class kernel_context;
 
@@ -101,6 +119,17 @@ struct dev_info {
     bool iommu_translated = true;     // under an IOMMU: translated domain (else unity/bypass)
     std::uint32_t iommu_domain = 0;
     bool iommu_premap = false;        // network-class device: 8 premapped DVMA pages per handle (spec §4.10)
+
+    // ---- device-tree properties, set by whoever builds the platform ----
+    struct reg_set {
+        std::uint64_t base = 0;       // physical address of the register block
+        std::uint64_t size = 0;       // bytes
+    };
+    std::vector<reg_set> regs;        // "reg": register sets, rnumber = index (ddi_regs_map_setup)
+    std::vector<unsigned> intr_fixed; // intc vectors of the device's level lines (DDI_INTR_TYPE_FIXED), inum = index
+    std::vector<unsigned> intr_msi;   // intc vectors the device may signal by MSI write (DDI_INTR_TYPE_MSI), inum = index
+    std::uint32_t requester_id = 0;   // bus requester id of the device's DMA (IOMMU context); default: creation
+                                      // index (1, 2, …, equal to the default iommu_domain)
 };
 
 // User address space: locked pages mapped at user virtual addresses.
@@ -110,6 +139,10 @@ struct as {
 };
 
 namespace ddisim::kernel {
+
+// One interrupt handler attached to an intc vector; returns true when it
+// claimed the interrupt (DDI_INTR_CLAIMED).
+using intr_fn = std::function<bool()>;
 
 class kernel_context {
 public:
@@ -128,7 +161,8 @@ public:
     bool illumos_fidelity() const { return cfg_.fidelity == fidelity_mode::illumos; }
 
     // ---- platform ----
-    void set_platform(platform_port* p) { port_ = p; }
+    // Also installs intr_dispatch as the port's interrupt entry.
+    void set_platform(platform_port* p);
     platform_port* platform() const { return port_; }
     void charge(std::uint64_t ns) {
         if (port_) port_->charge_cpu(ns);
@@ -179,6 +213,43 @@ public:
     std::size_t run_softints();
     std::size_t pending_softints() const { return softq_.size(); }
 
+    // ---- device-tree properties (the platform builder sets them) ----
+    void set_dev_regs(dev_info* d, std::vector<dev_info::reg_set> regs) { d->regs = std::move(regs); }
+    void set_dev_intr_fixed(dev_info* d, std::vector<unsigned> vectors) { d->intr_fixed = std::move(vectors); }
+    void set_dev_intr_msi(dev_info* d, std::vector<unsigned> vectors) { d->intr_msi = std::move(vectors); }
+    void set_dev_requester_id(dev_info* d, std::uint32_t rid) { d->requester_id = rid; }
+
+    // ---- time and sleeping (software threads; see platform_port) ----
+    // Without a platform: now_ns() is 0, delay_ns() does nothing.
+    std::uint64_t now_ns() { return port_ ? port_->now_ns() : 0; }
+    void delay_ns(std::uint64_t ns) {
+        if (port_) port_->delay_ns(ns);
+    }
+
+    // ---- hardware interrupts (docs/intc.md) ----
+    // Interrupt table: handlers per intc vector, called in attach order.
+    // Returns an id for intr_remove. Used by sw/ddi/intr.cpp.
+    std::uint64_t intr_add(unsigned vector, intr_fn fn);
+    void intr_remove(std::uint64_t id);
+    std::size_t intr_handlers(unsigned vector) const;
+    // Unmask / mask a vector at the controller (ENABLE_SET / ENABLE_CLR over
+    // the bus); without config().intc only the kernel's record changes.
+    void intr_enable(unsigned vector, bool on);
+    bool intr_enabled(unsigned vector) const { return intr_on_.count(vector) != 0; }
+    // The interrupt entry (runs on the CPU interrupt thread): charges
+    // costs.intr_latency_ns, then CLAIM, handlers of the vector, EOI, until
+    // CLAIM reads none. Returns the number of vectors served.
+    std::size_t intr_dispatch();
+    // Platform-less (unit tests): run the handlers of one vector now, as if
+    // the controller had delivered it. Returns true if one claimed it.
+    bool intr_deliver(unsigned vector);
+    struct intr_counts {
+        std::uint64_t dispatches = 0, claimed = 0, unclaimed = 0, spurious = 0;
+    };
+    const intr_counts& intr_stats() const { return intr_stats_; }
+    // Slot for the DDI interrupt-handle state (sw/ddi/intr.cpp).
+    std::unique_ptr<subsystem>& intr_state() { return intr_state_; }
+
     // ---- diagnostics and panic ----
     void report(const std::string& id, const std::string& message);
     // Reports id only the first time it is seen in this context.
@@ -227,7 +298,49 @@ private:
     panic_hook panic_hook_;
     std::unique_ptr<subsystem> ddi_;
     std::unique_ptr<subsystem> scsa_; // holds no DDI resources: safe after ddi_.reset()
+    struct intr_entry {
+        std::uint64_t id;
+        unsigned vector;
+        intr_fn fn;
+    };
+    std::vector<intr_entry> intr_table_;
+    std::uint64_t intr_next_id_ = 1;
+    std::set<unsigned> intr_on_;
+    intr_counts intr_stats_;
+    std::unique_ptr<subsystem> intr_state_;
     kernel_context* prev_current_ = nullptr;
+};
+
+// A kernel condition variable (illumos condvar(9F) semantics, no mutex: the
+// simulated software threads are cooperative, so "check then sleep" cannot
+// race). A thread waits until another thread or an interrupt handler
+// signals. Wakeups may be spurious; wait in a loop on the condition
+// (wait_until does). Without a platform (or a port without threads) wait()
+// returns at once: the caller's condition must then become true by itself,
+// e.g. through kernel_context::intr_deliver.
+class kcondvar {
+public:
+    explicit kcondvar(kernel_context& k) : k_(k) {}
+    kcondvar(const kcondvar&) = delete;
+    kcondvar& operator=(const kcondvar&) = delete;
+    void wait();                                   // cv_wait
+    // cv_timedwait: false when the caller's local time reached deadline_ns
+    // (absolute, kernel_context::now_ns) before a signal.
+    bool timedwait(std::uint64_t deadline_ns);
+    void signal();                                 // cv_signal: wake one waiter
+    void broadcast();                              // cv_broadcast: wake all
+    template <class Pred> void wait_until(Pred pred) {
+        while (!pred()) wait();
+    }
+    // As wait_until, giving up at deadline_ns; returns pred().
+    template <class Pred> bool wait_until(Pred pred, std::uint64_t deadline_ns) {
+        while (!pred())
+            if (!timedwait(deadline_ns)) return pred();
+        return true;
+    }
+
+private:
+    kernel_context& k_;
 };
 
 } // namespace ddisim::kernel

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace ddisim::kernel {
 
@@ -39,6 +40,39 @@ public:
     virtual void bus_write(std::uint64_t pa, const void* src, std::size_t len) = 0;
     // The IOMMU of the platform, or nullptr if it has none.
     virtual iommu_map_ops* iommu() = 0;
+
+    // ---- time and blocking for software threads (docs/intc.md) ----
+    // Several software threads (driver threads, the CPU interrupt thread)
+    // may use one port; each has its own local time. The defaults below are
+    // what a port without threads (a recording test double) does.
+
+    // The calling thread's local time in ns (simulated time plus what it has
+    // charged but not yet synchronised). Default: 0.
+    virtual std::uint64_t now_ns() { return 0; }
+    // Let ns of simulated time pass for the calling thread without counting
+    // it as CPU work (polling back-off, a timed wait). Default: charge_cpu.
+    virtual void delay_ns(std::uint64_t ns) { charge_cpu(ns); }
+    // Block the calling thread until wakeup(chan, …) is called for the same
+    // channel by another thread (or an interrupt handler), or until its local
+    // time reaches deadline_ns (0 = no deadline). Returns true when woken,
+    // false on timeout. A wakeup issued at the waker's local time T resumes
+    // the sleeper at T. Default (no threads): returns false at once, a
+    // spurious wakeup; callers re-check their condition (kernel::kcondvar).
+    virtual bool sleep(const void* chan, std::uint64_t deadline_ns) {
+        (void)chan;
+        (void)deadline_ns;
+        return false;
+    }
+    // Wake one (all = false) or every thread sleeping on chan. Default: no-op.
+    virtual void wakeup(const void* chan, bool all) {
+        (void)chan;
+        (void)all;
+    }
+    // The software's interrupt entry: the port's CPU interrupt thread calls
+    // it (on that thread) whenever the interrupt controller's output is high.
+    // kernel_context::set_platform installs kernel_context::intr_dispatch.
+    // Default: ignored (the port has no interrupt input).
+    virtual void set_interrupt_entry(std::function<void()> entry) { (void)entry; }
 };
 
 } // namespace ddisim::kernel

@@ -10,11 +10,19 @@
 extern "C" {
 #endif
 
+/* Register offsets (illumos sys/types.h: longlong_t). */
+typedef longlong_t offset_t;
+
 /* Opaque handles (spec §1.1). */
 typedef struct __ddi_dma_handle *ddi_dma_handle_t;
 typedef struct __ddi_dma_win *ddi_dma_win_t;
 typedef struct __ddi_dma_seg *ddi_dma_seg_t;
 typedef struct __ddi_acc_handle *ddi_acc_handle_t;
+typedef struct __ddi_intr_handle *ddi_intr_handle_t;
+
+/* Interrupt handler (ddi_intr_add_handler(9F)): returns DDI_INTR_CLAIMED or
+ * DDI_INTR_UNCLAIMED. */
+typedef uint_t (*ddi_intr_handler_t)(caddr_t arg1, caddr_t arg2);
 
 /* Device node; defined by the simulated kernel (sw/kernel/dev_info.h). */
 typedef struct dev_info dev_info_t;

@@ -113,6 +113,87 @@ void ddi_mem_free(caddr_t kaddr);
 int ddi_dma_map(dev_info_t *dip, dev_info_t *rdip, struct ddi_dma_req *dmareqp,
     ddi_dma_handle_t *handlep);
 
+/* ---- register access (ddi_regs_map_setup(9F), ddi_get8(9F), ddi_rep_get8(9F)) ----
+ * The address ddi_regs_map_setup returns is an opaque device address: it is
+ * not host memory and must only be passed (plus offsets) to the access
+ * functions below, each of which is one timed CPU bus transaction of its
+ * width (docs/ddi.md, "Register access"). The access functions also accept
+ * the handle of ddi_dma_mem_alloc memory; they then access host memory
+ * directly. */
+#define DDI_ME_GENERIC		(-1)
+#define DDI_ME_UNIMPLEMENTED	(-2)
+#define DDI_ME_NORESOURCES	(-3)
+#define DDI_ME_UNSUPPORTED	(-4)
+#define DDI_ME_REGSPEC_RANGE	(-5)
+#define DDI_ME_RNUMBER_RANGE	(-6)
+#define DDI_ME_INVAL		(-7)
+
+#define DDI_DEV_AUTOINCR	0
+#define DDI_DEV_NO_AUTOINCR	1
+
+int ddi_regs_map_setup(dev_info_t *dip, uint_t rnumber, caddr_t *addrp,
+    offset_t offset, offset_t len, const ddi_device_acc_attr_t *accattrp,
+    ddi_acc_handle_t *handlep);
+void ddi_regs_map_free(ddi_acc_handle_t *handlep);
+int ddi_dev_nregs(dev_info_t *dip, int *resultp);
+int ddi_dev_regsize(dev_info_t *dip, uint_t rnumber, off_t *resultp);
+
+uint8_t ddi_get8(ddi_acc_handle_t handle, uint8_t *addr);
+uint16_t ddi_get16(ddi_acc_handle_t handle, uint16_t *addr);
+uint32_t ddi_get32(ddi_acc_handle_t handle, uint32_t *addr);
+uint64_t ddi_get64(ddi_acc_handle_t handle, uint64_t *addr);
+void ddi_put8(ddi_acc_handle_t handle, uint8_t *addr, uint8_t value);
+void ddi_put16(ddi_acc_handle_t handle, uint16_t *addr, uint16_t value);
+void ddi_put32(ddi_acc_handle_t handle, uint32_t *addr, uint32_t value);
+void ddi_put64(ddi_acc_handle_t handle, uint64_t *addr, uint64_t value);
+void ddi_rep_get8(ddi_acc_handle_t handle, uint8_t *host_addr,
+    uint8_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_get16(ddi_acc_handle_t handle, uint16_t *host_addr,
+    uint16_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_get32(ddi_acc_handle_t handle, uint32_t *host_addr,
+    uint32_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_get64(ddi_acc_handle_t handle, uint64_t *host_addr,
+    uint64_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_put8(ddi_acc_handle_t handle, uint8_t *host_addr,
+    uint8_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_put16(ddi_acc_handle_t handle, uint16_t *host_addr,
+    uint16_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_put32(ddi_acc_handle_t handle, uint32_t *host_addr,
+    uint32_t *dev_addr, size_t repcount, uint_t flags);
+void ddi_rep_put64(ddi_acc_handle_t handle, uint64_t *host_addr,
+    uint64_t *dev_addr, size_t repcount, uint_t flags);
+
+/* ---- interrupts (ddi_intr_alloc(9F), ddi_intr_add_handler(9F), …) ----
+ * Vectors come from the device node's properties (dev_info::intr_fixed,
+ * intr_msi); handlers run on the simulated CPU's interrupt thread after the
+ * cost model's interrupt latency (docs/intc.md). */
+#define DDI_INTR_UNCLAIMED	0
+#define DDI_INTR_CLAIMED	1
+
+#define DDI_INTR_TYPE_FIXED	0x1
+#define DDI_INTR_TYPE_MSI	0x2
+#define DDI_INTR_TYPE_MSIX	0x4
+
+#define DDI_INTR_ALLOC_NORMAL	0
+#define DDI_INTR_ALLOC_STRICT	1
+
+#define DDI_INTR_PRI_MIN	1
+#define DDI_INTR_PRI_MAX	12
+
+int ddi_intr_get_supported_types(dev_info_t *dip, int *typesp);
+int ddi_intr_get_nintrs(dev_info_t *dip, int type, int *nintrsp);
+int ddi_intr_get_navail(dev_info_t *dip, int type, int *navailp);
+int ddi_intr_alloc(dev_info_t *dip, ddi_intr_handle_t *h_array, int type,
+    int inum, int count, int *actualp, int behavior);
+int ddi_intr_free(ddi_intr_handle_t h);
+int ddi_intr_get_pri(ddi_intr_handle_t h, uint_t *prip);
+int ddi_intr_set_pri(ddi_intr_handle_t h, uint_t pri);
+int ddi_intr_add_handler(ddi_intr_handle_t h, ddi_intr_handler_t inthandler,
+    void *arg1, void *arg2);
+int ddi_intr_remove_handler(ddi_intr_handle_t h);
+int ddi_intr_enable(ddi_intr_handle_t h);
+int ddi_intr_disable(ddi_intr_handle_t h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,7 +84,7 @@ decimal split_number(const std::string& s, const char* what) {
         if (d.digits > (std::numeric_limits<std::uint64_t>::max() - 9) / 10)
             throw std::invalid_argument(fmt::format("{} '{}' is too large", what, s));
         d.digits = d.digits * 10 + static_cast<std::uint64_t>(c - '0');
-        if (point) ++d.frac;
+        if (point && ++d.frac > 18) throw std::invalid_argument(fmt::format("{} '{}' has too many decimals", what, s));
     }
     if (!any) throw std::invalid_argument(fmt::format("expected {}, got '{}'", what, s));
     d.rest = s.substr(i);
@@ -961,7 +961,10 @@ fio_stream::fio_stream(const fio_job& job, std::uint64_t run_seed, std::uint64_t
                              end_));
         seq_pos_[d] = start_;
     }
-    budget_ = job.time_based ? 0 : (job.io_size ? job.io_size : size) * job.loops;
+    const unsigned __int128 budget = static_cast<unsigned __int128>(job.io_size ? job.io_size : size) * job.loops;
+    budget_ = job.time_based ? 0
+                             : static_cast<std::uint64_t>(std::min<unsigned __int128>(
+                                   budget, std::numeric_limits<std::uint64_t>::max()));
 
     // Random map: one fixed block size for every active direction, aligned to itself.
     if (is_random(job.rw) && !job.norandommap) {

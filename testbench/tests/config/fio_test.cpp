@@ -616,3 +616,44 @@ TEST_CASE("fio json: sub-millisecond runs keep their rates and a percentile_list
     CHECK(wr["clat_ns"]["stddev"].get<double>() == 0.0);
     CHECK(fio_percentile_key(99.95) == "99.950000");
 }
+
+TEST_CASE("fio: malformed input of any shape gives a fio_error, never another failure") {
+    // Deterministic random job files stitched from valid and broken pieces.
+    const std::vector<std::string> pieces = {
+        "[global]", "[j]", "[k]", "[", "]", "[ ]", "rw=randrw", "rw=read:", "rw=randread:0", "rw=write:1k",
+        "bs=4k,8k,16k", "bs=,", "bs=0", "bsrange=1k-", "bsrange=-", "bssplit=4k/50:8k/", "bssplit=/:/",
+        "bssplit=4k/101", "size=0.0000000000000000000000001k", "size=%", "size=100%", "offset=99%",
+        "offset=1e", "io_size=18446744073709551615", "loops=1048576", "number_ios=0", "iodepth=0",
+        "iodepth=65537", "runtime=1.5", "runtime=1e9d", "time_based", "time_based=2", "randrepeat=0",
+        "norandommap", "verify=crc32c", "verify=", "kb_base=1000", "bs=4KiB", "size=${X}", "size=${",
+        "percentile_list=0", "percentile_list=50::99", "thinktime=5", "numjobs=3", "offset_increment=1g",
+        "blockalign=3", "=", "==", "; c", "# c", "ioengine=libaio", "rate=1", "stonewall", "zzz=1", "\t", ""};
+    std::uint64_t x = 12345;
+    auto rnd = [&x](std::uint64_t n) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        return x % n;
+    };
+    int parsed = 0, errors = 0;
+    for (int t = 0; t < 3000; ++t) {
+        std::string text;
+        const auto lines = 1 + rnd(12);
+        for (std::uint64_t l = 0; l < lines; ++l) text += pieces[rnd(pieces.size())] + "\n";
+        try {
+            auto f = parse(text);
+            ++parsed;
+            for (const auto& j : f.jobs) {
+                try {
+                    fio_stream s(j, 1, GiB);
+                    for (int i = 0; i < 50 && s.next(); ++i) {
+                    }
+                } catch (const fio_error&) {
+                }
+            }
+        } catch (const fio_error&) {
+            ++errors;
+        }
+    }
+    // Both outcomes are exercised (most files contain at least one broken piece).
+    CHECK(parsed >= 10);
+    CHECK(errors >= 1000);
+}

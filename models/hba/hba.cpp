@@ -583,7 +583,7 @@ void hba::reply(command& c, tlm::ps_t t) {
         else c.sense_in_buf = true;
         t = std::max(t, done);
     }
-    if (!reply_room()) {
+    if (!reply_wait_.empty() || !reply_room()) { // replies keep their completion order
         reply_wait_.push_back(c.id);
         return;
     }

@@ -78,13 +78,14 @@ struct hba_cpu : sc_core::sc_module, ::tlm::tlm_bw_transport_if<> {
     void thread() {
         if (body) body(*this);
     }
-    ::tlm::tlm_response_status access(bool write, std::uint64_t addr, std::uint32_t& v) {
+    ::tlm::tlm_response_status access(bool write, std::uint64_t addr, std::uint32_t& v) { return access(write, addr, &v, 4); }
+    ::tlm::tlm_response_status access(bool write, std::uint64_t addr, void* v, unsigned len) {
         ::tlm::tlm_generic_payload gp;
         gp.set_command(write ? ::tlm::TLM_WRITE_COMMAND : ::tlm::TLM_READ_COMMAND);
         gp.set_address(addr);
-        gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-        gp.set_data_length(4);
-        gp.set_streaming_width(4);
+        gp.set_data_ptr(static_cast<unsigned char*>(v));
+        gp.set_data_length(len);
+        gp.set_streaming_width(len);
         gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time d = sc_core::SC_ZERO_TIME;
         out->b_transport(gp, d);
@@ -93,6 +94,10 @@ struct hba_cpu : sc_core::sc_module, ::tlm::tlm_bw_transport_if<> {
     }
     void wr(std::uint64_t off, std::uint32_t v) {
         if (access(true, regs_base + off, v) != ::tlm::TLM_OK_RESPONSE) ++bad_accesses;
+    }
+    // 8-byte write at an absolute bus address (another device's registers).
+    void wr64_abs(std::uint64_t addr, std::uint64_t v) {
+        if (access(true, addr, &v, 8) != ::tlm::TLM_OK_RESPONSE) ++bad_accesses;
     }
     std::uint32_t rd(std::uint64_t off) {
         std::uint32_t v = 0;
@@ -124,6 +129,48 @@ struct reply {
     std::uint8_t scsi_status, host_status, sense_len, flags, target;
     std::uint8_t sense[32];
 };
+
+inline void sgl_entry(std::uint8_t* e, std::uint64_t addr, std::uint32_t len, std::uint32_t flags) {
+    std::memcpy(e, &addr, 8);
+    std::memcpy(e + 8, &len, 4);
+    std::memcpy(e + 12, &flags, 4);
+}
+
+// Encodes a request frame at p (128 bytes).
+inline void write_frame(std::uint8_t* p, const request& r) {
+    std::memset(p, 0, F::size);
+    std::memcpy(p + F::TAG, &r.tag, 4);
+    p[F::TARGET] = r.target;
+    p[F::DIR] = r.dir;
+    p[F::CDB_LEN] = r.cdb_len ? r.cdb_len : std::uint8_t(r.cdb.size());
+    p[F::FLAGS] = r.flags;
+    std::memcpy(p + F::LUN, &r.lun, 4);
+    std::memcpy(p + F::DATA_LEN, &r.data_len, 4);
+    std::memcpy(p + F::CDB, r.cdb.data(), std::min<std::size_t>(16, r.cdb.size()));
+    std::memcpy(p + F::SENSE_ADDR, &r.sense_addr, 8);
+    std::memcpy(p + F::SENSE_LEN, &r.sense_len, 4);
+    p[F::SGL_INLINE] = std::uint8_t(r.inline_sgl.size());
+    std::memcpy(p + F::CHAIN_COUNT, &r.chain_count, 2);
+    std::memcpy(p + F::CHAIN_ADDR, &r.chain_addr, 8);
+    for (std::size_t k = 0; k < r.inline_sgl.size(); ++k)
+        sgl_entry(p + F::SGL + k * 16, r.inline_sgl[k].first, r.inline_sgl[k].second, 0);
+}
+
+// Decodes a reply at p (64 bytes).
+inline reply read_reply(const std::uint8_t* p) {
+    reply r{};
+    std::memcpy(&r.tag, p + P::TAG, 4);
+    r.scsi_status = p[P::SCSI_STATUS];
+    r.host_status = p[P::HOST_STATUS];
+    r.sense_len = p[P::SENSE_LEN];
+    r.flags = p[P::FLAGS];
+    std::memcpy(&r.residual, p + P::RESIDUAL, 4);
+    std::memcpy(&r.transferred, p + P::TRANSFERRED, 4);
+    std::memcpy(r.sense, p + P::SENSE, 32);
+    r.target = p[P::TARGET];
+    std::memcpy(&r.lun, p + P::LUN, 4);
+    return r;
+}
 
 // A small RAM disk (fast, simple timing): 5 us + bytes at 4 GB/s.
 inline models::disk_config ram_disk(std::uint64_t capacity = 64ull << 20) {
@@ -194,28 +241,9 @@ struct hba_system {
 
     std::uint8_t* m(std::uint64_t pa) { return store->data() + pa; }
 
-    void put_frame(unsigned idx, const request& r) {
-        std::uint8_t* p = m(req_ring + std::uint64_t(idx % ring_size) * F::size);
-        std::memset(p, 0, F::size);
-        std::memcpy(p + F::TAG, &r.tag, 4);
-        p[F::TARGET] = r.target;
-        p[F::DIR] = r.dir;
-        p[F::CDB_LEN] = r.cdb_len ? r.cdb_len : std::uint8_t(r.cdb.size());
-        p[F::FLAGS] = r.flags;
-        std::memcpy(p + F::LUN, &r.lun, 4);
-        std::memcpy(p + F::DATA_LEN, &r.data_len, 4);
-        std::memcpy(p + F::CDB, r.cdb.data(), std::min<std::size_t>(16, r.cdb.size()));
-        std::memcpy(p + F::SENSE_ADDR, &r.sense_addr, 8);
-        std::memcpy(p + F::SENSE_LEN, &r.sense_len, 4);
-        p[F::SGL_INLINE] = std::uint8_t(r.inline_sgl.size());
-        std::memcpy(p + F::CHAIN_COUNT, &r.chain_count, 2);
-        std::memcpy(p + F::CHAIN_ADDR, &r.chain_addr, 8);
-        for (std::size_t k = 0; k < r.inline_sgl.size(); ++k) put_entry(p + F::SGL + k * 16, r.inline_sgl[k].first, r.inline_sgl[k].second, 0);
-    }
+    void put_frame(unsigned idx, const request& r) { write_frame(m(req_ring + std::uint64_t(idx % ring_size) * F::size), r); }
     static void put_entry(std::uint8_t* e, std::uint64_t addr, std::uint32_t len, std::uint32_t flags) {
-        std::memcpy(e, &addr, 8);
-        std::memcpy(e + 8, &len, 4);
-        std::memcpy(e + 12, &flags, 4);
+        sgl_entry(e, addr, len, flags);
     }
     // Writes a chain segment at `seg`: data entries, then (next_count != 0) a
     // CHAIN entry to next_seg.
@@ -225,21 +253,7 @@ struct hba_system {
         for (; k < entries.size(); ++k) put_entry(m(seg + k * 16), entries[k].first, entries[k].second, 0);
         if (next_count) put_entry(m(seg + k * 16), next_seg, next_count, F::SGL_CHAIN);
     }
-    reply get_reply(unsigned idx) {
-        const std::uint8_t* p = m(rpl_ring + std::uint64_t(idx % ring_size) * P::size);
-        reply r{};
-        std::memcpy(&r.tag, p + P::TAG, 4);
-        r.scsi_status = p[P::SCSI_STATUS];
-        r.host_status = p[P::HOST_STATUS];
-        r.sense_len = p[P::SENSE_LEN];
-        r.flags = p[P::FLAGS];
-        std::memcpy(&r.residual, p + P::RESIDUAL, 4);
-        std::memcpy(&r.transferred, p + P::TRANSFERRED, 4);
-        std::memcpy(r.sense, p + P::SENSE, 32);
-        r.target = p[P::TARGET];
-        std::memcpy(&r.lun, p + P::LUN, 4);
-        return r;
-    }
+    reply get_reply(unsigned idx) { return read_reply(m(rpl_ring + std::uint64_t(idx % ring_size) * P::size)); }
     void fill_random(std::uint64_t pa, std::uint64_t len, unsigned seed) {
         std::mt19937 g(seed);
         for (std::uint64_t k = 0; k < len; ++k) m(pa)[k] = static_cast<std::uint8_t>(g());

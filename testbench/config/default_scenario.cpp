@@ -34,6 +34,19 @@ platform:
     max_burst: 256B
     arbitration: round_robin
 
+  # DMA devices reach the bus through the IOMMU (64-entry IOTLB).
+  iommu:
+    enable: true
+    iotlb_sets: 16
+    iotlb_ways: 4
+    pwc_entries: 16
+
+  dmac:
+    present: true
+    channels: 4
+    burst_size: 256B
+    outstanding: 8
+
   # Two initiators sharing the bus and the DRAM: a streaming reader and a
   # random read/write mix.
   traffic:

@@ -19,6 +19,10 @@ void describe(tlm::param_group& g, run_config& c) {
 void describe(tlm::param_group& g, platform_config& c) {
     describe(g.group("memory", "DRAM: size of the low and high regions, latency, bandwidth"), c.memory);
     describe(g.group("bus", "interconnect: clock, width, bursts, arbitration, latencies"), c.bus);
+    describe(g.group("iommu", "I/O MMU between the DMA devices and the bus: IOTLB, walk cache, latencies"), c.iommu);
+    auto& d = g.group("dmac", "DMA controller: channels, bursts, outstanding transactions");
+    d.flag("present", c.dmac.present, "a DMA controller on the bus (behind the IOMMU when iommu.enable)");
+    describe(d, c.dmac.config);
     g.list_of("traffic", "traffic generators, each an initiator on the bus", c.traffic);
 }
 

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "models/bus/bus_config.h"
+#include "models/dmac/dmac_config.h"
+#include "models/iommu/iommu_config.h"
 #include "models/memory/memory_config.h"
 #include "models/tgen/tgen_config.h"
 #include "tlm/core/params.h"
@@ -32,10 +34,20 @@ struct run_config {
     std::string trace = "";          // Perfetto/Chrome JSON transaction trace ("" = none)
 };
 
-// `platform:` — the hardware.
+// `platform.dmac:` — the DMA controller is optional; its fields are the
+// model's own config (models/dmac/dmac_config.h).
+struct dmac_slot {
+    bool present = false;           // a DMA controller on the bus (behind the IOMMU when there is one)
+    models::dmac_config config;
+};
+
+// `platform:` — the hardware. Device registers live in the MMIO window
+// below 4 GiB (testbench/platform/address_map.h); low DRAM must end below it.
 struct platform_config {
     models::memory_config memory;
     models::bus_config bus;
+    models::iommu_config iommu;               // between the DMA-capable devices and the bus
+    dmac_slot dmac;
     std::vector<models::tgen_config> traffic; // traffic generators on the bus
 };
 

@@ -8,9 +8,15 @@
 #include <systemc>
 
 #include "models/bus/bus.h"
+#include "models/dmac/dmac.h"
+#include "models/iommu/iommu.h"
 #include "models/memory/memory.h"
 #include "models/tgen/tgen.h"
+#include "sw/kernel/kernel.h"
+#include "testbench/platform/address_map.h"
+#include "testbench/platform/cpu_port.h"
 #include "testbench/platform/progress.h"
+#include "testbench/platform/software.h"
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
 #include "tlm/core/trace_events.h"
@@ -21,20 +27,36 @@ namespace ddisim::platform {
 
 struct platform::impl {
     config::scenario sc;
-    std::unique_ptr<tlm::backing_store> store;
+    // The simulated kernel owns physical memory: the memory model serves the
+    // kernel's backing store, so kernel virtual addresses alias DRAM bytes.
+    std::unique_ptr<kernel::kernel_context> kernel;
     std::unique_ptr<models::memory> mem;
     std::unique_ptr<models::bus> bus;
+    std::unique_ptr<cpu_port> cpu;
+    std::unique_ptr<models::iommu> iommu;          // only with DMA devices and iommu.enable
+    std::unique_ptr<models::dmac> dmac;
+    std::unique_ptr<sc_core::sc_signal<bool>> dmac_irq;
     std::vector<std::unique_ptr<models::tgen>> tgens;
     std::vector<std::unique_ptr<tlm::trace_tap>> taps; // only with --trace
     bool waves = false;
 };
 
 namespace {
+bool has_dma_devices(const config::scenario& s) { return s.platform.dmac.present; }
+bool has_mmio_devices(const config::scenario& s) { return has_dma_devices(s); }
+
 // Cross-key checks the per-key schema cannot express. Each names its keys.
 void validate(const config::scenario& s) {
     const auto& m = s.platform.memory;
     if (m.low_size == 0 && m.high_size == 0)
         throw std::invalid_argument("platform.memory: low_size and high_size are both 0: there is no memory");
+    if (has_mmio_devices(s) && m.low_size > address_map::mmio_window_base)
+        throw std::invalid_argument(fmt::format(
+            "platform.memory.low_size ({:#x}) reaches into the MMIO window at {:#x} where the device registers live "
+            "(platform.dmac.present / platform.iommu): make low_size at most {:#x}",
+            m.low_size, address_map::mmio_window_base, address_map::mmio_window_base));
+    if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
+        throw std::invalid_argument("software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to program");
     for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
         const auto& t = s.platform.traffic[i];
         if (t.count == 0 && t.time_limit == 0 && s.run.duration == 0)
@@ -58,40 +80,80 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     const auto style = sc.run.timing == "at" ? models::tgen::style::at : models::tgen::style::lt;
 
     const auto& mc = sc.platform.memory;
-    const std::uint64_t span = mc.high_size ? models::memory_high_base + mc.high_size : mc.low_size;
-    p_->store = std::make_unique<tlm::backing_store>(span);
-    p_->mem = std::make_unique<models::memory>("memory", mc, *p_->store);
+    p_->kernel = std::make_unique<kernel::kernel_context>(make_kernel_config(sc));
+    auto& k = *p_->kernel;
+    // The hole between low DRAM and 4 GiB is MMIO: no page there is ever
+    // handed out.
+    if (mc.high_size)
+        for (std::uint64_t pa = (mc.low_size + 4095) & ~std::uint64_t{4095}; pa < models::memory_high_base; pa += 4096)
+            k.pages().claim(pa);
+    p_->mem = std::make_unique<models::memory>("memory", mc, *k.store());
     p_->bus = std::make_unique<models::bus>("bus", sc.platform.bus);
+    p_->cpu = std::make_unique<cpu_port>("cpu", address_map::cpu_requester_id);
+    k.set_platform(p_->cpu.get());
+
+    const bool tracing = tlm::trace_events::instance().enabled();
+    // Binds an initiator to a target, through a transaction-trace tap when
+    // --trace is on.
+    auto connect = [&](auto& from, auto& to, const std::string& name) {
+        if (tracing) {
+            auto tap = std::make_unique<tlm::trace_tap>((name + "_tap").c_str(), name);
+            from.bind(tap->in);
+            tap->out.bind(to);
+            p_->taps.push_back(std::move(tap));
+        } else {
+            from.bind(to);
+        }
+    };
+    // Bus targets, in this order: memory (0), then the register blocks.
+    connect(p_->bus->out, p_->mem->in, "memory");
+    if (mc.low_size) p_->bus->add_region(models::bus_region::absolute("dram_low", 0, mc.low_size, 0));
+    if (mc.high_size)
+        p_->bus->add_region(models::bus_region::absolute("dram_high", models::memory_high_base, mc.high_size, 0));
+    unsigned target = 1;
+    auto map_regs = [&](auto& regs, const char* name, std::uint64_t base) {
+        p_->bus->out.bind(regs);
+        p_->bus->add_region(models::bus_region::relative(name, base, address_map::block_size, target++));
+    };
+
+    p_->cpu->out.bind(p_->bus->in);
     unsigned n = 0;
     for (auto tc : sc.platform.traffic) {
         // Each generator draws its own stream from the master seed.
         tc.seed = tc.seed ^ (sc.run.seed * 0x9E3779B97F4A7C15ull);
         const auto name = fmt::format("tgen{}", n++);
         auto t = std::make_unique<models::tgen>(name.c_str(), tc, style);
-        if (tlm::trace_events::instance().enabled()) {
-            auto tap = std::make_unique<tlm::trace_tap>((name + "_tap").c_str(), name);
-            t->out.bind(tap->in);
-            tap->out.bind(p_->bus->in);
-            p_->taps.push_back(std::move(tap));
-        } else {
-            t->out.bind(p_->bus->in);
-        }
+        connect(t->out, p_->bus->in, name);
         p_->tgens.push_back(std::move(t));
     }
-    if (tlm::trace_events::instance().enabled()) {
-        auto tap = std::make_unique<tlm::trace_tap>("memory_tap", "memory");
-        p_->bus->out.bind(tap->in);
-        tap->out.bind(p_->mem->in);
-        p_->taps.push_back(std::move(tap));
-    } else {
-        p_->bus->out.bind(p_->mem->in);
+
+    // DMA devices reach the bus through the IOMMU (when enabled).
+    if (has_dma_devices(sc) && sc.platform.iommu.enable) {
+        p_->iommu = std::make_unique<models::iommu>("iommu", sc.platform.iommu);
+        p_->iommu->mem_out.bind(p_->bus->in);
+        map_regs(p_->iommu->regs, "iommu_regs", address_map::iommu_regs);
     }
-    if (mc.low_size) p_->bus->add_region(models::bus_region::absolute("dram_low", 0, mc.low_size, 0));
-    if (mc.high_size)
-        p_->bus->add_region(models::bus_region::absolute("dram_high", models::memory_high_base, mc.high_size, 0));
+    auto connect_device = [&](auto& out, const std::string& name) {
+        if (p_->iommu)
+            connect(out, p_->iommu->dev_in, name);
+        else
+            connect(out, p_->bus->in, name);
+    };
+    if (sc.platform.dmac.present) {
+        auto dc = sc.platform.dmac.config;
+        dc.bus_max_burst = sc.platform.bus.max_burst;
+        p_->dmac = std::make_unique<models::dmac>("dmac", dc);
+        p_->dmac_irq = std::make_unique<sc_core::sc_signal<bool>>("dmac_irq");
+        p_->dmac->irq.bind(*p_->dmac_irq);
+        connect_device(p_->dmac->out, "dmac");
+        map_regs(p_->dmac->regs, "dmac_regs", address_map::dmac_regs);
+    }
 }
 
 platform::~platform() = default;
+
+kernel::kernel_context& platform::kernel() { return *p_->kernel; }
+cpu_port& platform::cpu() { return *p_->cpu; }
 
 void platform::enable_waves(const std::string& path) {
     p_->waves = true;

@@ -1,8 +1,12 @@
 // ddisim::platform — builds the netlist of one scenario and runs it.
 //
-//   traffic generators ─┐
-//                       ├─► bus ─► memory (low + high DRAM regions)
-//   (devices, later)  ──┘
+//   CPU (cpu_port) ─────────┐
+//   traffic generators ─────┼─► bus ─► memory (low + high DRAM regions)
+//   DMA controller ─► IOMMU ┘     └──► register blocks (address_map.h)
+//
+// The simulated kernel (sw/kernel) owns physical memory: the memory model
+// serves the kernel's backing store. The IOMMU is built when there is a DMA
+// device behind it and platform.iommu.enable is set.
 //
 // One platform per process (SystemC elaborates once). The run is sliced in
 // simulated time by a fixed rule, so progress display never changes results.
@@ -15,7 +19,13 @@
 
 #include "testbench/config/scenario.h"
 
+namespace ddisim::kernel {
+class kernel_context;
+}
+
 namespace ddisim::platform {
+
+class cpu_port;
 
 class progress_bar;
 
@@ -38,6 +48,10 @@ public:
     run_outcome run(progress_bar& bar);
     // Headline metrics per workload (bandwidth, latency percentiles …).
     nlohmann::json headline(const run_outcome& o) const;
+
+    // The simulated kernel and the CPU's bus port (software threads use them).
+    kernel::kernel_context& kernel();
+    cpu_port& cpu();
 
 private:
     struct impl;

@@ -221,7 +221,7 @@ const std::map<std::string, std::string>& noted_options() {
     static const std::map<std::string, std::string> m = {
         {"direct", "the model has no page cache: every I/O goes to the disk, as with direct=1"},
         {"buffered", "the model has no page cache: every I/O goes to the disk, as with direct=1"},
-        {"filename", "jobs run on the scenario's disk (target 0, LUN 0)"},
+        {"filename", "jobs run on the scenario's disk"},
         {"directory", "jobs run on the scenario's disk"},
         {"filename_format", "jobs run on the scenario's disk"},
         {"group_reporting", "ddisim reports every job (and clone) on its own"},
@@ -310,7 +310,7 @@ const std::map<std::string, std::string>& refused_options() {
         {"file_service_type", "each job uses the one disk"},
         {"filesize", "use size"},
         {"rw_sequencer", "only the default (sequential) is modelled"},
-        {"offset_align", "offsets are aligned to the smallest block size"},
+        {"offset_align", "offsets are used as given (whole sectors); percentages round down to a sector"},
         {"stonewall", "jobs all start together; put dependent jobs in separate runs"},
         {"wait_for_previous", "jobs all start together; put dependent jobs in separate runs"},
         {"exitall", "jobs end on their own"},
@@ -860,6 +860,10 @@ fio_job_file parser::run(const std::string& text) {
 }
 
 } // namespace
+
+fio_option_tables fio_options() {
+    return {supported_options(), noted_options(), refused_options(), aliases()};
+}
 
 fio_job_file parse_fio_text(const std::string& text, const std::string& display_name, const fio_parse_options& opts) {
     return parser(display_name, opts).run(text);

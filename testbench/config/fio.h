@@ -132,6 +132,17 @@ std::uint64_t parse_fio_size(const std::string& s, unsigned kb_base = 1024);
 // fio's time syntax ("10", "500ms", "2m") in ps; a bare number is in default_unit_ps.
 std::uint64_t parse_fio_time(const std::string& s, std::uint64_t default_unit_ps);
 
+// The option tables, for docs/fio.md and its test: the options the model
+// honours, those accepted with a note (key -> why), those refused (key -> why)
+// and the aliases (alias -> option).
+struct fio_option_tables {
+    const std::vector<std::string>& supported;
+    const std::map<std::string, std::string>& noted;
+    const std::map<std::string, std::string>& refused;
+    const std::map<std::string, std::string>& aliases;
+};
+fio_option_tables fio_options();
+
 // fio's default clat percentile list (1, 5, 10, 20 … 99.99).
 const std::vector<double>& fio_default_percentiles();
 

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -656,4 +658,28 @@ TEST_CASE("fio: malformed input of any shape gives a fio_error, never another fa
     // Both outcomes are exercised (most files contain at least one broken piece).
     CHECK(parsed >= 10);
     CHECK(errors >= 1000);
+}
+
+TEST_CASE("fio: docs/fio.md names every option the parser knows") {
+    std::ifstream in(source_dir() + "/docs/fio.md");
+    REQUIRE(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string doc = ss.str();
+    auto t = fio_options();
+    auto documented = [&doc](const std::string& k) { return doc.find("`" + k + "`") != std::string::npos; };
+    for (const auto& k : t.supported) {
+        INFO(k);
+        CHECK(documented(k));
+    }
+    for (const auto* table : {&t.noted, &t.refused})
+        for (const auto& [k, why] : *table) {
+            INFO(k << ": " << why);
+            CHECK(documented(k));
+            CHECK(doc.find(why) != std::string::npos);
+        }
+    for (const auto& [alias, k] : t.aliases) {
+        INFO(alias);
+        CHECK(documented(alias));
+    }
 }

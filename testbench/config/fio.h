@@ -107,6 +107,12 @@ struct fio_job {
 
     bool reads() const { return has_reads(rw); }
     bool writes() const { return has_writes(rw); }
+    // Simulated-time bounds, in ps from the start of the run: the thread
+    // starts issuing at start_ps(); I/Os completing before measure_from_ps()
+    // are not counted; it stops issuing at stop_ps() (0 = when the stream ends).
+    std::uint64_t start_ps() const { return startdelay; }
+    std::uint64_t measure_from_ps() const { return startdelay + ramp_time; }
+    std::uint64_t stop_ps() const { return runtime ? startdelay + ramp_time + runtime : 0; }
 };
 
 struct fio_job_file {

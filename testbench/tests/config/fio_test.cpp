@@ -127,6 +127,11 @@ TEST_CASE("fio: times default to seconds (thinktime to microseconds) and take su
     CHECK(j.startdelay == ps_s / 10);
     CHECK(j.thinktime == 50 * us);
     CHECK(j.thinktime_blocks == 4);
+    // Bounds: start at 100 ms, count from 2.1 s, stop at 32.1 s.
+    CHECK(j.start_ps() == ps_s / 10);
+    CHECK(j.measure_from_ps() == 21 * ps_s / 10);
+    CHECK(j.stop_ps() == 321 * ps_s / 10);
+    CHECK(parse("[k]\n").jobs[0].stop_ps() == 0);
 }
 
 TEST_CASE("fio: bs, bsrange and bssplit per direction, bssplit over bsrange over bs") {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <utility>
+
 namespace ddisim::ddi::checker {
 
 using kernel::kernel_context;
@@ -53,18 +56,70 @@ void check_cookies(dma_handle* h, const char* call) {
                fmt::format("{:#x} bytes in one window exceed maxxfer {:#x}", total, a.dma_attr_maxxfer));
 }
 
+// The cookies of the current window, as device-visible ranges.
+template <class F>
+void for_each_cookie(const dma_handle* h, F&& f) {
+    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+    if (!base) return;
+    for (uint_t i = 0; i < h->ncookies; ++i)
+        if (base[i].dmac_size) f(base[i].dmac_laddress, std::uint64_t{base[i].dmac_size});
+}
+
+void remember_ranges(dma_handle* h) {
+    auto& hist = state(*h->k).bound_history;
+    for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) { hist.push_back({h->rdip, s, n}); });
+    while (hist.size() > bound_history_max) hist.pop_front();
+}
+
 } // namespace
 
 void after_bind(dma_handle* h, const char* call) {
     if (!h->k->config().checker) return;
     h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
     check_cookies(h, call);
+    remember_ranges(h);
 }
 
 void after_getwin(dma_handle* h) {
     if (!h->k->config().checker) return;
     h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
     check_cookies(h, "ddi_dma_getwin");
+    remember_ranges(h);
+}
+
+void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, std::uint64_t len,
+                   bool is_write) {
+    if (!k.config().checker || !dev || len == 0) return;
+    auto& st = state(k);
+    const std::uint64_t last = addr + len - 1;
+    auto inside = [&](std::uint64_t s, std::uint64_t n) { return addr >= s && last <= s + n - 1 && last >= addr; };
+    auto overlaps = [&](std::uint64_t s, std::uint64_t n) { return addr <= s + n - 1 && s <= last; };
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> bound; // the device's current cookies
+    for (dma_handle* h = st.live; h; h = h->next) {
+        if (!h->bound || h->rdip != dev) continue;
+        bool ok = false;
+        for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) {
+            ok = ok || inside(s, n);
+            bound.emplace_back(s, n);
+        });
+        if (ok) return;
+    }
+    const std::string d = kernel_context::dev_name(dev);
+    const char* what = is_write ? "writes" : "reads";
+    for (auto it = st.bound_history.rbegin(); it != st.bound_history.rend(); ++it) {
+        if (it->dev != dev || !overlaps(it->start, it->len)) continue;
+        // still bound (the access runs over its end): not a stale range
+        if (std::find(bound.begin(), bound.end(), std::make_pair(it->start, it->len)) != bound.end()) continue;
+        st.reports.push_back({"dma-after-unbind", d, "device_access",
+                              fmt::format("{}: device_access: device {} {:#x} bytes at {:#x}, in ({:#x}, {:#x}) "
+                                          "that an earlier bind handed out and is no longer bound",
+                                          d, what, len, addr, it->start, it->len)});
+        return;
+    }
+    st.reports.push_back({"dma-unbound", d, "device_access",
+                          fmt::format("{}: device_access: device {} {:#x} bytes at {:#x}, which no bind of "
+                                      "this device handed out",
+                                      d, what, len, addr)});
 }
 
 void on_sync(dma_handle* h, uint_t type) {

@@ -8,6 +8,11 @@
 //                   through a copy buffer without ddi_dma_sync(FORCPU)
 //   cookie-rule     a cookie breaking a documented attribute rule (addr range,
 //                   count_max, seg boundary, align, sgllen, maxxfer)
+//   dma-after-unbind a device accesses (device_access) an address range that
+//                   a bind of that device handed out but that is no longer
+//                   bound (stale DMA: under the illumos IOMMU policy it still
+//                   reaches the old page)
+//   dma-unbound     a device accesses a range no bind of it ever handed out
 // Each report names the device (name#instance) and the DDI call. Reports are
 // collected per kernel context; they never change a DDI result.
 #pragma once
@@ -22,6 +27,16 @@ namespace ddisim::ddi::checker {
 // buffer (e.g. after a READ completes). Uses the current kernel.
 void cpu_read(const void* kva, std::size_t len);
 void cpu_read(kernel::kernel_context& k, const void* kva, std::size_t len);
+
+// The platform calls this for every device DMA transaction (e.g.
+// testbench/platform/dma_observer): dev is the device (by requester id),
+// addr the bus address the device used (DVMA when translated, physical
+// otherwise). Accesses inside a cookie of a bound handle of dev are fine;
+// others are reported as dma-after-unbind (inside a cookie of an earlier bind
+// of dev, among the last bound_history_max) or dma-unbound.
+void device_access(kernel::kernel_context& k, const dev_info* dev, std::uint64_t addr, std::uint64_t len,
+                   bool is_write);
+inline constexpr std::size_t bound_history_max = 4096;
 
 // Reports every live handle as leaked; returns how many there are.
 std::size_t check_leaks(kernel::kernel_context& k);

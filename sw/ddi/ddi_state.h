@@ -44,6 +44,12 @@ struct checker_report {
     std::string message;
 };
 
+// A device-visible range a bind handed out (checker: device_access).
+struct bound_range {
+    const dev_info* dev;
+    std::uint64_t start, len;
+};
+
 // Memory from the obsolete ddi_iopb_alloc / ddi_mem_alloc.
 struct legacy_mem {
     ddi_dma_handle_t handle;
@@ -61,7 +67,9 @@ struct ddi_state : kernel::subsystem {
     std::uint64_t copybuf_in_use = 0;
     std::map<std::uint32_t, dvma_arena> arenas;
     std::vector<deferred_unmap> deferred;
+    std::uint64_t deferred_since_ns = 0; // platform time of the oldest queued unbind
     std::vector<checker_report> reports;
+    std::deque<bound_range> bound_history; // newest last, bounded (checker.cpp)
     std::map<caddr_t, legacy_mem> legacy;
 };
 

@@ -5,6 +5,7 @@
 // kernel::iommu_map_ops (platform_port.h).
 #include "sw/ddi/checker.h"
 #include "sw/ddi/ddi_state.h"
+#include "sw/ddi/iommu_driver.h"
 #include "sw/ddi/rootnex.h"
 
 #include <fmt/format.h>
@@ -93,12 +94,37 @@ void dvma_free(dvma_arena& ar, std::uint64_t start) {
     ar.used.erase(it);
 }
 
+std::uint64_t platform_now(kernel_context& k) { return k.now_ns(); }
+
+// Deferred policy, time bound: the queue is flushed at the first bind or
+// unbind at or after iommu_deferred_timeout_ns past its oldest entry (there
+// is no timer thread in the simulated kernel).
+void flush_deferred_if_due(kernel_context& k) {
+    auto& st = state(k);
+    const std::uint64_t tmo = k.config().iommu_deferred_timeout_ns;
+    if (st.deferred.empty() || tmo == 0) return;
+    if (platform_now(k) - st.deferred_since_ns >= tmo) iommu_flush_deferred(k);
+}
+
 } // namespace
+
+void iommu_flush_deferred(kernel_context& k) {
+    auto& st = state(k);
+    if (st.deferred.empty()) return;
+    kernel::iommu_map_ops* ops = k.iommu_ops();
+    for (const auto& d : st.deferred) ops->unmap(d.domain, d.start, d.npages);
+    for (const auto& d : st.deferred) {
+        ops->invalidate(d.domain, d.start, d.npages);
+        dvma_free(st.arenas[d.domain], d.start);
+    }
+    st.deferred.clear();
+}
 
 int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_cookie_t* cookiep,
                uint_t* ccountp) {
     kernel_context& k = *h->k;
     auto& st = state(k);
+    flush_deferred_if_due(k);
     const ddi_dma_attr_t& a = h->attr;
     const std::uint32_t size = h->obj.dmao_size;
     std::vector<std::uint64_t> pas;
@@ -268,15 +294,10 @@ void iommu_unbind(dma_handle* h) {
         dvma_free(ar, h->dvma_start);
         break;
     case pol::deferred:
+        flush_deferred_if_due(k);
+        if (st.deferred.empty()) st.deferred_since_ns = platform_now(k);
         st.deferred.push_back({h->domain, h->dvma_start, h->dvma_npages});
-        if (st.deferred.size() >= std::max(1u, k.config().iommu_deferred_batch)) {
-            for (const auto& d : st.deferred) ops->unmap(d.domain, d.start, d.npages);
-            for (const auto& d : st.deferred) {
-                ops->invalidate(d.domain, d.start, d.npages);
-                dvma_free(st.arenas[d.domain], d.start);
-            }
-            st.deferred.clear();
-        }
+        if (st.deferred.size() >= std::max(1u, k.config().iommu_deferred_batch)) iommu_flush_deferred(k);
         break;
     default:
         ops->unmap(h->domain, h->dvma_start, h->dvma_npages);

@@ -36,8 +36,11 @@ struct scsa_config {
     // into an interrupt-completed one (illumos: cv_wait). Called until the
     // packet completes; returns false when nothing can make progress any
     // more (scsi_transport then gives up with TRAN_FATAL_ERROR and the
-    // diagnostic "scsa-nointr-stuck"). Unset: run the kernel's pending soft
-    // interrupts; false when there were none.
+    // diagnostic "scsa-nointr-stuck"). Unset: with a platform, sleep on
+    // SCSA's condition variable (kernel::kcondvar, woken by the packet's
+    // completion) and then run pending soft interrupts; without one, run
+    // the pending soft interrupts. Either gives up after 1000 rounds in a
+    // row in which no soft interrupt ran and the thread's time stood still.
     std::function<bool()> wait;
     scsa_costs costs;
 };
@@ -106,6 +109,8 @@ struct scsa_state : kernel::subsystem {
     std::set<hba_pkt_wrapper*> hba_pkts;       // scsi_hba_pkt_alloc packets alive
     std::size_t live_pkts = 0;                 // packets handed out (both kinds)
     int intr_depth = 0;
+    std::unique_ptr<kernel::kcondvar> nointr_cv; // FLAG_NOINTR waiters sleep here
+    unsigned nointr_stalls = 0;
 };
 
 scsa_state& state(kernel::kernel_context& k);

@@ -6,6 +6,8 @@
 // FLAG_NOINTR, sets FLAG_IMMEDIATE_CB, starts the packet and waits (the
 // scsa_config::wait hook) until the HBA completes it, then restores the
 // target's pkt_comp and flags — the target's pkt_comp is never called.
+// The waiting thread sleeps on a kernel::kcondvar that the completion wakes
+// (or uses scsa_config::wait).
 #include "sw/scsi/scsa.h"
 
 using namespace ddisim::scsa;
@@ -16,12 +18,28 @@ namespace {
 // Marks a FLAG_NOINTR packet done (illumos: CALLBACK_DONE, a unique value).
 void nointr_done(scsi_pkt*) {}
 
-void nointr_comp(scsi_pkt* pkt) { pkt->pkt_comp = nointr_done; }
+ddisim::kernel::kcondvar& nointr_cv(kernel_context& k) {
+    auto& st = state(k);
+    if (!st.nointr_cv) st.nointr_cv = std::make_unique<ddisim::kernel::kcondvar>(k);
+    return *st.nointr_cv;
+}
+
+// Runs in the HBA's completion (interrupt) context: mark done, wake waiters.
+void nointr_comp(scsi_pkt* pkt) {
+    pkt->pkt_comp = nointr_done;
+    if (kernel_context* k = kernel_of(pkt->pkt_address.a_hba_tran)) nointr_cv(*k).broadcast();
+}
 
 bool wait_once(kernel_context& k) {
-    auto& cfg = state(k).cfg;
-    if (cfg.wait) return cfg.wait();
-    return k.run_softints() > 0;
+    auto& st = state(k);
+    if (st.cfg.wait) return st.cfg.wait();
+    const std::uint64_t t0 = k.now_ns();
+    if (k.platform()) nointr_cv(k).wait();
+    if (k.run_softints() > 0 || k.now_ns() != t0) {
+        st.nointr_stalls = 0;
+        return true;
+    }
+    return ++st.nointr_stalls < 1000;
 }
 
 } // namespace
@@ -40,6 +58,7 @@ extern "C" int scsi_transport(struct scsi_pkt* pkt) {
     pkt->pkt_flags &= ~uint_t{FLAG_NOINTR};
     pkt->pkt_flags |= FLAG_IMMEDIATE_CB;
     int status = tran->tran_start(ap, pkt);
+    state(*k).nointr_stalls = 0;
     if (status == TRAN_ACCEPT) {
         while (pkt->pkt_comp != nointr_done) {
             if (!wait_once(*k)) {

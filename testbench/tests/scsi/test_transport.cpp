@@ -181,3 +181,46 @@ TEST_CASE("completion: without PKT_CONSISTENT the target syncs itself (pkt_comp 
     CHECK(mem[0] == 0x5A);
     scsi_destroy_pkt(p);
 }
+
+namespace {
+// A platform whose sleeping thread lets "the interrupt thread" run meanwhile:
+// sleep() delivers the pending completion interrupts, then returns as woken.
+struct sleeping_port : ddisim::kernel::platform_port {
+    kernel_context* k = nullptr;
+    int sleeps = 0, wakeups = 0;
+    const void* slept_on = nullptr;
+    const void* woken = nullptr;
+    void charge_cpu(std::uint64_t) override {}
+    void bus_read(std::uint64_t, void*, std::size_t) override {}
+    void bus_write(std::uint64_t, const void*, std::size_t) override {}
+    ddisim::kernel::iommu_map_ops* iommu() override { return nullptr; }
+    bool sleep(const void* chan, std::uint64_t) override {
+        ++sleeps;
+        slept_on = chan;
+        k->run_softints();
+        return true;
+    }
+    void wakeup(const void* chan, bool) override {
+        ++wakeups;
+        woken = chan;
+    }
+};
+} // namespace
+
+TEST_CASE("transport: with a platform a FLAG_NOINTR thread sleeps on a condition variable its completion wakes") {
+    transport_setup s;
+    sleeping_port port;
+    port.k = &s.f.k;
+    s.f.k.set_platform(&port);
+    s.hba.complete_by_interrupt = true;
+    scsi_pkt* p = s.pkt();
+    p->pkt_flags = FLAG_NOINTR;
+    CHECK(scsi_transport(p) == TRAN_ACCEPT);
+    CHECK(port.sleeps == 1);
+    CHECK(port.wakeups == 1); // the completion woke the sleeper ...
+    CHECK(port.woken == port.slept_on); // ... on the channel it slept on
+    CHECK(p->pkt_reason == CMD_CMPLT);
+    CHECK(comp_calls == 0);
+    scsi_destroy_pkt(p);
+    s.f.k.set_platform(nullptr);
+}

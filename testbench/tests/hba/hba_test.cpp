@@ -265,6 +265,18 @@ TEST_CASE("hba: target queue depth refused with TASK SET FULL") {
     CHECK(good == 2);
     CHECK(full == 3);
     CHECK(s.hba->port(0).queue_depth().max() == 2);
+    // Statistics are registered by name under the module.
+    auto& reg = ddisim::tlm::stats_registry::instance();
+    REQUIRE(reg.find("hba.queue_full"));
+    CHECK(reg.find("hba.queue_full")->value() == 3);
+    REQUIRE(reg.find("hba.commands"));
+    CHECK(reg.find("hba.commands")->value() == 5);
+    REQUIRE(reg.find("hba.t0.queue_depth"));
+    CHECK(reg.find("hba.t0.commands")->value() == 2);
+    CHECK(reg.find("hba.bytes_in")->value() == 2 * 4096);
+    REQUIRE(reg.find("hba.latency"));
+    REQUIRE(reg.find("hba.outstanding"));
+    REQUIRE(reg.find("hba.engine.writes"));
 }
 
 TEST_CASE("hba: target queue depth with queue_full hold runs every command, never more than two at the target") {

@@ -75,3 +75,47 @@ extern "C" int scsi_transport(struct scsi_pkt* pkt) {
     pkt->pkt_comp = savec;
     return status;
 }
+
+extern "C" int scsi_poll(struct scsi_pkt* pkt) {
+    if (!pkt || !pkt->pkt_address.a_hba_tran) return -1;
+    kernel_context* k = kernel_of(pkt->pkt_address.a_hba_tran);
+    const uint_t savef = pkt->pkt_flags;
+    void (*const savec)(scsi_pkt*) = pkt->pkt_comp;
+    const int savet = pkt->pkt_time;
+    if (pkt->pkt_time == 0) pkt->pkt_time = SCSI_POLL_TIMEOUT;
+    pkt->pkt_flags = (pkt->pkt_flags | FLAG_NOINTR) & ~uint_t{FLAG_HEAD};
+    pkt->pkt_comp = nullptr;
+    constexpr std::uint64_t retry_ns = 10'000'000; // 10 ms between tries
+    const long tries = static_cast<long>(pkt->pkt_time) * 100;
+    int rval = -1;
+    for (long i = 0; i < tries; ++i) {
+        pkt->pkt_reason = CMD_CMPLT;
+        pkt->pkt_state = 0;
+        if (pkt->pkt_scbp) pkt->pkt_scbp[0] = STATUS_GOOD;
+        const int rc = scsi_transport(pkt);
+        bool retry = false;
+        if (rc == TRAN_BUSY) {
+            retry = true;
+        } else if (rc != TRAN_ACCEPT) {
+            break;
+        } else if (pkt->pkt_reason == CMD_INCOMPLETE && pkt->pkt_state == 0) {
+            retry = true; // never reached the target
+        } else if (pkt->pkt_reason != CMD_CMPLT) {
+            break;
+        } else {
+            const uchar_t st = pkt->pkt_scbp ? (pkt->pkt_scbp[0] & STATUS_MASK) : STATUS_GOOD;
+            if (st == STATUS_GOOD) {
+                rval = 0;
+                break;
+            }
+            if (st != STATUS_BUSY && st != STATUS_QFULL) break;
+            retry = true;
+        }
+        if (!retry) break;
+        if (k) k->delay_ns(retry_ns);
+    }
+    pkt->pkt_flags = savef;
+    pkt->pkt_comp = savec;
+    pkt->pkt_time = savet;
+    return rval;
+}

@@ -224,3 +224,54 @@ TEST_CASE("transport: with a platform a FLAG_NOINTR thread sleeps on a condition
     scsi_destroy_pkt(p);
     s.f.k.set_platform(nullptr);
 }
+
+namespace {
+int poll_busy_left = 0;
+uchar_t poll_status = STATUS_GOOD;
+int poll_starts = 0;
+uint_t poll_flags_seen = 0;
+int polling_start(scsi_address*, scsi_pkt* pkt) {
+    ++poll_starts;
+    poll_flags_seen = pkt->pkt_flags;
+    if (poll_busy_left > 0) {
+        --poll_busy_left;
+        return TRAN_BUSY;
+    }
+    pkt->pkt_reason = CMD_CMPLT;
+    pkt->pkt_state = STATE_GOT_BUS | STATE_GOT_TARGET | STATE_SENT_CMD | STATE_GOT_STATUS;
+    pkt->pkt_scbp[0] = poll_status;
+    if (!(pkt->pkt_flags & FLAG_NOINTR)) scsi_hba_pkt_comp(pkt); // FLAG_IMMEDIATE_CB: complete at once
+    return TRAN_ACCEPT;
+}
+} // namespace
+
+TEST_CASE("scsi_poll: runs the packet polled (FLAG_NOINTR), retries TRAN_BUSY and BUSY status, restores the packet") {
+    transport_setup s;
+    s.hba.tran->tran_start = polling_start;
+    scsi_pkt* p = s.pkt();
+    p->pkt_flags = FLAG_HEAD | FLAG_STAG;
+    poll_starts = 0;
+    poll_busy_left = 2;
+    poll_status = STATUS_GOOD;
+    CHECK(scsi_poll(p) == 0);
+    CHECK(poll_starts == 3); // two TRAN_BUSY, then accepted
+    // scsi_poll asked for FLAG_NOINTR; from a thread scsi_transport turned it
+    // into an immediate callback it waits for
+    CHECK((poll_flags_seen & FLAG_IMMEDIATE_CB) != 0);
+    CHECK((poll_flags_seen & FLAG_HEAD) == 0);
+    CHECK(p->pkt_flags == (FLAG_HEAD | FLAG_STAG));
+    CHECK(p->pkt_comp == target_comp);
+    CHECK(p->pkt_time == 0);
+    CHECK(comp_calls == 0);
+    poll_starts = 0;
+    poll_status = STATUS_CHECK;
+    CHECK(scsi_poll(p) == -1); // CHECK CONDITION is not retried
+    CHECK(poll_starts == 1);
+    poll_starts = 0;
+    poll_status = STATUS_BUSY;
+    p->pkt_time = 1; // 1 s: 100 tries 10 ms apart
+    CHECK(scsi_poll(p) == -1);
+    CHECK(poll_starts == 100);
+    CHECK(p->pkt_time == 1);
+    scsi_destroy_pkt(p);
+}

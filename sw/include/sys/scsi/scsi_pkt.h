@@ -127,6 +127,16 @@ struct scsi_pkt {
 int scsi_transport(struct scsi_pkt *pkt);
 #define pkt_transport	scsi_transport
 
+/*
+ * Polled command (illumos scsi_poll(9F)): runs pkt with FLAG_NOINTR and no
+ * pkt_comp, retrying TRAN_BUSY, BUSY / QUEUE FULL status and incomplete
+ * commands that never reached the target, 10 ms apart, for at most pkt_time
+ * seconds (SCSI_POLL_TIMEOUT when 0). Returns 0 when the command completed
+ * (CMD_CMPLT) with GOOD status, -1 otherwise; pkt_flags, pkt_comp and
+ * pkt_time are restored.
+ */
+int scsi_poll(struct scsi_pkt *pkt);
+
 #ifdef __cplusplus
 }
 #endif

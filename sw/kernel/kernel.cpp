@@ -36,7 +36,9 @@ kernel_context::kernel_context(kernel_config cfg)
 }
 
 kernel_context::~kernel_context() {
-    if (port_) port_->set_interrupt_entry({}); // the entry refers to this context
+    // The port's interrupt entry still refers to this context, but the port
+    // may already be gone (platforms destroy the CPU first): it is not
+    // touched here. Call set_platform(nullptr) first if simulation goes on.
     intr_state_.reset();
     // Drop DDI state first: it may still refer to kernel memory.
     ddi_.reset();

@@ -11,20 +11,108 @@ cpu_port::stats_t::stats_t(const std::string& o)
       reads(o, "reads", "accesses", "CPU bus reads (registers, memory)"),
       writes(o, "writes", "accesses", "CPU bus writes (registers, page-table entries, memory)"),
       bytes_read(o, "bytes_read", "bytes", "bytes read by the CPU over the bus"),
-      bytes_written(o, "bytes_written", "bytes", "bytes written by the CPU over the bus") {}
+      bytes_written(o, "bytes_written", "bytes", "bytes written by the CPU over the bus"),
+      interrupts(o, "interrupts", "entries", "times the CPU interrupt thread entered the kernel's interrupt dispatch"),
+      sleeps(o, "sleeps", "calls", "software threads put to sleep (condition-variable waits)"),
+      wakeups(o, "wakeups", "threads", "sleeping software threads woken") {}
 
 cpu_port::cpu_port(sc_core::sc_module_name name, std::uint32_t requester_id)
-    : sc_module(name), out("out"), requester_id_(requester_id), stats_(this->name()) {
+    : sc_module(name), out("out"), irq("irq"), requester_id_(requester_id), stats_(this->name()) {
     out.bind(*this);
-    qk_.reset();
+    SC_THREAD(intr_thread);
 }
 
 cpu_port::~cpu_port() = default;
 
+tlm_utils::tlm_quantumkeeper& cpu_port::qk() {
+    // Outside any process (elaboration, sc_main) the key is nullptr.
+    const sc_core::sc_object* p = sc_core::sc_get_current_process_handle().get_process_object();
+    auto& q = qks_[p];
+    if (!q) {
+        q = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+        q->reset();
+    }
+    return *q;
+}
+
 void cpu_port::charge_cpu(std::uint64_t ns) {
-    qk_.inc(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
+    auto& q = qk();
+    q.inc(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
     stats_.charged += ns;
-    if (qk_.need_sync()) qk_.sync();
+    if (q.need_sync()) q.sync();
+}
+
+std::uint64_t cpu_port::now_ns() {
+    return static_cast<std::uint64_t>(qk().get_current_time().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+}
+
+void cpu_port::delay_ns(std::uint64_t ns) {
+    auto& q = qk();
+    q.inc(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
+    if (q.need_sync()) q.sync();
+}
+
+bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
+    auto& q = qk();
+    sleeper s;
+    auto it = sleepers_.emplace(chan, &s);
+    ++stats_.sleeps;
+    // Catch up with simulated time first; a wakeup during this wait is kept
+    // in s.woken, so none is lost.
+    q.sync();
+    if (!s.woken) {
+        if (deadline_ns) {
+            const sc_core::sc_time dl(static_cast<double>(deadline_ns), sc_core::SC_NS);
+            if (dl > sc_core::sc_time_stamp()) sc_core::wait(dl - sc_core::sc_time_stamp(), s.ev);
+        } else {
+            sc_core::wait(s.ev);
+        }
+    }
+    q.reset();
+    if (!s.woken) {
+        sleepers_.erase(it);
+        return false;
+    }
+    // Resume at the waker's local time.
+    if (s.wake_at > sc_core::sc_time_stamp()) q.set(s.wake_at - sc_core::sc_time_stamp());
+    return true;
+}
+
+void cpu_port::wakeup(const void* chan, bool all) {
+    const sc_core::sc_time t = qk().get_current_time();
+    auto [b, e] = sleepers_.equal_range(chan);
+    while (b != e) {
+        sleeper* s = b->second;
+        b = sleepers_.erase(b);
+        s->woken = true;
+        s->wake_at = t;
+        s->ev.notify(sc_core::SC_ZERO_TIME);
+        ++stats_.wakeups;
+        if (!all) break;
+    }
+}
+
+void cpu_port::intr_thread() {
+    if (irq.size() == 0) return; // no interrupt controller connected
+    auto& q = qk();
+    for (;;) {
+        if (!irq->read()) sc_core::wait(irq->posedge_event());
+        q.reset();
+        const sc_core::sc_time start = sc_core::sc_time_stamp();
+        ++stats_.interrupts;
+        if (entry_) entry_();
+        q.sync();
+        // A line left high by an entry that took no time (no handler, no
+        // controller programming) would spin at one instant: wait for a change.
+        if (irq->read() && sc_core::sc_time_stamp() == start) {
+            SC_REPORT_WARNING("ddisim/cpu",
+                              fmt::format("{}: interrupt pending but the software entry did nothing; "
+                                          "waiting for the line to change",
+                                          name())
+                                  .c_str());
+            sc_core::wait(irq->value_changed_event());
+        }
+    }
 }
 
 void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* data, std::size_t len) {
@@ -40,10 +128,11 @@ void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* d
     gp.set_byte_enable_ptr(nullptr);
     gp.set_dmi_allowed(false);
     gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = qk_.get_local_time();
+    auto& q = qk();
+    sc_core::sc_time delay = q.get_local_time();
     out->b_transport(gp, delay);
     gp.clear_extension(&rid);
-    qk_.set(delay);
+    q.set(delay);
     if (gp.is_response_error()) {
         SC_REPORT_ERROR("ddisim/cpu", fmt::format("{}: machine check: CPU {} of {} bytes at {:#x}: {}", name(),
                                                   cmd == ::tlm::TLM_READ_COMMAND ? "read" : "write", len, pa,
@@ -51,7 +140,7 @@ void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* d
                                           .c_str());
         return;
     }
-    if (qk_.need_sync()) qk_.sync();
+    if (q.need_sync()) q.sync();
 }
 
 void cpu_port::bus_read(std::uint64_t pa, void* dst, std::size_t len) {

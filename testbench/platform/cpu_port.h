@@ -6,15 +6,33 @@
 // global quantum).
 //
 //   out — tlm_initiator_socket<> towards the bus
+//   irq — optional (zero or one binding) level input from the interrupt
+//         controller's `cpu_irq` output (models/intc).
 //
-// Must be called from an SC_THREAD. A bus error on a CPU access is a machine
-// check: SC_REPORT_ERROR("ddisim/cpu", …) names the address (the simulation
-// stops with that report, never a host crash).
+// Software threads. Any number of SC_THREADs (or sc_spawn'ed processes) may
+// use the port; each keeps its own local time (its own quantum keeper), so
+// CPU time charged by one thread never delays another. Must be called from a
+// SystemC process. A bus error on a CPU access is a machine check:
+// SC_REPORT_ERROR("ddisim/cpu", …) names the address (the simulation stops
+// with that report, never a host crash).
+//
+// Interrupt thread. When irq is bound, an SC_THREAD (intr_thread) waits for it to
+// be high and calls the interrupt entry the kernel installed
+// (platform_port::set_interrupt_entry; kernel_context::set_platform does
+// it) on its own local time, again while irq stays high after the entry
+// returns. The interrupt latency is charged by the kernel's entry
+// (cost_model::intr_latency_ns), not here.
+//
+// Blocking: sleep/wakeup (platform_port) park a thread on an sc_event; a
+// wakeup made at the waker's local time T resumes the sleeper at T.
 //
 // Statistics (under the module name): charged (ns of software time), reads / writes
-// (accesses), bytes_read / bytes_written.
+// (accesses), bytes_read / bytes_written, interrupts (entries run),
+// sleeps / wakeups.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 
 #include <systemc>
@@ -34,6 +52,9 @@ public:
 
     // requester_id: put on every payload (so the bus and memory can tell the
     // CPU from devices).
+    sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> irq;
+    SC_HAS_PROCESS(cpu_port);
+
     cpu_port(sc_core::sc_module_name name, std::uint32_t requester_id = 0);
     ~cpu_port() override;
 
@@ -43,11 +64,16 @@ public:
     void bus_write(std::uint64_t pa, const void* src, std::size_t len) override;
     kernel::iommu_map_ops* iommu() override { return iommu_; }
     void set_iommu(kernel::iommu_map_ops* ops) { iommu_ = ops; }
+    std::uint64_t now_ns() override;
+    void delay_ns(std::uint64_t ns) override;
+    bool sleep(const void* chan, std::uint64_t deadline_ns) override;
+    void wakeup(const void* chan, bool all) override;
+    void set_interrupt_entry(std::function<void()> entry) override { entry_ = std::move(entry); }
 
     // Local time of the calling software thread (sc_time_stamp + offset).
-    sc_core::sc_time local_time() const { return qk_.get_current_time(); }
+    sc_core::sc_time local_time() { return qk().get_current_time(); }
     // Synchronise the calling thread with simulated time now.
-    void sync() { qk_.sync(); }
+    void sync() { qk().sync(); }
 
     // tlm_bw_transport_if (LT only: nb_transport_bw is never expected)
     ::tlm::tlm_sync_enum nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
@@ -56,12 +82,22 @@ public:
 
 private:
     void access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* data, std::size_t len);
+    // The calling process's quantum keeper (created on first use).
+    tlm_utils::tlm_quantumkeeper& qk();
+    void intr_thread();
 
-    tlm_utils::tlm_quantumkeeper qk_;
+    struct sleeper {
+        sc_core::sc_event ev;
+        bool woken = false;
+        sc_core::sc_time wake_at; // waker's local time
+    };
+    std::map<const sc_core::sc_object*, std::unique_ptr<tlm_utils::tlm_quantumkeeper>> qks_;
+    std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
+    std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;
     std::uint32_t requester_id_;
     struct stats_t {
-        tlm::counter charged, reads, writes, bytes_read, bytes_written;
+        tlm::counter charged, reads, writes, bytes_read, bytes_written, interrupts, sleeps, wakeups;
         explicit stats_t(const std::string& o);
     } stats_;
 };

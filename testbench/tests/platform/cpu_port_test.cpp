@@ -1,5 +1,6 @@
 // The CPU's bus port: software accesses become timed bus transactions into
 // the same bytes the simulated kernel's virtual addresses alias.
+#define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -111,4 +112,99 @@ TEST_CASE("cpu port: an access outside memory is a machine check naming the addr
         CHECK(std::string(e.what()).find("machine check") != std::string::npos);
     }
     CHECK_FALSE(r.finished);
+}
+
+namespace {
+// Several software threads on one CPU port.
+struct multi_rig : sc_module {
+    models::memory_config mc;
+    ddisim::tlm::backing_store store;
+    models::memory mem;
+    models::bus bus;
+    platform::cpu_port cpu;
+    std::vector<std::function<void(multi_rig&)>> bodies;
+    unsigned finished = 0;
+    explicit multi_rig(std::vector<std::function<void(multi_rig&)>> b)
+        : sc_module("top"), mc(rig::small()), store(models::memory::store_size(mc)), mem("mem", mc, store),
+          bus("bus", models::bus_config{}), cpu("cpu", 7), bodies(std::move(b)) {
+        cpu.out.bind(bus.in);
+        bus.out.bind(mem.in);
+        bus.add_region(models::bus_region::absolute("dram", 0, mc.low_size, 0));
+        for (std::size_t i = 0; i < bodies.size(); ++i)
+            sc_spawn([this, i] {
+                bodies[i](*this);
+                ++finished;
+            }, ("sw" + std::to_string(i)).c_str());
+    }
+};
+std::uint64_t to_ns(const sc_time& t) { return static_cast<std::uint64_t>(t.to_seconds() * 1e9 + 0.5); }
+} // namespace
+
+TEST_CASE("cpu port: two software threads charging CPU time keep their own local times") {
+    std::uint64_t a_after = 0, b_after = 0, a_now = 0, b_now = 0;
+    multi_rig r({[&](multi_rig& t) {
+                     t.cpu.charge_cpu(300);
+                     a_now = t.cpu.now_ns();
+                     t.cpu.charge_cpu(200);
+                     a_after = to_ns(t.cpu.local_time());
+                 },
+                 [&](multi_rig& t) {
+                     t.cpu.charge_cpu(50);
+                     b_now = t.cpu.now_ns();
+                     b_after = to_ns(t.cpu.local_time());
+                 }});
+    sc_start();
+    REQUIRE(r.finished == 2);
+    // Both start at 0; A's 500 ns never show up in B's time (one shared
+    // keeper would put B at 550 ns, or A at 550 ns).
+    CHECK(a_now == 300);
+    CHECK(a_after == 500);
+    CHECK(b_now == 50);
+    CHECK(b_after == 50);
+}
+
+TEST_CASE("cpu port: a sleeping thread wakes at its waker's local time, a timed sleep times out at its deadline") {
+    static int chan;
+    bool woken = false, timed_out_result = true;
+    std::uint64_t woke_at = 0, waker_at = 0, timeout_at = 0;
+    multi_rig r({[&](multi_rig& t) {
+                     woken = t.cpu.sleep(&chan, 0);
+                     woke_at = t.cpu.now_ns();
+                     timed_out_result = t.cpu.sleep(&chan, woke_at + 700);
+                     timeout_at = t.cpu.now_ns();
+                 },
+                 [&](multi_rig& t) {
+                     t.cpu.charge_cpu(2500); // crosses the 1 µs quantum: synchronises at 2500 ns
+                     t.cpu.charge_cpu(120);  // local time 2620 ns, 620 ns ahead of simulated time
+                     waker_at = t.cpu.now_ns();
+                     t.cpu.wakeup(&chan, false);
+                 }});
+    sc_start();
+    REQUIRE(r.finished == 2);
+    CHECK(woken);
+    CHECK(waker_at == 2620);
+    CHECK(woke_at == 2620);
+    CHECK_FALSE(timed_out_result);
+    CHECK(timeout_at == 2620 + 700);
+    CHECK(ddisim::tlm::stats_registry::instance().find("top.cpu.wakeups")->value() == 1);
+    CHECK(ddisim::tlm::stats_registry::instance().find("top.cpu.sleeps")->value() == 2);
+}
+
+TEST_CASE("cpu port: a wakeup that comes while the sleeper is still catching up with simulated time is not lost") {
+    static int chan;
+    bool woken = false;
+    std::uint64_t woke_at = 0;
+    multi_rig r({[&](multi_rig& t) {
+                     t.cpu.charge_cpu(800); // 800 ns ahead: sleep() first waits for simulated time to catch up
+                     woken = t.cpu.sleep(&chan, 0);
+                     woke_at = t.cpu.now_ns();
+                 },
+                 [&](multi_rig& t) {
+                     wait(300, SC_NS); // the waker signals at 300 ns, during the sleeper's catch-up
+                     t.cpu.wakeup(&chan, true);
+                 }});
+    sc_start();
+    REQUIRE(r.finished == 2);
+    CHECK(woken);
+    CHECK(woke_at == 800); // never earlier than the sleeper's own local time
 }

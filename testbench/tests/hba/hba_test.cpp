@@ -749,3 +749,50 @@ TEST_CASE("hba: tagged reads on the same SSD unit queue behind each other") {
     CHECK(e[1] - e[0] > 55000000); // the second page read starts when the first ends: ~60 us later
     CHECK(e[1] - e[0] < 65000000);
 }
+
+TEST_CASE("hba: HBA_RESET drops the commands in flight without replies and the HBA restarts cleanly") {
+    models::hba_config cfg;
+    models::disk_config hdd;
+    hdd.capacity = 1ull << 30;
+    cfg.targets = {hdd};
+    hba_system s(cfg);
+    std::uint32_t pi_after_reset = 1, ci_after_reset = 1, st_after_reset = 1, pi_late = 1, pi_new = 0, completed = 0;
+    s.c->body = [&](hba_cpu& p) {
+        s.setup(p);
+        request r;
+        r.tag = 1;
+        r.dir = F::DIR_IN;
+        r.cdb = read10(1000000, 8);
+        r.data_len = 4096;
+        r.inline_sgl = {{buf0, 4096}};
+        s.put_frame(0, r);
+        p.wr(R::REQ_PI, 1);
+        wait(100, SC_US); // the HDD read is in flight
+        p.wr(R::RESET, R::RESET_HBA);
+        pi_after_reset = p.rd(R::RPL_PI);
+        ci_after_reset = p.rd(R::REQ_CI);
+        st_after_reset = p.rd(R::STATUS);
+        wait(50, SC_MS); // long after the dropped read would have completed
+        pi_late = p.rd(R::RPL_PI);
+        // The driver re-enables (ring bases and sizes were kept) and starts over at index 0.
+        p.wr(R::CONTROL, R::CONTROL_ENABLE);
+        r.tag = 2;
+        r.cdb = inquiry(36);
+        r.data_len = 36;
+        s.put_frame(0, r);
+        p.wr(R::REQ_PI, 1);
+        pi_new = s.collect(p, 1);
+        completed = p.rd(R::COMPLETED);
+    };
+    s.run();
+    CHECK(pi_after_reset == 0);
+    CHECK(ci_after_reset == 0);
+    CHECK(st_after_reset == 0);
+    CHECK(pi_late == 0); // no reply for the dropped command
+    CHECK(pi_new == 1);
+    CHECK(completed == 1);
+    const reply r = s.get_reply(0);
+    CHECK(r.tag == 2);
+    CHECK(r.host_status == P::ok);
+    CHECK(r.transferred == 36);
+}

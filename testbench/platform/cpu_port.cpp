@@ -26,13 +26,14 @@ cpu_port::~cpu_port() = default;
 
 tlm_utils::tlm_quantumkeeper& cpu_port::qk() {
     // Outside any process (elaboration, sc_main) the key is nullptr.
-    const sc_core::sc_object* p = sc_core::sc_get_current_process_handle().get_process_object();
-    auto& q = qks_[p];
-    if (!q) {
-        q = std::make_unique<tlm_utils::tlm_quantumkeeper>();
-        q->reset();
+    sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
+    auto& e = qks_[h.get_process_object()];
+    if (!e.qk) {
+        e.proc = h;
+        e.qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+        e.qk->reset();
     }
-    return *q;
+    return *e.qk;
 }
 
 void cpu_port::charge_cpu(std::uint64_t ns) {

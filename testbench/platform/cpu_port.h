@@ -91,7 +91,11 @@ private:
         bool woken = false;
         sc_core::sc_time wake_at; // waker's local time
     };
-    std::map<const sc_core::sc_object*, std::unique_ptr<tlm_utils::tlm_quantumkeeper>> qks_;
+    struct thread_time {
+        sc_core::sc_process_handle proc; // keeps the process object (the key) alive, so its address is never reused
+        std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
+    };
+    std::map<const sc_core::sc_object*, thread_time> qks_;
     std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;

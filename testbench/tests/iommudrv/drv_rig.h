@@ -4,7 +4,8 @@
 //
 //   top.run (SC_THREAD: software + device script)
 //   cpu  → bus.in                      bus.out[0] → mem (DRAM, absolute)
-//   dev  → obs (dma_observer) → chk → iommu.dev_in
+//   dev  → obs (dma_observer) → chk → iommu.dev_in   (dev: test_device, or
+//                                                    an AT tgen "gen")
 //   iommu.mem_out → bus.in             bus.out[1] → iommu.regs (relative)
 //
 // Address map: DRAM [0, 64 MiB) and [4 GiB, 4 GiB + 64 MiB); IOMMU registers
@@ -16,6 +17,7 @@
 #pragma once
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <systemc>
@@ -26,6 +28,7 @@
 #include "models/bus/bus.h"
 #include "models/iommu/iommu.h"
 #include "models/memory/memory.h"
+#include "models/tgen/tgen.h"
 #include "sw/ddi/bind_explorer.h"
 #include "sw/ddi/checker.h"
 #include "sw/ddi/iommu_driver.h"
@@ -104,7 +107,8 @@ struct rig : sc_core::sc_module {
     models::bus bus;
     models::iommu mmu;
     ddisim::platform::cpu_port cpu;
-    test_device dev;
+    std::unique_ptr<test_device> dev_;
+    std::unique_ptr<models::tgen> gen; // the device instead, when a tgen config is given (AT)
     ddisim::platform::dma_observer obs;
     ddisim::tlm::protocol_checker chk;
     ddisim::ddi::vtd_iommu_driver drv;
@@ -112,13 +116,20 @@ struct rig : sc_core::sc_module {
     bool finished = false;
     SC_HAS_PROCESS(rig);
 
-    explicit rig(kernel_config kc, std::function<void(rig&)> b, models::iommu_config ic = {})
+    explicit rig(kernel_config kc, std::function<void(rig&)> b, models::iommu_config ic = {},
+                 const models::tgen_config* tc = nullptr)
         : sc_module("top"), k(std::move(kc)), mc(mcfg()), mem("mem", mc, *k.store()), bus("bus", models::bus_config{}),
-          mmu("iommu", ic), cpu("cpu", 0xffff), dev("dev"), obs("obs", k), chk("chk"), drv(k, cpu, dcfg()),
+          mmu("iommu", ic), cpu("cpu", 0xffff), obs("obs", k), chk("chk"), drv(k, cpu, dcfg()),
           body(std::move(b)) {
         cpu.out.bind(bus.in);
         mmu.mem_out.bind(bus.in);
-        dev.out.bind(obs.in);
+        if (tc) {
+            gen = std::make_unique<models::tgen>("gen", *tc, models::tgen::style::at);
+            gen->out.bind(obs.in);
+        } else {
+            dev_ = std::make_unique<test_device>("dev");
+            dev_->out.bind(obs.in);
+        }
         obs.out.bind(chk.in);
         chk.out.bind(mmu.dev_in);
         bus.out.bind(mem.in);
@@ -145,7 +156,7 @@ struct rig : sc_core::sc_module {
     // Device DMA, after the software's local time has been caught up with.
     ::tlm::tlm_response_status dma(const dev_info* d, bool write, std::uint64_t addr, void* data, unsigned len) {
         cpu.sync();
-        return dev.xfer(d->requester_id, write, addr, data, len);
+        return dev_->xfer(d->requester_id, write, addr, data, len);
     }
     std::uint64_t q(std::uint64_t pa) const {
         std::uint64_t v = 0;

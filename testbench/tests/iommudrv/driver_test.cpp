@@ -413,3 +413,45 @@ TEST_CASE("an AT device's traffic passes the DMA observer to the IOMMU, translat
     // recompute; the read pass compared it: verify_errors above)
     CHECK(kva != nullptr);
 }
+
+TEST_CASE("a bind larger than the threshold spans two leaf tables and is invalidated per domain") {
+    // 600 pages from DVMA 0x1000: leaf indices 1…511 of the first level-1
+    // table and 0…88 of the second, so two leaf-run writes; 600 > 512
+    // (domain_inv_threshold) pages → one domain invalidation at bind and at
+    // the strict unbind.
+    std::uint64_t cookie = 0;
+    std::vector<std::uint64_t> pas;
+    dev_info* d = nullptr;
+    std::uint64_t leaf_runs = 0, dom_inv = 0;
+    ::tlm::tlm_response_status first = ::tlm::TLM_INCOMPLETE_RESPONSE, last = first, after = first;
+    rig r(kcfg(pol::strict), [&](rig& t) {
+        if (!t.drv.init()) return;
+        d = t.device("big");
+        const auto s0 = t.drv.stats();
+        auto b = bind_kmem(t.k, d, 600, attr64());
+        if (b.rv != DDI_DMA_MAPPED) return;
+        cookie = b.c.dmac_laddress;
+        for (std::size_t i = 0; i < 600; i += 599) pas.push_back(pa_of(t.k, b.kva + i * 4096));
+        // zeroing + link writes for levels 3, 2, 1 (first table) and 1 (second table)
+        leaf_runs = t.drv.stats().bus_writes - s0.bus_writes - (4 + 4);
+        dom_inv = t.drv.stats().domain_invalidations;
+        std::uint8_t v[8]{};
+        first = t.dma(d, false, cookie, v, 8);
+        last = t.dma(d, false, cookie + 599 * 4096, v, 8);
+        ddi_dma_unbind_handle(b.h);
+        after = t.dma(d, false, cookie + 599 * 4096, v, 8);
+    });
+    sc_start();
+    REQUIRE(r.finished);
+    REQUIRE(pas.size() == 2);
+    CHECK(cookie == 0x1000);
+    CHECK(leaf_runs == 2);
+    CHECK(dom_inv == 1);
+    CHECK(r.drv.stats().domain_invalidations == 2);
+    CHECK(r.drv.stats().range_invalidations == 0);
+    CHECK(first == ::tlm::TLM_OK_RESPONSE);
+    CHECK(last == ::tlm::TLM_OK_RESPONSE);
+    CHECK(after == ::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    // the reference walk of what the driver left behind: page 599 unmapped now
+    CHECK(r.reference(d->iommu_domain, cookie + 599 * 4096, false).fault == pt::fault_reason::not_present);
+}

@@ -144,7 +144,9 @@ extern "C" int ddi_regs_map_setup(dev_info_t* dip, uint_t rnumber, caddr_t* addr
 
 extern "C" void ddi_regs_map_free(ddi_acc_handle_t* handlep) {
     if (!handlep) return;
-    delete ddi::as_regs(*handlep);
+    ddi::regs_handle* r = ddi::as_regs(*handlep);
+    if (!r) return; // not a register mapping (e.g. a ddi_dma_mem_alloc handle): left alone
+    delete r;
     *handlep = nullptr;
 }
 

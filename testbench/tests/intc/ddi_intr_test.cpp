@@ -250,3 +250,78 @@ TEST_CASE("ddi intr: calls out of order return DDI_EINVAL") {
     CHECK(ddi_intr_get_supported_types(none, &types) == DDI_FAILURE);
     CHECK(types == 0);
 }
+
+TEST_CASE("ddi intr: kcondvar broadcast wakes every waiter at the signaller's time, timedwait gives up at its deadline") {
+    std::uint64_t woke[2] = {}, timed_at = 0, signal_at = 0;
+    bool timed_result = true, flag = false;
+    kcondvar* cvp = nullptr;
+    rig r(std::vector<std::function<void(rig&)>>{
+        [&](rig& t) {
+            static kcondvar cv(t.k);
+            cvp = &cv;
+            cv.wait_until([&] { return flag; });
+            woke[0] = t.k.now_ns();
+        },
+        [&](rig& t) {
+            wait(SC_ZERO_TIME); // let the first thread create the condvar
+            cvp->wait_until([&] { return flag; });
+            woke[1] = t.k.now_ns();
+            timed_result = cvp->timedwait(t.k.now_ns() + 400);
+            timed_at = t.k.now_ns();
+        },
+        [&](rig& t) {
+            t.k.delay_ns(1500);
+            flag = true;
+            signal_at = t.k.now_ns();
+            cvp->broadcast();
+        }});
+    sc_start();
+    REQUIRE(r.finished == 3);
+    CHECK(signal_at == 1500);
+    CHECK(woke[0] == 1500);
+    CHECK(woke[1] == 1500);
+    CHECK_FALSE(timed_result);
+    CHECK(timed_at == 1900);
+}
+
+TEST_CASE("ddi intr: two devices sharing a FIXED vector both get called, and disabling one keeps the vector unmasked") {
+    driver d1, d2;
+    bool enabled_after = false;
+    unsigned calls_total = 0;
+    rig r(std::vector<std::function<void(rig&)>>{
+        [&](rig& t) {
+            dev_info* other = t.k.create_dev_info("twin", 0);
+            t.k.set_dev_intr_fixed(other, {3});
+            d1.r = d2.r = &t;
+            kcondvar cv(t.k);
+            d1.cv = d2.cv = &cv;
+            const auto a = le();
+            if (ddi_regs_map_setup(t.dip, 0, &d1.base, 0, 0, &a, &d1.regs) != DDI_SUCCESS) return;
+            ddi_intr_handle_t h1 = nullptr, h2 = nullptr;
+            int actual = 0;
+            ddi_intr_alloc(t.dip, &h1, DDI_INTR_TYPE_FIXED, 0, 1, &actual, DDI_INTR_ALLOC_NORMAL);
+            ddi_intr_alloc(other, &h2, DDI_INTR_TYPE_FIXED, 0, 1, &actual, DDI_INTR_ALLOC_NORMAL);
+            // The twin's handler finds nothing to do: unclaimed.
+            ddi_intr_add_handler(h2, [](caddr_t a1, caddr_t) -> uint_t {
+                ++reinterpret_cast<driver*>(a1)->calls;
+                return DDI_INTR_UNCLAIMED;
+            }, reinterpret_cast<caddr_t>(&d2), nullptr);
+            ddi_intr_add_handler(h1, isr, reinterpret_cast<caddr_t>(&d1), nullptr);
+            ddi_intr_enable(h2);
+            ddi_intr_enable(h1);
+            t.dev.irq.write(true);
+            cv.wait_until([&] { return d1.done; });
+            ddi_intr_disable(h2);
+            enabled_after = t.ic.enabled(3);
+            ddi_intr_disable(h1);
+            calls_total = d1.calls + d2.calls;
+        }});
+    sc_start();
+    REQUIRE(r.finished == 1);
+    CHECK(d1.calls == 1);
+    CHECK(d2.calls == 1);
+    CHECK(calls_total == 2);
+    CHECK(enabled_after);        // h1 still enabled on vector 3
+    CHECK_FALSE(r.ic.enabled(3)); // both disabled: masked
+    CHECK(r.k.intr_stats().claimed == 1);
+}

@@ -180,3 +180,42 @@ TEST_CASE("ddi regs: without a platform ddi_regs_map_setup fails") {
     CHECK(ddi_regs_map_setup(d, 0, &base, 0, 0, &a, &h) == DDI_FAILURE);
     CHECK(h == nullptr);
 }
+
+TEST_CASE("ddi regs: ddi_get/ddi_put on a ddi_dma_mem_alloc handle access the DMA memory directly") {
+    ddisim::kernel::kernel_config c;
+    c.memory_bytes = 64ull << 20;
+    ddisim::kernel::kernel_context k(c);
+    dev_info* d = k.create_dev_info("x", 0);
+    ddi_dma_attr_t da{};
+    da.dma_attr_version = DMA_ATTR_V0;
+    da.dma_attr_addr_hi = 0xffffffffffffffffull;
+    da.dma_attr_count_max = 0xffffffffull;
+    da.dma_attr_align = 1;
+    da.dma_attr_burstsizes = 0x7f;
+    da.dma_attr_minxfer = 1;
+    da.dma_attr_maxxfer = 0xffffffffull;
+    da.dma_attr_seg = 0xffffffffull;
+    da.dma_attr_sgllen = 1;
+    da.dma_attr_granular = 1;
+    ddi_dma_handle_t dh = nullptr;
+    REQUIRE(ddi_dma_alloc_handle(d, &da, DDI_DMA_DONTWAIT, nullptr, &dh) == DDI_SUCCESS);
+    const auto a = attr(DDI_NEVERSWAP_ACC);
+    caddr_t kva = nullptr;
+    size_t real = 0;
+    ddi_acc_handle_t acc = nullptr;
+    REQUIRE(ddi_dma_mem_alloc(dh, 4096, &a, DDI_DMA_CONSISTENT, DDI_DMA_DONTWAIT, nullptr, &kva, &real, &acc) ==
+            DDI_SUCCESS);
+    ddi_put32(acc, reinterpret_cast<uint32_t*>(kva + 8), 0xcafef00du);
+    std::uint32_t raw = 0;
+    std::memcpy(&raw, kva + 8, 4);
+    CHECK(raw == 0xcafef00du);
+    CHECK(ddi_get32(acc, reinterpret_cast<uint32_t*>(kva + 8)) == 0xcafef00du);
+    std::uint64_t out[2] = {1, 2}, in[2] = {};
+    ddi_rep_put64(acc, out, reinterpret_cast<uint64_t*>(kva + 16), 2, DDI_DEV_AUTOINCR);
+    ddi_rep_get64(acc, in, reinterpret_cast<uint64_t*>(kva + 16), 2, DDI_DEV_AUTOINCR);
+    CHECK(in[1] == 2);
+    ddi_regs_map_free(&acc); // not a register handle: ignored, the memory stays
+    REQUIRE(acc != nullptr);
+    ddi_dma_mem_free(&acc);
+    ddi_dma_free_handle(&dh);
+}

@@ -76,7 +76,7 @@ public:
     // duration).
     ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
         // Fast path: the only requester so far, inside its current window.
-        if (requester == 0 && users_.size() == 1) {
+        if (requester == 0 && !users_.empty() && users_.begin() + 1 == users_.end()) { // size() == 1, no division
             user& me = users_[0];
             const ps_t start = ready > me.own_until ? ready : me.own_until;
             if (start >= me.cur_begin && start < me.cur_end) {

@@ -17,22 +17,9 @@ std::string join_name(const std::string& owner, const std::string& name) {
     return owner.empty() ? name : owner + "." + name;
 }
 
-// Log-linear bucket index: 128 linear sub-buckets per power of two, read
-// straight from the IEEE-754 bits (exponent and top 7 mantissa bits).
-// Bucket 0 holds zero (and negatives: statistics here are latencies, sizes
-// and depths) exactly; bucket 1 holds (0, 1]; the rest follow.
-constexpr int sub_bits = 7;
+} // namespace
 
-std::uint32_t bucket_of(double v) {
-    if (!(v > 0.0)) return 0;
-    if (!(v > 1.0)) return 1;
-    std::uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    const auto exp = static_cast<std::uint32_t>(bits >> 52) - 1023; // v in [2^exp, 2^(exp+1))
-    const auto sub = static_cast<std::uint32_t>(bits >> (52 - sub_bits)) & ((1u << sub_bits) - 1);
-    return ((exp << sub_bits) | sub) + 2;
-}
-double bucket_mid(std::uint32_t b) {
+double histogram::bucket_mid(std::uint32_t b) {
     if (b == 0) return 0.0;
     if (b == 1) return 0.5;
     b -= 2;
@@ -42,7 +29,6 @@ double bucket_mid(std::uint32_t b) {
     const double hi = std::ldexp(1.0 + (s + 1) / (1 << sub_bits), e);
     return (lo + hi) / 2.0;
 }
-} // namespace
 
 stat::stat(const std::string& owner, const std::string& name, std::string unit, std::string desc)
     : name_(join_name(owner, name)), unit_(std::move(unit)), desc_(std::move(desc)) {
@@ -102,7 +88,7 @@ void time_average::reset() {
     started_ = false;
 }
 
-void histogram::add(double v) {
+void histogram::add_slow(double v) {
     if (std::isnan(v)) return;
     if (n_ == 0) {
         min_ = max_ = v;

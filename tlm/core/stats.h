@@ -14,6 +14,7 @@
 // resolution), so this header needs no SystemC. Plain C++.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -89,7 +90,17 @@ private:
 class histogram final : public stat {
 public:
     using stat::stat;
-    void add(double v);
+    // Inline: every model adds on its per-transaction path. The common case
+    // (not the first sample, bucket already allocated, not NaN) stays here.
+    void add(double v) {
+        const std::uint32_t b = bucket_of(v);
+        if (n_ == 0 || b >= buckets_.size() || v != v) return add_slow(v);
+        min_ = v < min_ ? v : min_;
+        max_ = v > max_ ? v : max_;
+        ++n_;
+        sum_ += v;
+        ++buckets_[b];
+    }
     std::uint64_t count() const { return n_; }
     double mean() const { return n_ ? sum_ / static_cast<double>(n_) : 0.0; }
     double min() const { return n_ ? min_ : 0.0; }
@@ -103,6 +114,22 @@ public:
     void reset() override;
 
 private:
+    // Log-linear bucket index: 128 linear sub-buckets per power of two, read
+    // straight from the IEEE-754 bits (exponent and top 7 mantissa bits).
+    // Bucket 0 holds zero (and negatives: statistics here are latencies,
+    // sizes and depths) exactly; bucket 1 holds (0, 1]; the rest follow.
+    static constexpr int sub_bits = 7;
+    static std::uint32_t bucket_of(double v) {
+        if (!(v > 0.0)) return 0;
+        if (!(v > 1.0)) return 1;
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        const auto exp = static_cast<std::uint32_t>(bits >> 52) - 1023; // v in [2^exp, 2^(exp+1))
+        const auto sub = static_cast<std::uint32_t>(bits >> (52 - sub_bits)) & ((1u << sub_bits) - 1);
+        return ((exp << sub_bits) | sub) + 2;
+    }
+    static double bucket_mid(std::uint32_t b);
+    void add_slow(double v);
     // Flat bucket array indexed by bucket number (grown on demand): add() is
     // on every model's hot path, so no tree lookup and no libm call.
     std::vector<std::uint64_t> buckets_;

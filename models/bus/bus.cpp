@@ -129,7 +129,7 @@ bus::stats_t::stats_t(const std::string& o)
       arbitration_wait(o, "arbitration_wait", "ns", "request arrival to grant") {}
 
 bus::bus(sc_module_name name, const bus_config& cfg)
-    : sc_module(name), in("in"), out("out"), cfg_(cfg), period_(tlm::period_ps(cfg.clock)),
+    : sc_module(name), in("in"), out("out"), cfg_(cfg), now_(tlm::sim_time()), period_(tlm::period_ps(cfg.clock)),
       routes_(std::make_unique<route_table>()), stats_(this->name()) {
     if (cfg.data_width == 0) throw std::invalid_argument(std::string(this->name()) + ": data_width must be at least 1");
     if (cfg.max_burst == 0) throw std::invalid_argument(std::string(this->name()) + ": max_burst must be at least 1");
@@ -234,9 +234,27 @@ std::uint64_t bus::resp_cycles(const tlm_generic_payload& gp) const {
 
 // ---------------------------------------------------------------- LT
 
+[[gnu::always_inline]] inline void bus::lt_channel_time(std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq, tlm::ps_t& rs) {
+    if (len != lt_len_ || cmd != lt_cmd_) {
+        const std::uint64_t bursts = tlm::beats(len, cfg_.max_burst);
+        const std::uint64_t data = tlm::beats(len, cfg_.data_width);
+        lt_rq_ = (bursts + (cmd == ::tlm::TLM_WRITE_COMMAND ? data : 0)) * period_;
+        lt_rs_ = (cmd == ::tlm::TLM_READ_COMMAND ? data : bursts) * period_;
+        lt_len_ = len;
+        lt_cmd_ = cmd;
+    }
+    rq = lt_rq_;
+    rs = lt_rs_;
+}
+
+// Hot path of every LT simulation: times are integer ps read from the cached
+// kernel time, channel times come from lt_channel_time (same arithmetic as
+// req_cycles / resp_cycles).
 void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const std::uint64_t addr = gp.get_address();
-    const int ri = decode(addr);
+    // decode(), its cached last region checked here without a call
+    int ri = last_region_;
+    if (ri < 0 || addr - regions_[ri].base >= regions_[ri].size) ri = decode(addr);
     const std::uint64_t len = gp.get_data_length();
     if (ri < 0 || len - 1 > regions_[ri].base + regions_[ri].size - 1 - addr) {
         gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -246,14 +264,16 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const bus_region& r = regions_[ri];
     initiator_port& ip = *ini_[i];
     target_port& tp = *tgt_[r.target];
+    const auto requester = static_cast<unsigned>(i);
 
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     tlm::ps_t arrival = now + delay.value();
     arrival = std::max(arrival, ip.lt_window[ip.lt_next]);
     // Initiator link first, then the target link shared with the others.
-    const tlm::ps_t rq = req_cycles(gp) * period_;
+    tlm::ps_t rq, rs;
+    lt_channel_time(len, gp.get_command(), rq, rs);
     tlm::ps_t e1;
-    const tlm::ps_t s = tp.lt_req.reserve(static_cast<unsigned>(i), std::max(arrival, ip.req.busy_until), rq, e1);
+    const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1);
     ip.req.reserve(s, e1 - s);
     stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
@@ -262,11 +282,11 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     out[r.target]->b_transport(gp, d);
     gp.set_address(addr);
 
-    const tlm::ps_t now2 = sc_time_stamp().value();
+    const tlm::ps_t now2 = now_.value();
     const tlm::ps_t done = now2 + d.value();
-    const tlm::ps_t rs = resp_cycles(gp) * period_;
+    lt_channel_time(gp.get_data_length(), gp.get_command(), rq, rs);
     tlm::ps_t e2;
-    const tlm::ps_t s2 = tp.lt_resp.reserve(static_cast<unsigned>(i), std::max(done, ip.resp.busy_until), rs, e2);
+    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(done, ip.resp.busy_until), rs, e2);
     ip.resp.reserve(s2, e2 - s2);
     const tlm::ps_t completion = e2 + cfg_.response_latency;
     ip.lt_window[ip.lt_next] = completion;
@@ -281,7 +301,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
 // ---------------------------------------------------------------- AT
 
 void bus::wake_at(tlm::ps_t t) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     if (t < now) t = now;
     if (wake_pending_ != never && wake_pending_ <= t) return; // an earlier wake is already due
     wake_pending_ = t;
@@ -313,7 +333,7 @@ tlm_sync_enum bus::nb_transport_fw(int i, tlm_generic_payload& gp, tlm_phase& ph
         rt.orig_addr = addr;
         rt.target_addr = addr - r.base + r.target_base;
         ip.pending = &gp;
-        ip.pending_arrival = sc_time_stamp().value() + delay.value();
+        ip.pending_arrival = now_.value() + delay.value();
         ip.pending_target = r.target;
         ++waiting_requests_;
         wake_at(tlm::next_edge(ip.pending_arrival, period_));
@@ -334,7 +354,7 @@ void bus::on_end_resp(unsigned i, tlm_generic_payload& gp) {
         return;
     }
     finish(i, gp);
-    wake_at(sc_time_stamp().value());
+    wake_at(now_.value());
 }
 
 void bus::finish(unsigned i, tlm_generic_payload& gp) {
@@ -342,7 +362,7 @@ void bus::finish(unsigned i, tlm_generic_payload& gp) {
     ip.resp_in_progress = nullptr;
     --ip.outstanding;
     --in_flight_;
-    ip.outstanding_avg->set(sc_time_stamp().value(), ip.outstanding);
+    ip.outstanding_avg->set(now_.value(), ip.outstanding);
     routes_->erase(&gp);
     const std::uint64_t len = gp.get_data_length();
     ++stats_.transactions;
@@ -353,7 +373,7 @@ void bus::finish(unsigned i, tlm_generic_payload& gp) {
 
 tlm_sync_enum bus::nb_transport_bw(int t, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
     target_port& tp = *tgt_[t];
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     if (phase == ::tlm::END_REQ) {
         if (tp.req_in_progress == &gp) tp.req_in_progress = nullptr;
         wake_at(now + delay.value());
@@ -382,7 +402,7 @@ void bus::forward(unsigned t, tlm_generic_payload& gp) {
     if (r == ::tlm::TLM_ACCEPTED) return;
     if (tp.req_in_progress == &gp) tp.req_in_progress = nullptr;
     if (r == ::tlm::TLM_COMPLETED || ph == ::tlm::BEGIN_RESP)
-        target_response(t, gp, sc_time_stamp().value() + d.value());
+        target_response(t, gp, now_.value() + d.value());
 }
 
 void bus::target_response(unsigned t, tlm_generic_payload& gp, tlm::ps_t ready) {
@@ -465,7 +485,7 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
 }
 
 void bus::step() {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     wake_pending_ = never;
     tlm::ps_t next = never;
     for (unsigned t = 0; t < tgt_.size(); ++t) {

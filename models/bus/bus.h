@@ -148,9 +148,16 @@ private:
 
     std::uint64_t req_cycles(const ::tlm::tlm_generic_payload& gp) const;
     std::uint64_t resp_cycles(const ::tlm::tlm_generic_payload& gp) const;
+    // LT: request and response channel time of a (length, command), from a
+    // one-entry cache (an initiator repeats one shape; beats() divides).
+    void lt_channel_time(std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq, tlm::ps_t& rs);
 
     bus_config cfg_;
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
     tlm::ps_t period_;
+    std::uint64_t lt_len_ = ~0ull; // lt_channel_time cache key …
+    ::tlm::tlm_command lt_cmd_ = ::tlm::TLM_IGNORE_COMMAND;
+    tlm::ps_t lt_rq_ = 0, lt_rs_ = 0; // … and value
     bool fixed_priority_;
     std::vector<bus_region> regions_; // sorted by base
     mutable int last_region_ = -1;    // decode cache

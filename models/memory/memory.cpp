@@ -57,7 +57,10 @@ std::uint64_t memory::store_size(const memory_config& cfg) {
 
 memory::memory(sc_module_name name, const memory_config& cfg, tlm::backing_store& store)
     : sc_module(name), in("in"), cfg_((check_config(cfg), cfg)), store_(store), base_(store.data()),
-      period_(tlm::period_ps(cfg.clock)), interleave_shift_(static_cast<unsigned>(std::countr_zero(cfg.interleave))),
+      now_(tlm::sim_time()), period_(tlm::period_ps(cfg.clock)),
+      interleave_shift_(static_cast<unsigned>(std::countr_zero(cfg.interleave))),
+      channel_mask_(std::has_single_bit(cfg.channels) ? cfg.channels - 1 : 0),
+      bpc_shift_(std::has_single_bit(cfg.bytes_per_cycle) ? std::countr_zero(cfg.bytes_per_cycle) : -1),
       channels_(cfg.channels), resp_peq_("resp_peq"), stats_(this->name(), this) {
     if (store.size() < store_size(cfg))
         throw std::invalid_argument(std::string(this->name()) + ": backing store of " + std::to_string(store.size()) +
@@ -80,10 +83,14 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
     return off < cfg_.high_size && len <= cfg_.high_size - off;
 }
 
-void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester,
+[[gnu::always_inline]] inline void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester,
                              tlm::ps_t& end) {
     auto& c = channels_[ch];
-    tlm::ps_t dur = tlm::beats(bytes, cfg_.bytes_per_cycle) * period_;
+    // beats(): a shift instead of a division for the usual power-of-two width
+    const std::uint64_t cycles = bytes == 0       ? 1
+                                 : bpc_shift_ >= 0 ? (bytes + cfg_.bytes_per_cycle - 1) >> bpc_shift_
+                                                   : tlm::beats(bytes, cfg_.bytes_per_cycle);
+    tlm::ps_t dur = cycles * period_;
     const bool turn = c.used && c.last_write != write;
     c.used = true;
     c.last_write = write;
@@ -99,8 +106,9 @@ void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, 
     end = std::max(end, start + dur);
 }
 
-int memory::requester_index(const tlm_generic_payload& gp) {
-    const std::uint32_t id = tlm::requester_id(gp);
+[[gnu::always_inline]] inline int memory::requester_index(const tlm_generic_payload& gp) {
+    const auto* ext = gp.get_extension<tlm::requester_id_ext>(); // as tlm::requester_id(gp), inline
+    const std::uint32_t id = ext ? ext->id : 0;
     for (std::size_t k = 0; k < requester_ids_.size(); ++k)
         if (requester_ids_[k] == id) return static_cast<int>(k);
     requester_ids_.push_back(id);
@@ -119,7 +127,11 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
     const std::uint64_t il = cfg_.interleave;
     const std::uint64_t first_chunk = addr >> interleave_shift_;
     const std::uint64_t last_chunk = (addr + len - 1) >> interleave_shift_;
-    if (nch == 1) {
+    if (first_chunk == last_chunk) {
+        // Inside one interleave chunk (every small access): one channel.
+        const std::uint64_t ch = nch == 1 ? 0 : channel_mask_ ? first_chunk & channel_mask_ : first_chunk % nch;
+        reserve_channel(static_cast<unsigned>(ch), arrival, len, write, requester, end);
+    } else if (nch == 1) {
         reserve_channel(0, arrival, len, write, requester, end);
     } else if (last_chunk - first_chunk < 2ull * nch) {
         // Short access: walk its chunks.
@@ -151,7 +163,7 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
     return end + cfg_.latency;
 }
 
-bool memory::access(tlm_generic_payload& gp) {
+[[gnu::always_inline]] inline bool memory::access(tlm_generic_payload& gp) {
     const std::uint64_t addr = gp.get_address();
     const unsigned len = gp.get_data_length();
     const auto cmd = gp.get_command();
@@ -196,16 +208,29 @@ bool memory::access(tlm_generic_payload& gp) {
 
 void memory::b_transport(tlm_generic_payload& gp, sc_time& delay) {
     if (!access(gp)) return;
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     const tlm::ps_t arrival = now + delay.value();
-    const tlm::ps_t done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write(), requester_index(gp));
+    const std::uint64_t addr = gp.get_address(), len = gp.get_data_length();
+    const int requester = requester_index(gp);
+    tlm::ps_t done;
+    if (len && (addr >> interleave_shift_) == ((addr + len - 1) >> interleave_shift_)) {
+        // schedule()'s one-chunk case, inline: every small access
+        const std::uint64_t chunk = addr >> interleave_shift_;
+        const unsigned nch = cfg_.channels;
+        const std::uint64_t ch = nch == 1 ? 0 : channel_mask_ ? chunk & channel_mask_ : chunk % nch;
+        tlm::ps_t end = arrival;
+        reserve_channel(static_cast<unsigned>(ch), arrival, len, gp.is_write(), requester, end);
+        done = end + cfg_.latency;
+    } else {
+        done = schedule(arrival, addr, len, gp.is_write(), requester);
+    }
     stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
     delay = tlm::to_sc_time(done - now);
 }
 
 // AT: accept the request (data moved now, response timed by the channels).
 void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     tlm::ps_t done = arrival;
     if (access(gp)) {
         done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write());
@@ -218,7 +243,7 @@ void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
 
 tlm_sync_enum memory::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
     if (phase == ::tlm::BEGIN_REQ) {
-        const tlm::ps_t arrival = sc_time_stamp().value() + delay.value();
+        const tlm::ps_t arrival = now_.value() + delay.value();
         if (inflight_ < cfg_.queue_depth) {
             accept_at(gp, arrival);
             phase = ::tlm::END_REQ;
@@ -259,7 +284,7 @@ void memory::send_response(tlm_generic_payload& gp) {
 void memory::response_done() {
     resp_in_progress_ = nullptr;
     --inflight_;
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     stats_.inflight.set(now, inflight_);
     if (req_waiting_) {
         auto* gp = req_waiting_;

@@ -117,8 +117,11 @@ private:
     memory_config cfg_;
     tlm::backing_store& store_;
     std::uint8_t* base_;
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
     tlm::ps_t period_;
     unsigned interleave_shift_;
+    std::uint64_t channel_mask_;  // channels − 1 if a power of two, else 0 (use %)
+    int bpc_shift_;               // log2(bytes_per_cycle) if a power of two, else −1 (divide)
     std::vector<channel> channels_;
 
     // AT state

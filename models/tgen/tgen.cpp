@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 
 #include "tlm/extensions.h"
@@ -45,7 +46,13 @@ std::uint64_t tgen_sequence::rand() { return splitmix(seed_state_); }
 
 tgen_sequence::op tgen_sequence::next() {
     op o;
-    const std::uint64_t slot = random_ ? rand() % slots_ : k_ % slots_;
+    std::uint64_t slot;
+    if (random_) {
+        slot = rand() % slots_;
+    } else {
+        slot = seq_slot_;
+        if (++seq_slot_ == slots_) seq_slot_ = 0;
+    }
     o.addr = base_ + slot * size_;
     o.size = static_cast<std::uint32_t>(size_);
     if (read_fraction_ >= 1) o.write = false;
@@ -78,16 +85,18 @@ tgen::stats_t::stats_t(const std::string& o, const tgen* g)
                 [g] { return g->bandwidth(); }) {}
 
 tgen::tgen(sc_module_name name, const tgen_config& cfg, style s)
-    : sc_module(name), out("out"), cfg_(cfg), style_(s), stats_(this->name(), this) {
+    : sc_module(name), out("out"), cfg_(cfg), style_(s), now_(tlm::sim_time()), stats_(this->name(), this) {
     tgen_sequence check(cfg); // validates
     if (cfg.outstanding == 0) throw std::invalid_argument(std::string(this->name()) + ": outstanding must be at least 1");
     if (cfg.rate < 0) throw std::invalid_argument(std::string(this->name()) + ": rate must not be negative");
     out.bind(*this);
     const unsigned n = s == style::at ? cfg.outstanding : 1;
+    payloads_ = std::make_unique<tlm_generic_payload[]>(n);
     slots_ = std::make_unique<slot[]>(n);
     for (unsigned k = 0; k < n; ++k) {
         auto& sl = slots_[k];
-        sl.gp = new tlm_generic_payload(this);
+        sl.gp = &payloads_[k];
+        sl.gp->set_mm(this);
         sl.buf.resize(cfg.size);
         if (cfg.verify) sl.expect.resize(cfg.size);
         sl.gp->set_data_ptr(sl.buf.data());
@@ -99,9 +108,13 @@ tgen::tgen(sc_module_name name, const tgen_config& cfg, style s)
     tlm::waves::add(this->name(), "outstanding", outstanding_);
 }
 
-tgen::~tgen() {
+tgen::~tgen() = default; // payloads_ frees the payloads and their extensions
+
+tgen::slot* tgen::slot_of(const tlm_generic_payload* gp) const {
     const unsigned n = style_ == style::at ? cfg_.outstanding : 1;
-    for (unsigned k = 0; k < n; ++k) delete slots_[k].gp; // frees its extensions
+    const tlm_generic_payload* first = payloads_.get();
+    if (std::less<>()(gp, first) || !std::less<>()(gp, first + n)) return nullptr;
+    return &slots_[static_cast<std::size_t>(gp - first)];
 }
 
 double tgen::bandwidth() const {
@@ -118,7 +131,7 @@ void tgen::pattern(std::uint64_t addr, std::uint8_t* p, std::uint32_t n) const {
     }
 }
 
-void tgen::fill(slot& s, const tgen_sequence::op& op, bool verify_read) {
+[[gnu::always_inline]] inline void tgen::fill(slot& s, const tgen_sequence::op& op, bool verify_read) {
     s.op = op;
     s.verify_read = verify_read;
     tlm_generic_payload& gp = *s.gp;
@@ -137,7 +150,7 @@ void tgen::fill(slot& s, const tgen_sequence::op& op, bool verify_read) {
 
 bool tgen::stop_issuing(tlm::ps_t t) const { return cfg_.time_limit && t >= cfg_.time_limit; }
 
-void tgen::complete(slot& s, tlm::ps_t at) {
+[[gnu::always_inline]] inline void tgen::complete(slot& s, tlm::ps_t at) {
     const tlm_generic_payload& gp = *s.gp;
     ++stats_.transactions;
     if (s.op.write) ++stats_.writes;
@@ -187,6 +200,10 @@ struct op_source {
 };
 } // namespace
 
+// The loop reads the kernel time through now_ and decides on quantum syncs
+// itself (the quantum keeper's need_sync() asks the kernel for the time on
+// every call): next_sync mirrors the keeper's sync point, recomputed exactly
+// as tlm_quantumkeeper::reset() does after each sync.
 void tgen::run_lt() {
     op_source src(cfg_);
     slot& s = slots_[0];
@@ -194,29 +211,43 @@ void tgen::run_lt() {
     std::size_t wi = 0;
     double rate_next = 0; // ps
     const double ps_per_byte = cfg_.rate > 0 ? 8e12 / cfg_.rate : 0;
+    const auto sync_point = [this] {
+        return now_.value() + ::tlm::tlm_global_quantum::instance().compute_local_quantum().value();
+    };
     qk_.reset();
+    tlm::ps_t next_sync = sync_point();
+    tlm::ps_t local = 0; // == qk_.get_local_time().value()
     tgen_sequence::op op;
     bool vr;
     while (src.next(op, vr)) {
-        const tlm::ps_t stamp = sc_time_stamp().value();
-        tlm::ps_t t = std::max<tlm::ps_t>(stamp + qk_.get_local_time().value(), window[wi]);
+        const tlm::ps_t stamp = now_.value();
+        tlm::ps_t t = std::max<tlm::ps_t>(stamp + local, window[wi]);
         if (ps_per_byte > 0) t = std::max(t, static_cast<tlm::ps_t>(rate_next));
         if (stop_issuing(t)) break;
         fill(s, op, vr);
         s.issue = t;
         first_issue_ = std::min(first_issue_, t);
-        sc_time d = tlm::to_sc_time(t - stamp);
+        const sc_time issue_offset = tlm::to_sc_time(t - stamp);
+        sc_time d = issue_offset;
         out->b_transport(*s.gp, d);
-        const tlm::ps_t done = sc_time_stamp().value() + d.value();
+        const tlm::ps_t now = now_.value();
+        const tlm::ps_t done = now + d.value();
         complete(s, done);
         window[wi] = done;
         if (++wi == window.size()) wi = 0;
         if (ps_per_byte > 0) rate_next = static_cast<double>(t) + ps_per_byte * op.size;
-        qk_.set(tlm::to_sc_time(t - sc_time_stamp().value()));
-        if (qk_.need_sync()) qk_.sync();
+        // The target may have waited (time moved on): the local offset is
+        // then what is left of the issue time, never negative.
+        local = t > now ? t - now : 0;
+        qk_.set(now == stamp ? issue_offset : tlm::to_sc_time(local));
+        if (now + local >= next_sync) {
+            qk_.sync();
+            local = 0;
+            next_sync = sync_point();
+        }
     }
     qk_.sync();
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     if (last_response_ > now) wait(tlm::to_sc_time(last_response_ - now));
 }
 
@@ -229,13 +260,13 @@ void tgen::run_at() {
     while (src.next(op, vr)) {
         for (;;) {
             while (outstanding_ >= cfg_.outstanding || req_busy_) wait(ev_);
-            tlm::ps_t now = sc_time_stamp().value();
+            tlm::ps_t now = now_.value();
             tlm::ps_t t = std::max(now, req_free_at_);
             if (ps_per_byte > 0) t = std::max(t, static_cast<tlm::ps_t>(rate_next));
             if (t == now) break;
             wait(tlm::to_sc_time(t - now));
         }
-        const tlm::ps_t now = sc_time_stamp().value();
+        const tlm::ps_t now = now_.value();
         if (stop_issuing(now)) break;
         slot& s = *free_slots_.back();
         free_slots_.pop_back();
@@ -248,7 +279,7 @@ void tgen::run_at() {
 }
 
 void tgen::issue_at(slot& s) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     s.issue = now;
     first_issue_ = std::min(first_issue_, now);
     req_busy_ = true;
@@ -277,7 +308,7 @@ void tgen::issue_at(slot& s) {
 }
 
 tlm_sync_enum tgen::nb_transport_bw(tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     if (phase == ::tlm::END_REQ) {
         req_busy_ = false;
         req_free_at_ = now + delay.value();
@@ -286,9 +317,7 @@ tlm_sync_enum tgen::nb_transport_bw(tlm_generic_payload& gp, tlm_phase& phase, s
     }
     if (phase == ::tlm::BEGIN_RESP) {
         if (req_busy_ && req_gp_ == &gp) req_busy_ = false; // implicit END_REQ
-        slot* s = nullptr;
-        for (unsigned k = 0; k < cfg_.outstanding && !s; ++k)
-            if (slots_[k].gp == &gp) s = &slots_[k];
+        slot* s = slot_of(&gp);
         if (!s) {
             SC_REPORT_ERROR("ddisim/tgen", "BEGIN_RESP for a payload this generator did not issue");
             return ::tlm::TLM_COMPLETED;
@@ -307,12 +336,7 @@ tlm_sync_enum tgen::nb_transport_bw(tlm_generic_payload& gp, tlm_phase& phase, s
 void tgen::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {}
 
 void tgen::free(tlm_generic_payload* gp) {
-    const unsigned n = style_ == style::at ? cfg_.outstanding : 1;
-    for (unsigned k = 0; k < n; ++k)
-        if (slots_[k].gp == gp) {
-            free_slots_.push_back(&slots_[k]);
-            return;
-        }
+    if (slot* s = slot_of(gp)) free_slots_.push_back(s);
 }
 
 } // namespace ddisim::models

@@ -57,6 +57,7 @@ public:
 private:
     std::uint64_t rand();
     std::uint64_t base_, slots_, size_, seed_state_, k_ = 0;
+    std::uint64_t seq_slot_ = 0; // k_ % slots_, kept without a division
     bool random_;
     double read_fraction_;
 };
@@ -107,6 +108,9 @@ private:
 
     tgen_config cfg_;
     style style_;
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
+    slot* slot_of(const ::tlm::tlm_generic_payload* gp) const; // nullptr if not one of ours
+    std::unique_ptr<::tlm::tlm_generic_payload[]> payloads_; // one per slot, contiguous: slot_of is O(1)
     std::unique_ptr<slot[]> slots_;
     std::vector<slot*> free_slots_;
     tlm_utils::tlm_quantumkeeper qk_;

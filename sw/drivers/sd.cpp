@@ -1,0 +1,461 @@
+// sd — see sd.h.
+#include "sw/drivers/sd.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ddisim::drivers {
+
+struct sd::xfer {
+    sd* owner = nullptr;
+    struct buf* bp = nullptr;
+    struct scsi_pkt* pkt = nullptr;
+    std::uint64_t done = 0;    // bytes of completed windows
+    std::uint64_t win = 0;     // bytes of the current window
+    unsigned retries = 0, mretries = 0, qretries = 0;
+    bool write = false, cdb16 = false;
+    std::uint8_t key = 0, asc = 0, ascq = 0;
+};
+
+namespace {
+// The status block sd asks for: auto request sense.
+constexpr int sd_statuslen = int(sizeof(struct scsi_arq_status));
+
+std::uint8_t* sense_of(struct scsi_pkt* pkt) {
+    if (!(pkt->pkt_state & STATE_ARQ_DONE)) return nullptr;
+    return reinterpret_cast<std::uint8_t*>(&reinterpret_cast<struct scsi_arq_status*>(pkt->pkt_scbp)->sts_sensedata);
+}
+constexpr int sense_len = int(sizeof(struct scsi_extended_sense));
+} // namespace
+
+sd::sd(struct scsi_device* dev, const sd_config& cfg) : dev_(dev), cfg_(cfg) {
+    scsi_hba_tran_t* tran = dev->sd_address.a_hba_tran;
+    k_ = tran && tran->tran_hba_dip ? tran->tran_hba_dip->kernel : nullptr;
+    if (cfg_.throttle == 0) cfg_.throttle = 1;
+    throttle_ = cfg_.throttle;
+}
+
+sd::~sd() {
+    // queued transfers that never ran are failed (the owner waits for them first)
+    for (auto* x : waitq_) {
+        if (x->pkt) scsi_destroy_pkt(x->pkt);
+        delete x;
+    }
+    for (auto& [t, x] : retryq_) {
+        if (x->pkt) scsi_destroy_pkt(x->pkt);
+        delete x;
+    }
+}
+
+// ---------------------------------------------------------------- attach
+
+int sd::attach(struct scsi_device* dev, const sd_config& cfg, std::unique_ptr<sd>& out, std::string* attach_error) {
+    std::string why;
+    if (!dev || !dev->sd_address.a_hba_tran) {
+        if (attach_error) *attach_error = "no scsi_device";
+        return DDI_FAILURE;
+    }
+    std::unique_ptr<sd> s(new sd(dev, cfg));
+    if (!s->k_) {
+        if (attach_error) *attach_error = "no kernel";
+        return DDI_FAILURE;
+    }
+    s->cv_ = std::make_unique<kernel::kcondvar>(*s->k_);
+    if (s->attach_probe(why) != DDI_SUCCESS) {
+        if (attach_error) *attach_error = why;
+        return DDI_FAILURE;
+    }
+    dev->sd_private = s.get();
+    out = std::move(s);
+    return DDI_SUCCESS;
+}
+
+// One polled command; data (kernel memory of len bytes) in or out. Returns
+// 0 on GOOD, else −1 (the sense key in *key when there was sense).
+int sd::poll_cmd(const std::uint8_t* cdb, int cdblen, void* data, std::size_t len, bool write, std::uint8_t* key) {
+    struct buf b {};
+    b.b_flags = write ? B_WRITE : B_READ;
+    b.b_un.b_addr = static_cast<caddr_t>(data);
+    b.b_bcount = len;
+    struct scsi_pkt* pkt = scsi_init_pkt(&dev_->sd_address, nullptr, len ? &b : nullptr, cdblen, sd_statuslen, 0, 0,
+                                         SLEEP_FUNC, nullptr);
+    if (!pkt) return -1;
+    std::memcpy(pkt->pkt_cdbp, cdb, std::size_t(cdblen));
+    pkt->pkt_time = cfg_.pkt_time;
+    pkt->pkt_comp = nullptr;
+    const int rc = scsi_poll(pkt);
+    if (len && !write) scsi_sync_pkt(pkt);
+    if (key) {
+        *key = 0;
+        if (std::uint8_t* s = sense_of(pkt)) *key = scsi_sense_key(s);
+    }
+    scsi_destroy_pkt(pkt);
+    return rc;
+}
+
+int sd::attach_probe(std::string& why) {
+    caddr_t page = k_->kmem_alloc_pages(1);
+    if (!page) {
+        why = "no memory";
+        return DDI_FAILURE;
+    }
+    struct guard {
+        kernel::kernel_context* k;
+        caddr_t p;
+        ~guard() { k->kmem_free_pages(p); }
+    } g{k_, page};
+    // TEST UNIT READY until it is ready (a power-on UNIT ATTENTION first)
+    std::uint8_t tur[6] = {SCMD_TEST_UNIT_READY, 0, 0, 0, 0, 0};
+    bool ready = false;
+    for (unsigned i = 0; i < std::max(1u, cfg_.attach_tur_tries) && !ready; ++i) {
+        std::uint8_t key = 0;
+        ready = poll_cmd(tur, 6, nullptr, 0, false, &key) == 0;
+        if (!ready && key != KEY_UNIT_ATTENTION && key != KEY_NOT_READY) break;
+    }
+    if (!ready) {
+        why = "TEST UNIT READY failed";
+        return DDI_FAILURE;
+    }
+    // INQUIRY: peripheral type 0 (direct access), vendor / product
+    std::uint8_t inq[6] = {SCMD_INQUIRY, 0, 0, 0, 36, 0};
+    std::memset(page, 0, 36);
+    if (poll_cmd(inq, 6, page, 36, false) != 0) {
+        why = "INQUIRY failed";
+        return DDI_FAILURE;
+    }
+    const auto* id = reinterpret_cast<const std::uint8_t*>(page);
+    if ((id[0] & 0x1F) != 0) {
+        why = "not a direct-access device";
+        return DDI_FAILURE;
+    }
+    auto trim = [](const std::uint8_t* p, std::size_t n) {
+        std::string s(reinterpret_cast<const char*>(p), n);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+        return s;
+    };
+    vendor_ = trim(id + 8, 8);
+    product_ = trim(id + 16, 16);
+    // READ CAPACITY(16): SERVICE ACTION IN(16), service action 0x10
+    std::uint8_t rc16[16] = {SCMD_SVC_ACTION_IN_G4, 0x10};
+    rc16[13] = 32; // allocation length
+    std::memset(page, 0, 32);
+    if (poll_cmd(rc16, 16, page, 32, false) != 0) {
+        why = "READ CAPACITY(16) failed";
+        return DDI_FAILURE;
+    }
+    std::uint64_t last = 0;
+    for (int i = 0; i < 8; ++i) last = last << 8 | id[i];
+    bsize_ = std::uint32_t(id[8]) << 24 | std::uint32_t(id[9]) << 16 | std::uint32_t(id[10]) << 8 | id[11];
+    nblocks_ = last + 1;
+    if (bsize_ == 0 || (bsize_ & 511) != 0) {
+        why = "bad block size";
+        return DDI_FAILURE;
+    }
+    char cap[] = "sector-size";
+    (void)scsi_ifsetcap(&dev_->sd_address, cap, int(bsize_), 1);
+    return DDI_SUCCESS;
+}
+
+// ---------------------------------------------------------------- strategy
+
+int sd::strategy(struct buf* bp) {
+    bp->b_flags &= ~(B_DONE | B_ERROR);
+    bp->b_error = 0;
+    bp->b_resid = 0;
+    auto* x = new xfer;
+    x->owner = this;
+    x->bp = bp;
+    x->write = !(bp->b_flags & B_READ);
+    bp->b_private = x;
+    const std::uint64_t nblk = bp->b_bcount / bsize_;
+    if (bp->b_bcount == 0 || bp->b_bcount % bsize_ != 0 || bp->b_lblkno >= nblocks_ || nblk > nblocks_ - bp->b_lblkno) {
+        finish(x, EINVAL);
+        return 0;
+    }
+    x->cdb16 = cfg_.cdb16 || bp->b_lblkno + nblk > 0xFFFFFFFFull || nblk > 0xFFFF;
+    waitq_.push_back(x);
+    run_queues();
+    return 0;
+}
+
+void sd::run_queues() {
+    if (running_queues_) return;
+    running_queues_ = true;
+    while (!doneq_.empty()) {
+        struct scsi_pkt* pkt = doneq_.front();
+        doneq_.pop_front();
+        complete(pkt);
+    }
+    const std::uint64_t now = k_->now_ns();
+    // due retries first (their packets hold DMA resources), then new bufs
+    while (inflight_ < throttle_ && !retryq_.empty() && retryq_.begin()->first <= now) {
+        xfer* x = retryq_.begin()->second;
+        retryq_.erase(retryq_.begin());
+        if (!transport(x)) break;
+    }
+    while (inflight_ < throttle_ && !waitq_.empty()) {
+        xfer* x = waitq_.front();
+        waitq_.pop_front();
+        if (!start(x)) {
+            waitq_.push_front(x);
+            break;
+        }
+    }
+    running_queues_ = false;
+}
+
+void sd::build_cdb(xfer* x) {
+    union scsi_cdb* cdb = reinterpret_cast<union scsi_cdb*>(x->pkt->pkt_cdbp);
+    const std::uint64_t lba = x->bp->b_lblkno + x->done / bsize_;
+    const std::uint64_t count = x->win / bsize_;
+    std::memset(x->pkt->pkt_cdbp, 0, x->cdb16 ? CDB_GROUP4 : CDB_GROUP1);
+    if (x->cdb16) {
+        cdb->scc_cmd = x->write ? SCMD_WRITE_G4 : SCMD_READ_G4;
+        FORMG4LONGADDR(cdb, lba);
+        FORMG4COUNT(cdb, count);
+    } else {
+        cdb->scc_cmd = x->write ? SCMD_WRITE_G1 : SCMD_READ_G1;
+        FORMG1ADDR(cdb, lba);
+        FORMG1COUNT(cdb, count);
+    }
+}
+
+bool sd::start(xfer* x) {
+    struct buf* bp = x->bp;
+    bp->b_error = 0;
+    struct scsi_pkt* pkt = scsi_init_pkt(&dev_->sd_address, nullptr, bp, x->cdb16 ? CDB_GROUP4 : CDB_GROUP1,
+                                         sd_statuslen, 0, PKT_DMA_PARTIAL, NULL_FUNC, nullptr);
+    if (!pkt) {
+        const int e = geterror(bp);
+        if (e == 0) { // DMA resources short: later
+            ++st_.nores;
+            return false;
+        }
+        bp->b_flags &= ~B_ERROR;
+        bp->b_error = 0;
+        finish(x, e);
+        return true;
+    }
+    x->pkt = pkt;
+    pkt->pkt_private = x;
+    pkt->pkt_comp = &sd::comp;
+    pkt->pkt_time = cfg_.pkt_time;
+    pkt->pkt_flags = FLAG_STAG;
+    x->win = std::uint64_t(ssize_t(bp->b_bcount) - pkt->pkt_resid) - x->done;
+    build_cdb(x);
+    (void)transport(x);
+    return true;
+}
+
+bool sd::transport(xfer* x) {
+    ++inflight_;
+    ++st_.commands;
+    const int rc = scsi_transport(x->pkt);
+    if (rc == TRAN_ACCEPT) return true;
+    --inflight_;
+    --st_.commands;
+    if (rc == TRAN_BUSY) {
+        ++st_.tran_busy;
+        retryq_.emplace(k_->now_ns() + cfg_.qfull_delay_ns, x);
+        return false;
+    }
+    finish(x, EIO);
+    return true;
+}
+
+void sd::retry(xfer* x, std::uint64_t delay_ns) {
+    ++st_.retries;
+    if (delay_ns == 0 && !running_queues_ && inflight_ < throttle_) {
+        (void)transport(x);
+        return;
+    }
+    retryq_.emplace(k_->now_ns() + delay_ns, x);
+}
+
+// Interrupt context: only queue the packet for sd's service thread (the
+// next software thread in sd) and wake it; the DMA work of a completion
+// (sync, next window, destroy) runs there.
+void sd::comp(struct scsi_pkt* pkt) {
+    auto* x = static_cast<xfer*>(pkt->pkt_private);
+    if (!x || !x->owner) return;
+    x->owner->doneq_.push_back(pkt);
+    x->owner->cv_->broadcast();
+}
+
+void sd::complete(struct scsi_pkt* pkt) {
+    auto* x = static_cast<xfer*>(pkt->pkt_private);
+    --inflight_;
+    const std::uint8_t status = pkt->pkt_scbp ? (pkt->pkt_scbp[0] & STATUS_MASK) : 0;
+    if (pkt->pkt_reason == CMD_CMPLT && status == STATUS_GOOD) {
+        // restore the throttle step by step after a queue full
+        if (throttle_ < cfg_.throttle && ++good_since_qfull_ >= 16) {
+            ++throttle_;
+            good_since_qfull_ = 0;
+        }
+        if (!x->write) scsi_sync_pkt(pkt);
+        const std::uint64_t moved = x->win - std::min<std::uint64_t>(x->win, std::uint64_t(std::max<ssize_t>(pkt->pkt_resid, 0)));
+        if (moved != x->win) { // short transfer without an error: report it
+            x->done += moved;
+            finish(x, EIO);
+        } else {
+            x->done += x->win;
+            if (x->done >= x->bp->b_bcount) {
+                finish(x, 0);
+            } else {
+                // next window
+                ++st_.windows;
+                struct scsi_pkt* p = scsi_init_pkt(&dev_->sd_address, pkt, x->bp, 0, 0, 0, 0, NULL_FUNC, nullptr);
+                if (!p) {
+                    finish(x, geterror(x->bp) ? geterror(x->bp) : EIO);
+                } else {
+                    x->win = std::uint64_t(ssize_t(x->bp->b_bcount) - p->pkt_resid) - x->done;
+                    x->retries = 0;
+                    build_cdb(x);
+                    (void)transport(x);
+                }
+            }
+        }
+        run_queues();
+        cv_->broadcast();
+        return;
+    }
+    // failures
+    std::uint8_t key = 0, asc = 0, ascq = 0;
+    if (std::uint8_t* sn = sense_of(pkt)) {
+        key = scsi_sense_key(sn);
+        asc = scsi_sense_asc(sn);
+        ascq = scsi_sense_ascq(sn);
+    }
+    x->key = key;
+    x->asc = asc;
+    x->ascq = ascq;
+    const bool can_retry = x->retries < cfg_.max_retries;
+    if (pkt->pkt_reason == CMD_CMPLT) {
+        if (status == STATUS_BUSY && can_retry) {
+            ++x->retries;
+            ++st_.busy_retries;
+            retry(x, cfg_.busy_delay_ns);
+        } else if (status == STATUS_QFULL && x->qretries < cfg_.qfull_retries) {
+            // the target's queue is full: lower the throttle to what it holds
+            // now (illumos sd_reduce_throttle) and retry
+            ++x->qretries;
+            ++st_.qfull_retries;
+            throttle_ = std::max(1u, inflight_);
+            good_since_qfull_ = 0;
+            retry(x, cfg_.qfull_delay_ns);
+        } else if (status == STATUS_CHECK && (key == KEY_MEDIUM_ERROR || key == KEY_HARDWARE_ERROR)) {
+            if (x->mretries < cfg_.medium_retries) {
+                ++x->mretries;
+                ++st_.medium_retries;
+                retry(x, cfg_.retry_delay_ns);
+            } else {
+                finish(x, EIO);
+            }
+        } else if (status == STATUS_CHECK &&
+                   (key == KEY_UNIT_ATTENTION || key == KEY_NOT_READY || key == KEY_ABORTED_COMMAND || key == 0) &&
+                   can_retry) {
+            ++x->retries;
+            ++st_.ua_retries;
+            retry(x, cfg_.retry_delay_ns);
+        } else {
+            finish(x, EIO);
+        }
+    } else if (pkt->pkt_reason == CMD_RESET && can_retry) {
+        ++x->retries;
+        ++st_.reset_retries;
+        retry(x, cfg_.retry_delay_ns);
+    } else if (pkt->pkt_reason != CMD_DEV_GONE && can_retry) {
+        ++x->retries;
+        ++st_.transport_retries;
+        retry(x, cfg_.retry_delay_ns);
+    } else {
+        finish(x, EIO);
+    }
+    run_queues();
+    cv_->broadcast();
+}
+
+void sd::finish(xfer* x, int error) {
+    struct buf* bp = x->bp;
+    if (x->pkt) {
+        // the failing LBA: the sense's INFORMATION, else the window's start
+        std::uint64_t lba = bp->b_lblkno + x->done / bsize_;
+        if (error) {
+            if (std::uint8_t* sn = sense_of(x->pkt)) {
+                uint64_t info = 0;
+                if (scsi_sense_info_uint64(sn, sense_len, &info)) lba = info;
+            }
+            errs_.push_back({lba, std::uint64_t(bp->b_lblkno), x->write, error, x->key, x->asc, x->ascq,
+                             x->pkt->pkt_reason});
+        }
+        scsi_destroy_pkt(x->pkt);
+        x->pkt = nullptr;
+    } else if (error) {
+        errs_.push_back({std::uint64_t(bp->b_lblkno), std::uint64_t(bp->b_lblkno), x->write, error, 0, 0, 0, 0});
+    }
+    bp->b_resid = error ? bp->b_bcount - std::min<std::uint64_t>(x->done, bp->b_bcount) : 0;
+    if (error) {
+        bioerror(bp, error);
+        ++st_.errors;
+    }
+    ++st_.ios;
+    if (x->write)
+        ++st_.writes;
+    else
+        ++st_.reads;
+    st_.bytes += bp->b_bcount - bp->b_resid;
+    bp->b_private = nullptr;
+    delete x;
+    bp->b_flags |= B_DONE;
+    if (bp->b_iodone) (void)bp->b_iodone(bp);
+    cv_->broadcast();
+}
+
+// ---------------------------------------------------------------- waiting
+
+int sd::biowait(struct buf* bp) {
+    while (!(bp->b_flags & B_DONE)) {
+        run_queues();
+        if (bp->b_flags & B_DONE) break;
+        const std::uint64_t now = k_->now_ns();
+        if (!retryq_.empty() && inflight_ < throttle_) {
+            const std::uint64_t due = retryq_.begin()->first;
+            if (due > now) (void)cv_->timedwait(due);
+        } else if (inflight_ == 0) {
+            (void)cv_->timedwait(now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000)); // resources short
+        } else {
+            cv_->wait();
+        }
+    }
+    return geterror(bp);
+}
+
+void sd::wait_all() {
+    while (inflight_ || !waitq_.empty() || !retryq_.empty() || !doneq_.empty()) {
+        run_queues();
+        if (!inflight_ && waitq_.empty() && retryq_.empty() && doneq_.empty()) break;
+        const std::uint64_t now = k_->now_ns();
+        if (!retryq_.empty() && inflight_ < throttle_) {
+            const std::uint64_t due = retryq_.begin()->first;
+            if (due > now) (void)cv_->timedwait(due);
+        } else if (inflight_ == 0) {
+            (void)cv_->timedwait(now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000));
+        } else {
+            cv_->wait();
+        }
+    }
+}
+
+int sd::rw(bool write, std::uint64_t lba, void* addr, std::size_t len, std::size_t* resid) {
+    struct buf b {};
+    b.b_flags = write ? B_WRITE : B_READ;
+    b.b_un.b_addr = static_cast<caddr_t>(addr);
+    b.b_bcount = len;
+    b.b_lblkno = lba;
+    (void)strategy(&b);
+    const int e = biowait(&b);
+    if (resid) *resid = b.b_resid;
+    return e;
+}
+
+} // namespace ddisim::drivers

@@ -1,0 +1,152 @@
+// ddisim::drivers::sd — a SCSI direct-access (disk) target driver in the
+// style of illumos sd, on SCSA only (any HBA driver; docs/drivers.md).
+//
+// attach   on a target's scsi_device (scsi_hba_target_create): TEST UNIT
+//          READY (repeated while it reports UNIT ATTENTION / NOT READY),
+//          INQUIRY (36 bytes), READ CAPACITY(16), all polled with
+//          scsi_poll; sets the HBA's "sector-size" capability to the block
+//          size (data windows are cut on whole blocks).
+// strategy(buf) queues a transfer and returns at once (illumos sdstrategy).
+//          b_lblkno is in the disk's logical blocks; b_bcount a multiple of
+//          the block size; B_READ set for reads. sd owns b_private while the
+//          buf is busy. Up to cfg.throttle commands are on the wire at once;
+//          further bufs wait in sd's queue.
+//          Per buf: scsi_init_pkt(PKT_DMA_PARTIAL, NULL_FUNC) — NULL with
+//          geterror 0 (DMA resources short) leaves the buf queued — READ/WRITE
+//          (10), or (16) beyond LBA 2^32 − 1 or 65535 blocks, for each window
+//          (b_bcount − pkt_resid − bytes done); pkt_comp (interrupt context)
+//          only queues the packet and wakes sd's service thread — whichever
+//          software thread is next in sd (biowait, wait_all, strategy), as
+//          an illumos taskq would — which does scsi_sync_pkt for reads, the
+//          next window with scsi_init_pkt(pkt), retries, errors, then biodone.
+//          Keeping DMA binds/unbinds out of the interrupt thread matters with
+//          an IOMMU: the IOMMU driver's polled invalidation must not run from
+//          two threads at once.
+// retries  BUSY (after busy_delay), TASK SET FULL (qfull_delay), TRAN_BUSY,
+//          UNIT ATTENTION / ABORTED COMMAND / NOT READY, CMD_RESET and other
+//          transport failures: up to max_retries each buf (then EIO);
+//          TASK SET FULL lowers the throttle to the commands still in flight
+//          (raised again by one every 16 good completions), qfull_retries;
+//          MEDIUM / HARDWARE ERROR: medium_retries, then the buf fails with
+//          EIO, b_resid = bytes not known good, and an error_record names the
+//          failing LBA (sense INFORMATION, else the window's first LBA).
+//          Delayed retries run on whichever software thread is next in sd
+//          (biowait, wait_all, strategy): interrupt handlers never sleep.
+// biodone  B_DONE set, b_resid / b_error (B_ERROR) filled, b_iodone called
+//          (service thread) if set; biowait(bp) sleeps on sd's kcondvar.
+//
+// Counters for the platform's statistics: statistics().
+#pragma once
+#include <sys/buf.h>
+#include <sys/scsi/scsi.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sw/kernel/kernel.h"
+
+namespace ddisim::drivers {
+
+struct sd_config {
+    unsigned throttle = 32;                 // commands on the wire at once (sd's queue depth)
+    unsigned max_retries = 10;              // BUSY / UA / reset / transport retries per buf
+    unsigned qfull_retries = 1000;          // TASK SET FULL retries per buf (the throttle drops meanwhile)
+    unsigned medium_retries = 3;            // retries of a MEDIUM / HARDWARE ERROR before EIO
+    std::uint64_t busy_delay_ns = 100000;   // before retrying a BUSY (illumos sd: 5 s; shortened)
+    std::uint64_t qfull_delay_ns = 20000;   // before retrying a TASK SET FULL / TRAN_BUSY
+    std::uint64_t retry_delay_ns = 0;       // before other retries
+    int pkt_time = 60;                      // seconds
+    bool cdb16 = false;                     // always READ/WRITE(16)
+    unsigned attach_tur_tries = 5;          // TEST UNIT READY attempts at attach
+};
+
+class sd {
+public:
+    struct stats {
+        std::uint64_t ios = 0, reads = 0, writes = 0, bytes = 0; // bufs completed
+        std::uint64_t commands = 0;                               // READ/WRITE commands transported
+        std::uint64_t windows = 0;                                // windows beyond the first
+        std::uint64_t retries = 0;                                // all retries
+        std::uint64_t busy_retries = 0, qfull_retries = 0, tran_busy = 0, ua_retries = 0, reset_retries = 0,
+                      medium_retries = 0, transport_retries = 0;
+        std::uint64_t nores = 0;                                  // scsi_init_pkt short of DMA resources
+        std::uint64_t errors = 0;                                 // bufs completed with an error
+    };
+    struct error_record {
+        std::uint64_t lba;    // failing LBA
+        std::uint64_t blkno;  // the buf's first block
+        bool write;
+        int error;            // errno given to the buf
+        std::uint8_t key, asc, ascq;
+        std::uint8_t reason;  // pkt_reason of the last attempt
+    };
+
+    // Attaches to a target (its scsi_device). DDI_SUCCESS, or DDI_FAILURE
+    // (reason in attach_error).
+    static int attach(struct scsi_device* dev, const sd_config& cfg, std::unique_ptr<sd>& out,
+                      std::string* attach_error = nullptr);
+    ~sd();
+    sd(const sd&) = delete;
+    sd& operator=(const sd&) = delete;
+
+    std::uint64_t capacity_blocks() const { return nblocks_; }
+    std::uint32_t block_size() const { return bsize_; }
+    const std::string& vendor() const { return vendor_; }
+    const std::string& product() const { return product_; }
+    struct scsi_device* device() const { return dev_; }
+
+    // Asynchronous I/O (above). Returns 0 (queued or completed with an error
+    // already: check B_DONE).
+    int strategy(struct buf* bp);
+    // Sleeps until bp is done (running due retries meanwhile); returns
+    // geterror(bp).
+    int biowait(struct buf* bp);
+    // Until nothing is queued or in flight.
+    void wait_all();
+    // Synchronous helper: one buf over kernel memory at addr.
+    int rw(bool write, std::uint64_t lba, void* addr, std::size_t len, std::size_t* resid = nullptr);
+
+    unsigned in_flight() const { return inflight_; }
+    unsigned throttle() const { return throttle_; }
+    std::size_t queued() const { return waitq_.size() + retryq_.size(); }
+    const stats& statistics() const { return st_; }
+    const std::vector<error_record>& errors() const { return errs_; }
+
+private:
+    struct xfer;
+    sd(struct scsi_device* dev, const sd_config& cfg);
+    int attach_probe(std::string& why);
+    int poll_cmd(const std::uint8_t* cdb, int cdblen, void* data, std::size_t len, bool write,
+                 std::uint8_t* key = nullptr);
+    void run_queues();
+    bool start(xfer* x);      // false: could not start now (left for later)
+    bool transport(xfer* x);  // false: TRAN_BUSY (queued for retry)
+    void build_cdb(xfer* x);
+    void complete(struct scsi_pkt* pkt);
+    void retry(xfer* x, std::uint64_t delay_ns);
+    void finish(xfer* x, int error);
+    static void comp(struct scsi_pkt* pkt);
+
+    struct scsi_device* dev_;
+    kernel::kernel_context* k_;
+    sd_config cfg_;
+    std::uint64_t nblocks_ = 0;
+    std::uint32_t bsize_ = 512;
+    std::string vendor_, product_;
+    std::unique_ptr<kernel::kcondvar> cv_;
+    std::deque<struct scsi_pkt*> doneq_;          // completed by the HBA, not yet processed
+    std::deque<xfer*> waitq_;                      // not started (no packet yet / no resources)
+    std::multimap<std::uint64_t, xfer*> retryq_;   // due time (ns) → transfer to re-transport
+    unsigned inflight_ = 0;
+    unsigned throttle_ = 32;        // current throttle (lowered by TASK SET FULL)
+    unsigned good_since_qfull_ = 0;
+    bool running_queues_ = false;
+    stats st_;
+    std::vector<error_record> errs_;
+};
+
+} // namespace ddisim::drivers

@@ -1,0 +1,326 @@
+// The storage stack end to end: sd → SCSA → hba_drv → DDI binds → the
+// modelled HBA and disks (storage_fixture.h). Each TEST_CASE builds one
+// design (own process through ctest). The random verify workload keeps 32
+// bufs in flight over two targets and checks every read against a shadow
+// copy of the medium; the variants change the DMA path (IOMMU strict /
+// deferred, no IOMMU with a 32-bit data path and buffers above 4 GiB, a
+// small sgllen that forces windows) or inject faults (medium errors, BUSY /
+// TASK SET FULL, target resets).
+#include <cstdio>
+#include <fstream>
+
+#include "storage_fixture.h"
+
+namespace models = ddisim::models;
+namespace drivers = ddisim::drivers;
+using namespace ddisim::test;
+using namespace sc_core;
+
+namespace {
+
+verify_result run(st_system& s, const drivers::hba_drv_config& hc, const drivers::sd_config& sc,
+                  const verify_options& vo) {
+    verify_result r;
+    s.sw->body = [&] { r = run_verify(s, hc, sc, vo); };
+    sc_start();
+    return r;
+}
+
+// Everything that must hold after any clean run.
+void check_clean(const verify_result& r, std::uint64_t ios) {
+    INFO(r.first_problem);
+    REQUIRE(r.hba_rc == DDI_SUCCESS);
+    for (int rc : r.sd_rc) REQUIRE(rc == DDI_SUCCESS);
+    CHECK(r.completed == ios);
+    CHECK(r.mismatches == 0);
+    CHECK(r.unexpected_errors == 0);
+    CHECK(r.missed_errors == 0);
+    CHECK(r.hba_outstanding_after == 0);
+    CHECK(r.live_packets_after == 0);
+    CHECK(r.reads > ios / 4);
+    CHECK(r.writes > ios / 4);
+}
+
+[[maybe_unused]] std::uint64_t total(const verify_result& r, std::uint64_t drivers::sd::stats::*f) {
+    std::uint64_t n = 0;
+    for (auto& s : r.sd_stats) n += s.*f;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("storage: the driver's register map agrees with the model") {
+    namespace P = drivers::hba_prog;
+    namespace R = models::hba_regs;
+    namespace F = models::hba_frame;
+    namespace Y = models::hba_reply;
+    CHECK(P::id_value == R::id_value);
+    CHECK(P::TARGETS == R::TARGETS);
+    CHECK(P::CAPS == R::CAPS);
+    CHECK(P::TARGET_QD == R::TARGET_QD);
+    CHECK(P::CONTROL == R::CONTROL);
+    CHECK(P::STATUS == R::STATUS);
+    CHECK(P::RESET == R::RESET);
+    CHECK(P::IRQ_STATUS == R::IRQ_STATUS);
+    CHECK(P::IRQ_MASK == R::IRQ_MASK);
+    CHECK(P::COALESCE_COUNT == R::COALESCE_COUNT);
+    CHECK(P::COALESCE_TIME == R::COALESCE_TIME);
+    CHECK(P::REQ_BASE_LO == R::REQ_BASE_LO);
+    CHECK(P::REQ_BASE_HI == R::REQ_BASE_HI);
+    CHECK(P::REQ_SIZE == R::REQ_SIZE);
+    CHECK(P::REQ_PI == R::REQ_PI);
+    CHECK(P::REQ_CI == R::REQ_CI);
+    CHECK(P::RPL_BASE_LO == R::RPL_BASE_LO);
+    CHECK(P::RPL_BASE_HI == R::RPL_BASE_HI);
+    CHECK(P::RPL_SIZE == R::RPL_SIZE);
+    CHECK(P::RPL_PI == R::RPL_PI);
+    CHECK(P::RPL_CI == R::RPL_CI);
+    CHECK(P::CONTROL_ENABLE == R::CONTROL_ENABLE);
+    CHECK(P::RST_HBA == R::RESET_HBA);
+#pragma push_macro("RESET_TARGET")
+#undef RESET_TARGET
+    CHECK(P::RST_TARGET == R::RESET_TARGET);
+#pragma pop_macro("RESET_TARGET")
+    CHECK(P::IRQ_REPLY == R::IRQ_REPLY);
+    CHECK(P::IRQ_FAULT == R::IRQ_FAULT);
+    CHECK(P::frame_size == F::size);
+    CHECK(P::inline_sgl == F::inline_sgl);
+    CHECK(P::sgl_entry == F::sgl_entry);
+    CHECK(P::F_TAG == F::TAG);
+    CHECK(P::F_TARGET == F::TARGET);
+    CHECK(P::F_DIR == F::DIR);
+    CHECK(P::F_CDB_LEN == F::CDB_LEN);
+    CHECK(P::F_FLAGS == F::FLAGS);
+    CHECK(P::F_LUN == F::LUN);
+    CHECK(P::F_DATA_LEN == F::DATA_LEN);
+    CHECK(P::F_CDB == F::CDB);
+    CHECK(P::F_SENSE_ADDR == F::SENSE_ADDR);
+    CHECK(P::F_SENSE_LEN == F::SENSE_LEN);
+    CHECK(P::F_SGL_INLINE == F::SGL_INLINE);
+    CHECK(P::F_CHAIN_COUNT == F::CHAIN_COUNT);
+    CHECK(P::F_CHAIN_ADDR == F::CHAIN_ADDR);
+    CHECK(P::F_SGL == F::SGL);
+    CHECK(P::DIR_IN == F::DIR_IN);
+    CHECK(P::DIR_OUT == F::DIR_OUT);
+    CHECK(P::SGL_CHAIN == F::SGL_CHAIN);
+    CHECK(P::reply_size == Y::size);
+    CHECK(P::sense_max == Y::sense_max);
+    CHECK(P::R_TAG == Y::TAG);
+    CHECK(P::R_SCSI_STATUS == Y::SCSI_STATUS);
+    CHECK(P::R_HOST_STATUS == Y::HOST_STATUS);
+    CHECK(P::R_SENSE_LEN == Y::SENSE_LEN);
+    CHECK(P::R_FLAGS == Y::FLAGS);
+    CHECK(P::R_RESIDUAL == Y::RESIDUAL);
+    CHECK(P::R_TRANSFERRED == Y::TRANSFERRED);
+    CHECK(P::R_SENSE == Y::SENSE);
+    CHECK(P::R_TARGET == Y::TARGET);
+    CHECK(unsigned(P::HS_RESET) == unsigned(Y::reset));
+    CHECK(unsigned(P::HS_DMA_ERROR) == unsigned(Y::dma_error));
+    CHECK(unsigned(P::HS_NO_TARGET) == unsigned(Y::no_target));
+}
+
+TEST_CASE("storage: attach finds both targets, their identity and capacity") {
+    st_options o;
+    o.hba.targets = {ssd_disk(24ull << 20, 512), ram_disk(16ull << 20, 4096)};
+    o.hba.targets[0].faults.power_on_unit_attention = true; // TEST UNIT READY sees it first
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 200;
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    REQUIRE(r.capacity.size() == 2);
+    CHECK(r.capacity[0] == (24ull << 20) / 512);
+    CHECK(r.block[0] == 512);
+    CHECK(r.capacity[1] == (16ull << 20) / 4096);
+    CHECK(r.block[1] == 4096);
+    CHECK(r.vendor[0] == "DDISIM/VIRTUAL DISK");
+    CHECK(r.hba_tags == 255); // min(CAPS queue depth 256, request ring 256 − 1)
+    CHECK(r.hba_stats.chained > 0);
+    CHECK(r.hba_stats.interrupts > 0);
+}
+
+// ---------------------------------------------------------------- random verify variants
+// I/O counts: 20000 + 20000 + 3000 + 20000 + 12000 + 15000 + 15000 =
+// 105,000 random reads and writes, every read compared byte for byte with
+// the shadow copy (plus 200 in the attach test).
+
+TEST_CASE("storage: 20000 random reads and writes verify through the IOMMU with strict unmap") {
+    st_options o;
+    o.with_iommu = true;
+    o.unmap = ddisim::kernel::iommu_unmap_policy::strict;
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 20000;
+    vo.seed = 11;
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(s.mmu_drv != nullptr);
+}
+
+TEST_CASE("storage: 20000 random reads and writes verify through the IOMMU with deferred unmap") {
+    st_options o;
+    o.with_iommu = true;
+    o.unmap = ddisim::kernel::iommu_unmap_policy::deferred;
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 20000;
+    vo.seed = 12;
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+}
+
+TEST_CASE("storage: a 32-bit data path and buffers above 4 GiB verify through copy buffers") {
+    st_options o;
+    st_system s(o);
+    drivers::hba_drv_config hc;
+    hc.data_addr_hi = 0xFFFFFFFFull;
+    verify_options vo;
+    vo.ios = 3000; // copy-buffer binds are slow to simulate (every byte copied by the CPU model)
+    vo.seed = 13;
+    vo.high_buffers = true;
+    const auto r = run(s, hc, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(r.high_buffer_pages > 0);
+    CHECK(r.low_buffer_pages == 0); // every data byte went through a copy buffer
+}
+
+TEST_CASE("storage: a small sgllen forces PARTIAL windows that sd walks") {
+    st_options o;
+    st_system s(o);
+    drivers::hba_drv_config hc;
+    hc.sgllen = 3; // 3 cookies per window: 12 KiB at most with scattered pages
+    verify_options vo;
+    vo.ios = 20000;
+    vo.seed = 14;
+    vo.small_fraction = 0.3;
+    const auto r = run(s, hc, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(total(r, &drivers::sd::stats::windows) > 1000);
+    CHECK(r.hba_stats.chained == 0); // never more than the inline entries
+}
+
+TEST_CASE("storage: medium errors fail only the bufs over the bad LBAs with EIO and the LBA") {
+    st_options o;
+    // small media so that random bufs hit the bad LBAs often
+    o.hba.targets = {ssd_disk(2ull << 20), ram_disk(1ull << 20)};
+    o.hba.targets[0].faults.medium_errors = {{1000, 4, false}, {3000, 1, false}};
+    o.hba.targets[1].faults.medium_errors = {{7, 1, false}};
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 12000;
+    vo.seed = 15;
+    vo.depth = 16;
+    vo.bad = {{{1000, 4}, {3000, 1}}, {{7, 1}}};
+    drivers::sd_config sc;
+    sc.medium_retries = 2;
+    const auto r = run(s, drivers::hba_drv_config{}, sc, vo);
+    check_clean(r, vo.ios);
+    CHECK(r.expected_errors > 20);
+    CHECK(r.bad_lba_reports == 0); // every error record names a bad LBA inside its buf
+    const std::uint64_t errs = total(r, &drivers::sd::stats::errors);
+    CHECK(errs == r.expected_errors);
+    // each failed buf: one try plus medium_retries retries
+    CHECK(total(r, &drivers::sd::stats::medium_retries) == 2 * errs);
+    for (auto& v : r.sd_errors)
+        for (auto& e : v) {
+            CHECK(e.key == KEY_MEDIUM_ERROR);
+            CHECK(e.asc == 0x11);
+            CHECK(e.error == EIO);
+            CHECK_FALSE(e.write);
+        }
+}
+
+TEST_CASE("storage: BUSY and TASK SET FULL are retried transparently") {
+    st_options o;
+    o.hba.target_queue_depth = 4; // the HBA refuses beyond 4 per target: TASK SET FULL
+    o.hba.targets[0].faults.busy_every = 13;
+    o.hba.targets[1].faults.task_set_full_every = 11;
+    o.hba.targets[1].faults.busy_windows = {{2000000000ull, 2100000000ull, "busy"}}; // 2.0–2.1 ms
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 15000;
+    vo.seed = 16;
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(total(r, &drivers::sd::stats::busy_retries) > 100);
+    CHECK(total(r, &drivers::sd::stats::qfull_retries) > 100);
+    CHECK(r.hba_stats.qfull == total(r, &drivers::sd::stats::qfull_retries));
+    CHECK(r.hba_stats.busy == total(r, &drivers::sd::stats::busy_retries));
+}
+
+TEST_CASE("storage: target resets mid-run are recovered without losing data") {
+    st_options o;
+    o.hba.targets[1].faults.reset_at = 3000000000ull; // the disk resets itself at 3 ms: UNIT ATTENTION
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 15000;
+    vo.seed = 17;
+    std::vector<std::uint64_t> in_flight_at_reset;
+    vo.hook = [&](std::uint64_t done, std::vector<std::unique_ptr<drivers::sd>>& disks, drivers::hba_drv&) {
+        if (done == 4000 || done == 8000) { // scsi_reset with 32 bufs in flight
+            in_flight_at_reset.push_back(disks[0]->in_flight());
+            (void)scsi_reset(&disks[0]->device()->sd_address, RESET_TARGET);
+        }
+    };
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    REQUIRE(in_flight_at_reset.size() == 2);
+    CHECK(in_flight_at_reset[0] > 0);
+    CHECK(r.hba_stats.target_resets == 2);
+    CHECK(r.hba_stats.resets > 0);                                    // commands ended CMD_RESET
+    CHECK(total(r, &drivers::sd::stats::reset_retries) == r.hba_stats.resets);
+    CHECK(r.sd_stats[0].ua_retries >= 2);                             // UNIT ATTENTION after each reset
+    CHECK(r.sd_stats[1].ua_retries >= 1);                             // the disk's own reset
+}
+
+TEST_CASE("storage: a raw image's blocks read back through the stack byte for byte") {
+    const std::string path = std::string(DDISIM_BINARY_DIR) + "/storage_image_test.img";
+    const std::size_t size = 4u << 20;
+    std::vector<std::uint8_t> img(size);
+    std::uint64_t seed = 99;
+    for (std::size_t i = 0; i < size; i += 8) {
+        const std::uint64_t v = splitmix(seed);
+        std::memcpy(&img[i], &v, 8);
+    }
+    {
+        std::ofstream f(path, std::ios::binary | std::ios::trunc);
+        f.write(reinterpret_cast<const char*>(img.data()), std::streamsize(size));
+    }
+    st_options o;
+    o.hba.targets = {ram_disk(0)};
+    o.hba.targets[0].image = path;
+    st_system s(o);
+    int hrc = -100, src = -100, mismatches = -1;
+    std::uint64_t cap = 0, bytes = 0;
+    s.sw->body = [&] {
+        std::unique_ptr<drivers::hba_drv> h;
+        if ((hrc = drivers::hba_drv::attach(s.dip, drivers::hba_drv_config{}, h)) != DDI_SUCCESS) return;
+        std::unique_ptr<drivers::sd> d;
+        if ((src = drivers::sd::attach(h->device(0), drivers::sd_config{}, d)) != DDI_SUCCESS) return;
+        cap = d->capacity_blocks() * d->block_size();
+        caddr_t b = s.k->kmem_alloc_pages(64);
+        mismatches = 0;
+        // reads of 1..128 blocks back to back over the whole image
+        std::uint64_t lba = 0, n = 1;
+        while (lba < d->capacity_blocks()) {
+            const std::uint64_t cnt = std::min<std::uint64_t>(n, d->capacity_blocks() - lba);
+            std::size_t resid = 1;
+            const int e = d->rw(false, lba, b + 100, cnt * 512, &resid);
+            if (e || resid || std::memcmp(b + 100, &img[lba * 512], cnt * 512) != 0) ++mismatches;
+            bytes += cnt * 512;
+            lba += cnt;
+            n = n % 128 + 7;
+        }
+        s.k->kmem_free_pages(b);
+    };
+    sc_start();
+    std::remove(path.c_str());
+    REQUIRE(hrc == DDI_SUCCESS);
+    REQUIRE(src == DDI_SUCCESS);
+    CHECK(cap == size);
+    CHECK(bytes == size);
+    CHECK(mismatches == 0);
+}

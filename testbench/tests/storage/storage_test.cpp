@@ -324,3 +324,25 @@ TEST_CASE("storage: a raw image's blocks read back through the stack byte for by
     CHECK(bytes == size);
     CHECK(mismatches == 0);
 }
+
+TEST_CASE("storage: a bus reset (RESET_ALL) mid-run completes every command CMD_RESET and sd retries them") {
+    st_options o;
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 5000;
+    vo.seed = 18;
+    unsigned out_at_reset = 0;
+    vo.hook = [&](std::uint64_t done, std::vector<std::unique_ptr<drivers::sd>>&, drivers::hba_drv& h) {
+        if (done == 2500) {
+            out_at_reset = h.outstanding();
+            (void)scsi_reset(&h.device(0)->sd_address, RESET_ALL);
+        }
+    };
+    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(out_at_reset > 0);
+    CHECK(r.hba_stats.bus_resets == 1);
+    CHECK(r.hba_stats.resets == out_at_reset); // exactly the commands the HBA dropped
+    CHECK(total(r, &drivers::sd::stats::reset_retries) == out_at_reset);
+}

@@ -384,3 +384,26 @@ TEST_CASE("sweep: the progress line shows on a terminal only") {
     REQUIRE(::pclose(p) == 0);
     CHECK(out.empty());
 }
+
+TEST_CASE("sweep: the scenario's sweep section gives the grid and a --param adds to it") {
+    const auto d = scratch("sweep_section");
+    const auto scen = d / "scenario.yaml";
+    // A small scenario of its own: one random reader.
+    std::ofstream(scen) << "platform:\n  traffic:\n    - pattern: random\n      base: 0x100000\n      range: 1MiB\n"
+                           "      size: 256B\n      count: 200\n"
+                           "sweep:\n  jobs: 2\n  params:\n    - key: run.seed\n      values: 1, 2\n";
+    const auto r = run_ddisim("sweep " + scen.string() + " --out " + (d / "s").string() + short_run);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(point_folders(d / "s") ==
+          std::set<std::string>{"p0000-run.seed=1-run.duration=20us", "p0001-run.seed=2-run.duration=20us"});
+    // The sweep folder holds the user's scenario as given; every point ran it.
+    CHECK(read_file(d / "s" / "scenario.yaml") == read_file(scen));
+    CHECK(read_file(d / "s" / "p0001-run.seed=2-run.duration=20us" / "scenario.yaml").find("seed: 2") != std::string::npos);
+    const auto csv = lines_of(read_file(d / "s" / "results.csv"));
+    REQUIRE(csv.size() == 3);
+    CHECK(csv[0].rfind("point,run.seed,run.duration,status,", 0) == 0);
+    // The seed changes the random addresses, so the data checksum differs.
+    CHECK(read_file(d / "s" / "p0000-run.seed=1-run.duration=20us" / "results.json") !=
+          read_file(d / "s" / "p0001-run.seed=2-run.duration=20us" / "results.json"));
+}

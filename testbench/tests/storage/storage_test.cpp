@@ -346,3 +346,62 @@ TEST_CASE("storage: a bus reset (RESET_ALL) mid-run completes every command CMD_
     CHECK(r.hba_stats.resets == out_at_reset); // exactly the commands the HBA dropped
     CHECK(total(r, &drivers::sd::stats::reset_retries) == out_at_reset);
 }
+
+namespace {
+// FLAG_NOINTR from interrupt context: packet A's pkt_comp (run by the HBA's
+// interrupt handler) transports packet B with FLAG_NOINTR; the HBA driver
+// must poll B to completion inside tran_start, without calling B's pkt_comp.
+struct nointr_probe {
+    struct scsi_pkt* b = nullptr;
+    int rc = -100;
+    bool b_comp_called = false, a_done = false;
+    uchar_t b_reason = 0xFF, b_status = 0xFF;
+    ddisim::kernel::kcondvar* cv = nullptr;
+};
+nointr_probe probe;
+void b_comp(struct scsi_pkt*) { probe.b_comp_called = true; }
+void a_comp(struct scsi_pkt*) {
+    probe.rc = scsi_transport(probe.b);
+    probe.b_reason = probe.b->pkt_reason;
+    probe.b_status = probe.b->pkt_scbp[0];
+    probe.a_done = true;
+    probe.cv->broadcast();
+}
+} // namespace
+
+TEST_CASE("storage: a FLAG_NOINTR packet from interrupt context is polled by the HBA driver") {
+    st_options o;
+    st_system s(o);
+    int hrc = -100;
+    drivers::hba_drv::stats st;
+    s.sw->body = [&] {
+        std::unique_ptr<drivers::hba_drv> h;
+        if ((hrc = drivers::hba_drv::attach(s.dip, drivers::hba_drv_config{}, h)) != DDI_SUCCESS) return;
+        ddisim::kernel::kcondvar cv(*s.k);
+        probe.cv = &cv;
+        auto* ap = &h->device(1)->sd_address;
+        struct scsi_pkt* a = scsi_init_pkt(ap, nullptr, nullptr, CDB_GROUP0, sizeof(struct scsi_arq_status), 0, 0,
+                                           SLEEP_FUNC, nullptr);
+        probe.b = scsi_init_pkt(ap, nullptr, nullptr, CDB_GROUP0, sizeof(struct scsi_arq_status), 0, 0, SLEEP_FUNC,
+                                nullptr);
+        a->pkt_cdbp[0] = SCMD_TEST_UNIT_READY;
+        probe.b->pkt_cdbp[0] = SCMD_TEST_UNIT_READY;
+        a->pkt_comp = &a_comp;
+        probe.b->pkt_comp = &b_comp;
+        probe.b->pkt_flags = FLAG_NOINTR;
+        probe.b->pkt_time = 1;
+        if (scsi_transport(a) == TRAN_ACCEPT) cv.wait_until([] { return probe.a_done; });
+        st = h->statistics();
+        scsi_destroy_pkt(a);
+        scsi_destroy_pkt(probe.b);
+    };
+    sc_start();
+    REQUIRE(hrc == DDI_SUCCESS);
+    CHECK(probe.a_done);
+    CHECK(probe.rc == TRAN_ACCEPT);
+    CHECK(probe.b_reason == CMD_CMPLT);
+    CHECK(probe.b_status == STATUS_GOOD);
+    CHECK_FALSE(probe.b_comp_called);
+    CHECK(st.polled == 1);
+    CHECK(st.completions == 2);
+}

@@ -208,12 +208,13 @@ def exp3(ctx):
         "16-entry page-walk cache), default bus (1 GHz, 32 B) and memory (45 ns, 1.6 GHz × 8 B × "
         "2 channels), IOVA = PA over the window; 16 outstanding for throughput, 1 for latency",
         "hit rate ≥ 99 % up to 256 KiB after the compulsory misses and the knee between 256 and "
-        "512 KiB; per-miss latency within 5 % of the configured walk",
+        "512 KiB; per-miss latency within 5 % of the configured walk; with 2 MiB IO pages the "
+        "throughput stays within 5 % of the small-window value",
     )
     if ctx.reduced:
         windows = [16 << 10, 256 << 10, 512 << 10, 4 << 20]
         count = 4000
-        modes = ["translate", "bypass"]
+        modes = ["translate", "bypass", "superpage"]
     else:
         windows = [4 << 10, 16 << 10, 64 << 10, 128 << 10, 256 << 10, 384 << 10, 512 << 10,
                    1 << 20, 2 << 20, 4 << 20, 16 << 20, 64 << 20]
@@ -280,10 +281,15 @@ def exp3(ctx):
                    "+226 ns (Haswell), +280 ns (Broadwell) per miss",
                    "model walk = %.1f ns per page-table read (default memory 45 ns); the hosts' walk "
                    "costs ≈ 4–5 DRAM accesses" % walk_read))
-    if "superpage" in modes:
-        sp = pts[("superpage", big, 16)]["bandwidth_bytes_per_s"]
-        r.info.append(("2 MiB IO pages at %s vs 16 KiB" % human(big), "%.1f %%" % (100 * sp / pts[("superpage", small, 16)]["bandwidth_bytes_per_s"]),
-                       "flat (Ivy Bridge row, superpages on)", ""))
+    sp = pts[("superpage", big, 16)]["bandwidth_bytes_per_s"] / pts[("superpage", small, 16)]["bandwidth_bytes_per_s"]
+    r.check("2 MiB IO pages: throughput at %s / at %s" % (human(big), human(small)), "%.1f %%" % (100 * sp),
+            "flat (Ivy Bridge row, superpages on: 27.7 → 27.9 Gb/s)", pct(sp - 1), "≥ 95 %", sp >= 0.95)
+    r.notes.append(
+        "Why a traffic generator behind the IOMMU and not the memcpy workload: every DDI bind "
+        "invalidates its DVMA range after mapping it (sw/ddi/iommu.cpp, as illumos does), and the "
+        "memcpy workload binds per copy, so every page of every copy misses whatever the working "
+        "set (measured: 129 misses for 8 copies of 32 KiB). The IOTLB reach only shows when one "
+        "mapping is reused, as in pcie-bench's window sweep.")
     if HAVE_PLT:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
         for m in modes:

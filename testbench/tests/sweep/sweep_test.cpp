@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unistd.h>
 #include <sstream>
 
 #include "../cli/run_helpers.h"
@@ -46,7 +47,26 @@ std::set<std::string> point_folders(const fs::path& d) {
     return s;
 }
 
-// Short points: the default scenario stopped after 20 µs of simulated time.
+// The swept scenario: two traffic generators (a sequential reader and a
+// random read/write mix) that finish in well under a second, kept here so
+// these tests do not depend on how scenarios/default.yaml evolves.
+const std::string& scenario_file() {
+    static const std::string path = [] {
+        const auto dir = fs::path(DDISIM_BINARY_DIR) / "test-scratch";
+        fs::create_directories(dir);
+        const auto p = dir / "sweep-scenario.yaml";
+        const auto tmp = dir / ("sweep-scenario.yaml." + std::to_string(::getpid()));
+        std::ofstream(tmp) << "platform:\n  traffic:\n"
+                              "    - {pattern: sequential, base: 0x100000, range: 1MiB, size: 4KiB, outstanding: 4, count: 200, requester_id: 1}\n"
+                              "    - {pattern: random, base: 0x200000, range: 16MiB, size: 64B, read_fraction: 0.5, outstanding: 8, count: 500, requester_id: 2}\n";
+        fs::rename(tmp, p); // atomic: tests may run at once
+        return p.string();
+    }();
+    return path;
+}
+
+// Short points: the scenario above, stopped after 20 µs of simulated time.
+std::string sweep_cmd() { return "sweep " + scenario_file() + " "; }
 const std::string short_run = " --param run.duration=20us";
 
 bool have_parallel() { return std::system("command -v parallel >/dev/null 2>&1") == 0; }
@@ -105,7 +125,7 @@ TEST_CASE("sweep: swept keys are checked against the schema, naming the bad part
 
 TEST_CASE("sweep: an unknown swept key is refused before any point runs") {
     const auto d = scratch("sweep_badkey");
-    const auto r = run_ddisim("sweep --quiet --out " + (d / "s").string() + " --param run.seed=1,2 --param platform.memory.latncy=45ns");
+    const auto r = run_ddisim(sweep_cmd() + "--quiet --out " + (d / "s").string() + " --param run.seed=1,2 --param platform.memory.latncy=45ns");
     INFO(r.out);
     CHECK(r.status == 2);
     CHECK(r.out.find("platform.memory.latncy: unknown key (did you mean 'latency'?)") != std::string::npos);
@@ -114,7 +134,7 @@ TEST_CASE("sweep: an unknown swept key is refused before any point runs") {
 
 TEST_CASE("sweep: a small sweep writes one folder per point and results.csv with one row each and the headline columns") {
     const auto d = scratch("sweep_small") / "s";
-    const auto r = run_ddisim("sweep -j 2 --out " + d.string() + short_run + " --param run.seed=1,2 --param platform.memory.latency=45ns,90ns");
+    const auto r = run_ddisim(sweep_cmd() + "-j 2 --out " + d.string() + short_run + " --param run.seed=1,2 --param platform.memory.latency=45ns,90ns");
     INFO(r.out);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("4 points: 4 ok") != std::string::npos);
@@ -167,13 +187,13 @@ TEST_CASE("sweep: a small sweep writes one folder per point and results.csv with
 TEST_CASE("sweep: a point gives byte-identical results.json in two sweeps and in a plain run") {
     const auto d = scratch("sweep_det");
     const std::string args = short_run + " --param run.seed=3 --param platform.memory.latency=60ns";
-    REQUIRE(run_ddisim("sweep --quiet --out " + (d / "a").string() + args).status == 0);
-    REQUIRE(run_ddisim("sweep --quiet --out " + (d / "b").string() + args).status == 0);
+    REQUIRE(run_ddisim(sweep_cmd() + "--quiet --out " + (d / "a").string() + args).status == 0);
+    REQUIRE(run_ddisim(sweep_cmd() + "--quiet --out " + (d / "b").string() + args).status == 0);
     const std::string p = "p0000-run.duration=20us-run.seed=3-platform.memory.latency=60ns";
     const auto ra = read_file(d / "a" / p / "results.json");
     CHECK(!ra.empty());
     CHECK(ra == read_file(d / "b" / p / "results.json"));
-    REQUIRE(run_ddisim("run --quiet --out " + (d / "plain").string() +
+    REQUIRE(run_ddisim("run " + scenario_file() + " --quiet --out " + (d / "plain").string() +
                        " --set run.duration=20us --set run.seed=3 --set platform.memory.latency=60ns")
                 .status == 0);
     CHECK(ra == read_file(d / "plain" / "results.json"));
@@ -181,7 +201,7 @@ TEST_CASE("sweep: a point gives byte-identical results.json in two sweeps and in
 
 TEST_CASE("sweep: a second run resumes, running only the points without a done marker") {
     const auto d = scratch("sweep_resume") / "s";
-    const std::string cmd = "sweep -j 2 --out " + d.string() + short_run + " --param run.seed=1,2,3";
+    const std::string cmd = sweep_cmd() + "-j 2 --out " + d.string() + short_run + " --param run.seed=1,2,3";
     auto r = run_ddisim(cmd);
     INFO(r.out);
     REQUIRE(r.status == 0);
@@ -211,7 +231,7 @@ TEST_CASE("sweep: a second run resumes, running only the points without a done m
     CHECK(fs::exists(d / "p0000-run.duration=20us-run.seed=1" / "sentinel"));
 
     // A changed scenario (here: another fixed setting) is a different sweep: its points run.
-    r = run_ddisim("sweep -j 2 --out " + d.string() + " --param run.duration=30us --param run.seed=1,2,3");
+    r = run_ddisim(sweep_cmd() + "-j 2 --out " + d.string() + " --param run.duration=30us --param run.seed=1,2,3");
     CHECK(r.status == 0);
     CHECK(r.out.find("already done") == std::string::npos);
 }
@@ -219,7 +239,7 @@ TEST_CASE("sweep: a second run resumes, running only the points without a done m
 TEST_CASE("sweep: a failed point is reported, the other points run, and the exit status is nonzero") {
     const auto d = scratch("sweep_fail") / "s";
     // run.timing=xt is not a timing style: that point's `ddisim run` exits 2.
-    const auto r = run_ddisim("sweep -j 2 --out " + d.string() + short_run + " --param run.timing=lt,xt,at");
+    const auto r = run_ddisim(sweep_cmd() + "-j 2 --out " + d.string() + short_run + " --param run.timing=lt,xt,at");
     INFO(r.out);
     CHECK(r.status == 1);
     const std::string bad = "p0001-run.duration=20us-run.timing=xt";
@@ -244,11 +264,11 @@ TEST_CASE("sweep: the --emit parallel job list runs under GNU Parallel and --col
     REQUIRE(have_parallel()); // Debian package parallel, installed by scripts/setup.sh
     const auto d = scratch("sweep_parallel");
     const std::string grid = short_run + " --param run.seed=1,2 --param run.timing=lt,at";
-    auto r = run_ddisim("sweep -j 2 --quiet --out " + (d / "local").string() + grid);
+    auto r = run_ddisim(sweep_cmd() + "-j 2 --quiet --out " + (d / "local").string() + grid);
     INFO(r.out);
     REQUIRE(r.status == 0);
 
-    r = run_ddisim("sweep -j 2 --emit parallel --out " + (d / "emitted").string() + grid);
+    r = run_ddisim(sweep_cmd() + "-j 2 --emit parallel --out " + (d / "emitted").string() + grid);
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto jobs = lines_of(read_file(d / "emitted" / "jobs.txt"));
@@ -283,7 +303,7 @@ TEST_CASE("sweep: the --emit parallel job list runs under GNU Parallel and --col
 
 TEST_CASE("sweep: --emit slurm writes an array script with one task per point") {
     const auto d = scratch("sweep_slurm") / "s";
-    const auto r = run_ddisim("sweep -j 4 --emit slurm --out " + d.string() + short_run + " --param run.seed=1,2,3 --param run.timing=lt,at");
+    const auto r = run_ddisim(sweep_cmd() + "-j 4 --emit slurm --out " + d.string() + short_run + " --param run.seed=1,2,3 --param run.timing=lt,at");
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto s = read_file(d / "sweep.sbatch");
@@ -358,7 +378,7 @@ TEST_CASE("plot: a column that is not in results.csv gives a clear error naming 
 TEST_CASE("sweep: the progress line shows on a terminal only") {
     const auto d = scratch("sweep_pty");
     // script(1) gives the sweep a pseudo-terminal.
-    const std::string cmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' sweep -j 2 --out " + (d / "a").string() +
+    const std::string cmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' " + sweep_cmd() + "-j 2 --out " + (d / "a").string() +
                             short_run + " --param run.seed=1,2,3\" /dev/null";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p);
@@ -370,12 +390,12 @@ TEST_CASE("sweep: the progress line shows on a terminal only") {
     REQUIRE(::pclose(p) == 0);
     CHECK(out.find("ddisim sweep: 0/3 done, 0 failed, 0 running, 0:00 elapsed") != std::string::npos);
     CHECK(out.find("ddisim sweep: 3/3 done, 0 failed, 0 running") != std::string::npos);
-    const auto r = run_ddisim("sweep -j 2 --out " + (d / "b").string() + short_run + " --param run.seed=1,2,3");
+    const auto r = run_ddisim(sweep_cmd() + "-j 2 --out " + (d / "b").string() + short_run + " --param run.seed=1,2,3");
     CHECK(r.status == 0);
     CHECK(r.out.find(" done, ") == std::string::npos);
     CHECK(r.out.find("3 points: 3 ok") != std::string::npos);
     // With --quiet on a terminal: neither the progress line nor the summary.
-    const std::string qcmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' sweep --quiet --out " + (d / "c").string() +
+    const std::string qcmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' " + sweep_cmd() + "--quiet --out " + (d / "c").string() +
                              short_run + " --param run.seed=1\" /dev/null";
     p = ::popen(qcmd.c_str(), "r");
     REQUIRE(p);

@@ -113,6 +113,7 @@ def main():
     xunit_seen = ""
     yunits = set()
     categories = None
+    all_x = set()
     drawn = 0
     for y in a.y:
         for s in series_values:
@@ -125,6 +126,7 @@ def main():
                 fail(f"column '{y}' is not numeric (first value '{sel[0][y]}')")
             yunits.add(yunit or unit_of_name(y))
             if xnum:
+                all_x.update(xs)
                 pts = sorted(zip(xs, ys))
                 xs, ys = [p[0] for p in pts], [p[1] for p in pts]
                 xunit_seen = xunit
@@ -154,6 +156,12 @@ def main():
         if categories is not None:
             fail("--logx needs a numeric x column")
         ax.set_xscale("log")
+        # A few swept values: tick exactly those, as plain numbers.
+        if len(all_x) <= 12:
+            from matplotlib.ticker import FuncFormatter, NullFormatter
+            ax.set_xticks(sorted(all_x))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
     if a.logy:
         ax.set_yscale("log")
     if a.title:

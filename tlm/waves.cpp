@@ -33,7 +33,9 @@ void open(const std::string& path) {
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
     file = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!file) throw std::runtime_error("cannot create VCD file " + path);
-    file->set_time_unit(1, sc_core::SC_NS);
+    // 1 ps: device and software events (interrupt latency, register
+    // accesses) happen at sub-nanosecond times.
+    file->set_time_unit(1, sc_core::SC_PS);
     for (const auto& s : signals()) {
         std::visit([&](auto* p) { sc_core::sc_trace(file, *p, s.name); }, s.var);
     }

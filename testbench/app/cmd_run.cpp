@@ -98,6 +98,18 @@ int run(const run_opts& o) {
                                      g["latency_ns"]["p99"].get<double>(),
                                      g["errors"].get<std::uint64_t>() + g["verify_errors"].get<std::uint64_t>());
         }
+        if (h.contains("memcpy")) {
+            const auto& m = h["memcpy"];
+            std::cout << fmt::format("  memcpy   {:>9} copies {:>11} B  {:>10.1f} MB/s  latency mean {:.1f} ns p50 {:.1f} p99 {:.1f}  "
+                                     "failed {} verify errors {}  ({} descriptors, {} windows, {} copy-buffer binds)\n",
+                                     m["copies"].get<std::uint64_t>(), m["bytes"].get<std::uint64_t>(),
+                                     m["bandwidth_bytes_per_s"].get<double>() / 1e6, m["latency_ns"]["mean"].get<double>(),
+                                     m["latency_ns"]["p50"].get<double>(), m["latency_ns"]["p99"].get<double>(),
+                                     m["failed"].get<std::uint64_t>(), m["verify_errors"].get<std::uint64_t>(),
+                                     m["descriptors"].get<std::uint64_t>(), m["windows"].get<std::uint64_t>(),
+                                     m["copybuf_binds"].get<std::uint64_t>());
+            if (m.contains("error")) std::cout << "  memcpy   could not run: " << m["error"].get<std::string>() << "\n";
+        }
         if (!o.no_stats_text) {
             std::cout << "statistics:\n";
             tlm::stats_registry::instance().write_text(std::cout);

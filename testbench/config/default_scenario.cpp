@@ -71,9 +71,19 @@ software:
   fidelity: illumos
   debug_checks: false
   dma_api_checker: true
+  placement: random     # fragmented buffers: many cookies per bind
+  iommu: vtd            # DMA binds map DVMA pages in the IOMMU
+  iommu_unmap: strict   # unbind clears the entries and waits for the IOTLB flush
 
+# The software workload: the DMA controller driver copies buffers through
+# the DDI (binds, cookies zipped into descriptors, interrupts), every byte
+# checked, while the traffic generators above load the bus.
 workload:
-  kind: traffic
+  kind: memcpy
+  memcpy:
+    copies: 32
+    size: 256KiB
+    verify: true
 )yaml";
 } // namespace
 

@@ -20,8 +20,12 @@ void describe(tlm::param_group& g, platform_config& c) {
     describe(g.group("memory", "DRAM: size of the low and high regions, latency, bandwidth"), c.memory);
     describe(g.group("bus", "interconnect: clock, width, bursts, arbitration, latencies"), c.bus);
     describe(g.group("iommu", "I/O MMU between the DMA devices and the bus: IOTLB, walk cache, latencies"), c.iommu);
+    describe(g.group("intc", "interrupt controller: MSI-style vectors to the CPU"), c.intc);
     auto& d = g.group("dmac", "DMA controller: channels, bursts, outstanding transactions");
     d.flag("present", c.dmac.present, "a DMA controller on the bus (behind the IOMMU when iommu.enable)");
+    d.count("address_bits", c.dmac.address_bits,
+            "DMA addressing of the device: 32 makes its driver declare dma_attr_addr_hi 0xffffffff (copy buffers or the IOMMU for high memory)",
+            {32, 64});
     describe(d, c.dmac.config);
     g.list_of("traffic", "traffic generators, each an initiator on the bus", c.traffic);
 }
@@ -37,15 +41,26 @@ void describe(tlm::param_group& g, software_config& c) {
     g.choice("iommu_unmap", c.iommu_unmap, {"by_fidelity", "strict", "deferred", "never"},
              "IOMMU unbind policy: strict invalidates at every unbind, deferred batches, never keeps stale entries (illumos); by_fidelity = never under illumos, strict under fixed");
     g.count("iommu_deferred_batch", c.iommu_deferred_batch, "unbinds per IOTLB flush with iommu_unmap: deferred", {1, 1 << 20});
+    g.time("iommu_deferred_timeout", c.iommu_deferred_timeout,
+           "with iommu_unmap: deferred, also flush once the oldest queued unbind is this old, checked at the next bind or unbind (0 = no time bound)");
     g.size("copybuf_max", c.copybuf_max, "largest copy buffer per bind (dma_max_copybuf_size)", {4096, double(1ull << 32)});
     g.size("copybuf_space", c.copybuf_space, "bytes of copy buffers in use at once (0 = unlimited)");
     g.count("handle_limit", c.handle_limit, "live DMA handles before allocation fails with NORESOURCES (0 = unlimited)");
     g.size("dvma_space", c.dvma_space, "bytes of DVMA space per IOMMU domain (0 = unlimited)");
     g.flag("sync_ignore_params", c.sync_ignore_params, "rootnex_sync_ignore_params: ddi_dma_sync always covers the whole window");
+    auto& k = g.group("costs", "CPU time the simulated software charges per operation");
+    k.time("bind_base", c.costs.bind_base, "one DMA bind call, fixed part");
+    k.time("bind_per_page", c.costs.bind_per_page, "DMA bind, per page piece walked");
+    k.time("unbind", c.costs.unbind, "one DMA unbind");
+    k.time("copy_per_kib", c.costs.copy_per_kib, "copy-buffer bcopy, per KiB copied");
+    k.time("iommu_map_per_page", c.costs.iommu_map_per_page, "IOMMU mapping work per page (the PTE writes also cost bus time)");
+    k.time("intr_latency", c.costs.intr_latency, "from the interrupt controller raising the CPU's line to the handler starting");
 }
 
 void describe(tlm::param_group& g, workload_config& c) {
-    g.choice("kind", c.kind, {"traffic"}, "what drives I/O: traffic = the platform's traffic generators");
+    g.choice("kind", c.kind, {"traffic", "memcpy"},
+             "software workload on the simulated CPU besides the traffic generators: traffic = none; memcpy = copies by the DMA controller driver (needs platform.dmac.present)");
+    describe(g.group("memcpy", "kind memcpy: buffer copies through the DMA controller, every byte checked"), c.memcpy);
 }
 
 void describe(tlm::param_group& g, sweep_param& c) {

@@ -14,9 +14,11 @@
 
 #include "models/bus/bus_config.h"
 #include "models/dmac/dmac_config.h"
+#include "models/intc/intc_config.h"
 #include "models/iommu/iommu_config.h"
 #include "models/memory/memory_config.h"
 #include "models/tgen/tgen_config.h"
+#include "testbench/workloads/memcpy_config.h"
 #include "tlm/core/params.h"
 
 namespace ddisim::config {
@@ -38,6 +40,7 @@ struct run_config {
 // model's own config (models/dmac/dmac_config.h).
 struct dmac_slot {
     bool present = false;           // a DMA controller on the bus (behind the IOMMU when there is one)
+    unsigned address_bits = 64;     // DMA addressing of the device: 32 makes its driver declare dma_attr_addr_hi 0xffffffff
     models::dmac_config config;
 };
 
@@ -47,8 +50,20 @@ struct platform_config {
     models::memory_config memory;
     models::bus_config bus;
     models::iommu_config iommu;               // between the DMA-capable devices and the bus
+    models::intc_config intc;                 // interrupt controller (built when a device has an interrupt)
     dmac_slot dmac;
     std::vector<models::tgen_config> traffic; // traffic generators on the bus
+};
+
+// `software.costs:` — CPU time the simulated software charges (ps here; the
+// kernel's cost_model keeps ns).
+struct cost_config {
+    std::uint64_t bind_base = 300000;        // one bind call, fixed part
+    std::uint64_t bind_per_page = 40000;     // per page piece of a bind
+    std::uint64_t unbind = 150000;           // one unbind
+    std::uint64_t copy_per_kib = 60000;      // copy-buffer bcopy, per KiB
+    std::uint64_t iommu_map_per_page = 80000; // IOMMU PTE setup, per page (the PTE writes cost bus time on top)
+    std::uint64_t intr_latency = 1000000;    // interrupt controller output → handler starts
 };
 
 // `software:` — the simulated kernel and DDI DMA layer (sw/kernel, sw/ddi).
@@ -63,16 +78,20 @@ struct software_config {
     std::string iommu = "none";         // none | vtd: the DDI's IOMMU path (devices in translated domains)
     std::string iommu_unmap = "by_fidelity"; // by_fidelity | strict | deferred | never
     unsigned iommu_deferred_batch = 16; // unbinds per IOTLB flush with iommu_unmap = deferred
+    std::uint64_t iommu_deferred_timeout = 0; // ps; deferred also flushes once the oldest queued unbind is this old (0 = no bound)
     std::uint64_t copybuf_max = 0x101000; // largest copy buffer per bind (dma_max_copybuf_size)
     std::uint64_t copybuf_space = 0;    // bytes of copy buffers in use at once (0 = unlimited)
     std::uint64_t handle_limit = 0;     // live DMA handles (0 = unlimited)
     std::uint64_t dvma_space = 0;       // bytes of DVMA space per IOMMU domain (0 = unlimited)
     bool sync_ignore_params = false;    // rootnex_sync_ignore_params: sync whole windows
+    cost_config costs;
 };
 
-// `workload:` — what drives I/O (filled in by later issues).
+// `workload:` — what drives I/O. The platform's traffic generators always
+// run; `kind` adds the software workload on the simulated CPU.
 struct workload_config {
-    std::string kind = "traffic";    // traffic: the platform's traffic generators drive the bus
+    std::string kind = "traffic";    // traffic: only the traffic generators | memcpy: DMA-controller copies through the DDI
+    workloads::memcpy_workload_config memcpy; // kind = memcpy
 };
 
 // `sweep:` — the grid `ddisim sweep` runs (docs/guide-sweeps.md); `ddisim

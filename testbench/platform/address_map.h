@@ -27,4 +27,9 @@ inline constexpr std::uint64_t intc_regs = 0xFEE0'0000ull;
 // accesses never go through the IOMMU.
 inline constexpr std::uint32_t cpu_requester_id = 0;
 
+// Interrupt controller vectors (lower number = higher priority).
+inline constexpr unsigned iommu_fault_vector = 1;
+inline constexpr unsigned dmac_vector = 2;
+inline constexpr unsigned hba_vector = 3;
+
 } // namespace ddisim::platform::address_map

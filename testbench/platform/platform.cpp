@@ -1,3 +1,4 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "testbench/platform/platform.h"
 
 #include <algorithm>
@@ -9,14 +10,18 @@
 
 #include "models/bus/bus.h"
 #include "models/dmac/dmac.h"
+#include "models/intc/intc.h"
 #include "models/iommu/iommu.h"
 #include "models/memory/memory.h"
 #include "models/tgen/tgen.h"
+#include "sw/ddi/iommu_driver.h"
+#include "sw/drivers/dmac_drv.h"
 #include "sw/kernel/kernel.h"
 #include "testbench/platform/address_map.h"
 #include "testbench/platform/cpu_port.h"
 #include "testbench/platform/progress.h"
 #include "testbench/platform/software.h"
+#include "testbench/workloads/memcpy.h"
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
 #include "tlm/core/trace_events.h"
@@ -33,10 +38,22 @@ struct platform::impl {
     std::unique_ptr<models::memory> mem;
     std::unique_ptr<models::bus> bus;
     std::unique_ptr<cpu_port> cpu;
+    std::unique_ptr<models::intc> intc;            // only with devices that interrupt
+    std::unique_ptr<sc_core::sc_signal<bool>> cpu_irq;
     std::unique_ptr<models::iommu> iommu;          // only with DMA devices and iommu.enable
     std::unique_ptr<models::dmac> dmac;
     std::unique_ptr<sc_core::sc_signal<bool>> dmac_irq;
     std::vector<std::unique_ptr<models::tgen>> tgens;
+    // Software: drivers and the workload thread (workload.kind != traffic).
+    std::unique_ptr<ddi::vtd_iommu_driver> iommu_drv;
+    dev_info* dmac_dip = nullptr;
+    std::unique_ptr<drivers::dmac_drv> dmac_drv;
+    bool software_workload = false, software_done = false;
+    sc_core::sc_process_handle software_thread;
+    std::string software_error;     // why the software could not start (attach failure …)
+    workloads::memcpy_result memcpy;
+    drivers::dmac_drv::stats dmac_stats;
+    void software_main();
     std::vector<std::unique_ptr<tlm::trace_tap>> taps; // only with --trace
     bool waves = false;
 };
@@ -55,6 +72,12 @@ void validate(const config::scenario& s) {
             "platform.memory.low_size ({:#x}) reaches into the MMIO window at {:#x} where the device registers live "
             "(platform.dmac.present / platform.iommu): make low_size at most {:#x}",
             m.low_size, address_map::mmio_window_base, address_map::mmio_window_base));
+    if (has_mmio_devices(s) && s.platform.intc.vectors <= address_map::hba_vector)
+        throw std::invalid_argument(fmt::format(
+            "platform.intc.vectors ({}) is too small: the platform's devices use vectors up to {}", s.platform.intc.vectors,
+            address_map::hba_vector));
+    if (s.workload.kind == "memcpy" && !s.platform.dmac.present)
+        throw std::invalid_argument("workload.kind is memcpy but platform.dmac.present is false: there is no DMA controller to copy with");
     if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
         throw std::invalid_argument("software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to program");
     for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
@@ -80,7 +103,12 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     const auto style = sc.run.timing == "at" ? models::tgen::style::at : models::tgen::style::lt;
 
     const auto& mc = sc.platform.memory;
-    p_->kernel = std::make_unique<kernel::kernel_context>(make_kernel_config(sc));
+    auto kc = make_kernel_config(sc);
+    if (has_mmio_devices(sc)) {
+        kc.intc = true;
+        kc.intc_base = address_map::intc_regs;
+    }
+    p_->kernel = std::make_unique<kernel::kernel_context>(kc);
     auto& k = *p_->kernel;
     // The hole between low DRAM and 4 GiB is MMIO: no page there is ever
     // handed out.
@@ -127,11 +155,20 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         p_->tgens.push_back(std::move(t));
     }
 
+    // Device interrupts reach the CPU through the interrupt controller.
+    if (has_mmio_devices(sc)) {
+        p_->intc = std::make_unique<models::intc>("intc", sc.platform.intc);
+        p_->cpu_irq = std::make_unique<sc_core::sc_signal<bool>>("cpu_irq");
+        p_->intc->cpu_irq.bind(*p_->cpu_irq);
+        p_->cpu->irq.bind(*p_->cpu_irq);
+        map_regs(p_->intc->regs, "intc_regs", address_map::intc_regs);
+    }
     // DMA devices reach the bus through the IOMMU (when enabled).
     if (has_dma_devices(sc) && sc.platform.iommu.enable) {
         p_->iommu = std::make_unique<models::iommu>("iommu", sc.platform.iommu);
         p_->iommu->mem_out.bind(p_->bus->in);
         map_regs(p_->iommu->regs, "iommu_regs", address_map::iommu_regs);
+        p_->intc->line(address_map::iommu_fault_vector).bind(p_->iommu->irq);
     }
     auto connect_device = [&](auto& out, const std::string& name) {
         if (p_->iommu)
@@ -142,15 +179,74 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     if (sc.platform.dmac.present) {
         auto dc = sc.platform.dmac.config;
         dc.bus_max_burst = sc.platform.bus.max_burst;
+        dc.timing = sc.run.timing;
         p_->dmac = std::make_unique<models::dmac>("dmac", dc);
         p_->dmac_irq = std::make_unique<sc_core::sc_signal<bool>>("dmac_irq");
         p_->dmac->irq.bind(*p_->dmac_irq);
         connect_device(p_->dmac->out, "dmac");
         map_regs(p_->dmac->regs, "dmac_regs", address_map::dmac_regs);
+        p_->intc->line(address_map::dmac_vector).bind(*p_->dmac_irq);
+    }
+
+    // Device tree: what the platform tells the kernel about its devices.
+    const bool translated = sc.software.iommu == "vtd";
+    if (p_->iommu && translated) {
+        ddi::vtd_iommu_driver_config ic;
+        ic.reg_base = address_map::iommu_regs;
+        ic.table_hi = mc.low_size ? mc.low_size - 1 : ic.table_hi;
+        p_->iommu_drv = std::make_unique<ddi::vtd_iommu_driver>(k, *p_->cpu, ic);
+        p_->cpu->set_iommu(p_->iommu_drv.get());
+    }
+    if (p_->dmac) {
+        p_->dmac_dip = k.create_dev_info("dmac", 0, translated);
+        k.set_dev_regs(p_->dmac_dip, {{address_map::dmac_regs, address_map::block_size}});
+        k.set_dev_intr_fixed(p_->dmac_dip, {address_map::dmac_vector});
+        k.set_dev_requester_id(p_->dmac_dip, sc.platform.dmac.config.requester_id);
+    }
+    if (sc.workload.kind != "traffic") {
+        p_->software_workload = true;
+        sc_core::sc_spawn_options opt;
+        opt.set_stack_size(1 << 20); // drivers and the DDI are deep C++
+        p_->software_thread = sc_core::sc_spawn([this] { p_->software_main(); }, "software", &opt);
     }
 }
 
-platform::~platform() = default;
+platform::~platform() {
+    // A run stopped by run.duration leaves the software thread suspended
+    // inside a driver; it never resumes. Detaching its drivers now must not
+    // touch the bus (there is no simulation to run it): cut the kernel off
+    // from the CPU port first, so register writes become no-ops.
+    if (p_->software_thread.valid() && !p_->software_thread.terminated()) p_->kernel->set_platform(nullptr);
+    // Drivers release kernel resources; they must go before the kernel.
+    p_->dmac_drv.reset();
+    p_->iommu_drv.reset();
+}
+
+// The software thread: bring up the IOMMU driver and the DMA controller
+// driver, run the workload, detach. Failures end the workload with a reason.
+void platform::impl::software_main() {
+    auto fail = [&](std::string why) {
+        software_error = std::move(why);
+        software_done = true;
+    };
+    if (iommu_drv) {
+        if (!iommu_drv->init()) return fail("IOMMU driver: init failed (no page for the context table)");
+        if (dmac_dip && !iommu_drv->attach(dmac_dip)) return fail("IOMMU driver: attach of dmac#0 failed");
+    }
+    if (sc.workload.kind == "memcpy") {
+        drivers::dmac_drv_config dc;
+        const unsigned bits = sc.platform.dmac.address_bits;
+        dc.addr_hi = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+        if (int rc = drivers::dmac_drv::attach(dmac_dip, dc, dmac_drv); rc != DDI_SUCCESS)
+            return fail(fmt::format("dmac driver: attach failed with DDI code {}", rc));
+        auto wc = sc.workload.memcpy;
+        wc.seed ^= sc.run.seed * 0x9E3779B97F4A7C15ull;
+        memcpy = workloads::run_memcpy_workload(*kernel, *dmac_drv, wc);
+        dmac_stats = dmac_drv->statistics();
+        dmac_drv.reset(); // detach
+    }
+    software_done = true;
+}
 
 kernel::kernel_context& platform::kernel() { return *p_->kernel; }
 cpu_port& platform::cpu() { return *p_->cpu; }
@@ -168,11 +264,17 @@ run_outcome platform::run(progress_bar& bar) {
     run_outcome o;
     const std::uint64_t limit = p_->sc.run.duration;
     auto all_done = [&] {
-        return std::all_of(p_->tgens.begin(), p_->tgens.end(), [](const auto& t) { return t->done(); });
+        return (!p_->software_workload || p_->software_done) &&
+               std::all_of(p_->tgens.begin(), p_->tgens.end(), [](const auto& t) { return t->done(); });
     };
     auto fraction = [&]() -> double {
         if (limit) return std::min(1.0, static_cast<double>(now_ps()) / static_cast<double>(limit));
         std::uint64_t want = 0, have = 0;
+        if (p_->sc.workload.kind == "memcpy") {
+            want += p_->sc.workload.memcpy.copies;
+            have += p_->software_done ? p_->sc.workload.memcpy.copies
+                                      : (p_->dmac_drv ? std::min(want, p_->dmac_drv->statistics().copies) : 0);
+        }
         for (std::size_t i = 0; i < p_->tgens.size(); ++i) {
             const auto count = p_->sc.platform.traffic[i].count;
             if (!count) return -1;
@@ -204,6 +306,11 @@ run_outcome platform::run(progress_bar& bar) {
     o.workload_done = all_done();
     o.end_ps = now_ps();
     for (const auto& t : p_->tgens) o.errors += t->errors() + t->verify_errors();
+    if (p_->software_workload) {
+        o.errors += p_->memcpy.failed + p_->memcpy.verify_errors + p_->memcpy.alloc_failures;
+        if (!p_->software_error.empty()) ++o.errors;
+        if (!p_->software_done) ++o.errors; // stopped by run.duration or starved
+    }
     tlm::stats_registry::instance().finish(o.end_ps);
     if (p_->waves) tlm::waves::close();
     return o;
@@ -224,6 +331,20 @@ nlohmann::json platform::headline(const run_outcome& o) const {
                         {"checksum", fmt::format("{:016x}", t->checksum())}});
     }
     h["traffic"] = gens;
+    if (p_->sc.workload.kind == "memcpy") {
+        const auto& m = p_->memcpy;
+        h["memcpy"] = {{"copies", m.copies},
+                       {"bytes", m.bytes},
+                       {"bandwidth_bytes_per_s", m.bytes_per_s()},
+                       {"latency_ns", {{"mean", m.lat_mean_ns}, {"p50", m.lat_p50_ns}, {"p99", m.lat_p99_ns}, {"max", m.lat_max_ns}}},
+                       {"failed", m.failed},
+                       {"verify_errors", m.verify_errors},
+                       {"descriptors", p_->dmac_stats.descriptors},
+                       {"windows", p_->dmac_stats.windows},
+                       {"copybuf_binds", p_->dmac_stats.copybuf_binds},
+                       {"interrupts", p_->dmac_stats.interrupts}};
+        if (!p_->software_error.empty()) h["memcpy"]["error"] = p_->software_error;
+    }
     h["simulated_time_ps"] = o.end_ps;
     h["workload_done"] = o.workload_done;
     return h;

@@ -43,6 +43,14 @@ kernel::kernel_config make_kernel_config(const config::scenario& s) {
     k.handle_limit = static_cast<std::size_t>(or_unlimited(sw.handle_limit));
     k.dvma_space = or_unlimited(sw.dvma_space);
     k.sync_ignore_params = sw.sync_ignore_params;
+    k.iommu_deferred_timeout_ns = sw.iommu_deferred_timeout / 1000;
+    const auto ns = [](std::uint64_t ps) { return ps / 1000; };
+    k.costs.bind_base_ns = ns(sw.costs.bind_base);
+    k.costs.bind_per_page_ns = ns(sw.costs.bind_per_page);
+    k.costs.unbind_ns = ns(sw.costs.unbind);
+    k.costs.copy_per_kib_ns = ns(sw.costs.copy_per_kib);
+    k.costs.iommu_map_per_page_ns = ns(sw.costs.iommu_map_per_page);
+    k.costs.intr_latency_ns = ns(sw.costs.intr_latency);
     return k;
 }
 

@@ -30,7 +30,7 @@ struct dmac_config {
     std::uint64_t descriptor_overhead = 0;      // ps of internal processing after a descriptor fetch, before its data moves
     std::string interrupt_mode = "descriptor";  // reset value of CONTROL.IRQ_BATCH: descriptor | batch
     std::uint64_t register_latency = 1000;      // ps charged to a register access
-    std::uint32_t requester_id = 0;             // requester id on every payload the controller issues
+    std::uint32_t requester_id = 16;            // requester id on every payload the controller issues (IOMMU context entry)
     std::string timing = "lt";                  // lt | at; not a scenario key: the platform copies run.timing
 
     dma_engine_config engine() const {

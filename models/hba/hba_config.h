@@ -27,7 +27,7 @@ struct hba_config {
     std::uint64_t boundary = 4096;            // DMA bursts never cross this alignment (0 = none)
     unsigned outstanding = 8;                 // DMA transactions in flight per command
     std::uint64_t register_latency = 1000;    // ps charged to a register access
-    std::uint32_t requester_id = 0;           // requester id on every transaction the HBA issues
+    std::uint32_t requester_id = 32;          // requester id on every transaction the HBA issues (IOMMU context entry)
 
     dma_engine_config engine() const {
         dma_engine_config e;

@@ -18,7 +18,22 @@ const std::array<std::uint8_t, page> zero_page{};
 } // namespace
 
 vtd_iommu_driver::vtd_iommu_driver(kernel_context& k, kernel::platform_port& port, vtd_iommu_driver_config cfg)
-    : k_(k), port_(port), cfg_(cfg) {}
+    : k_(k), port_(port), cfg_(cfg), lock_cv_(k) {}
+
+vtd_iommu_driver::guard::guard(vtd_iommu_driver& d) : d_(d) {
+    if (d_.busy_) {
+        ++d_.stats_.lock_waits;
+        ++d_.waiters_;
+        d_.lock_cv_.wait_until([this] { return !d_.busy_; });
+        --d_.waiters_;
+    }
+    d_.busy_ = true;
+}
+
+vtd_iommu_driver::guard::~guard() {
+    d_.busy_ = false;
+    if (d_.waiters_) d_.lock_cv_.signal();
+}
 
 vtd_iommu_driver::~vtd_iommu_driver() {
     for (auto pa : owned_pages_) k_.pages().free_page(pa);
@@ -50,6 +65,7 @@ std::uint64_t vtd_iommu_driver::alloc_table() {
 }
 
 bool vtd_iommu_driver::init() {
+    guard g(*this);
     if (ctx_table_) return true;
     const std::uint64_t bytes = std::uint64_t{cfg_.context_entries} * vtd::ctx_entry_size;
     const std::uint64_t npages = std::max<std::uint64_t>(1, (bytes + page - 1) / page);
@@ -86,6 +102,7 @@ std::uint64_t vtd_iommu_driver::root(std::uint32_t domain) const {
 }
 
 bool vtd_iommu_driver::attach(dev_info* dip) {
+    guard g(*this);
     if (!ctx_table_ || !dip || dip->requester_id >= cfg_.context_entries) return false;
     if (dip->iommu_domain == 0) {
         while (roots_.count(next_domain_)) ++next_domain_;
@@ -103,7 +120,7 @@ bool vtd_iommu_driver::attach(dev_info* dip) {
     ++stats_.bus_writes;
     ++stats_.entries_written;
     // the model drops cached context entries only on a global invalidation
-    invalidate_all();
+    invalidate_all_locked();
     return true;
 }
 
@@ -134,6 +151,12 @@ std::uint64_t vtd_iommu_driver::leaf_table(std::uint64_t root, std::uint64_t iov
 
 bool vtd_iommu_driver::map(std::uint32_t domain, std::uint64_t dvma, const std::uint64_t* pa, std::size_t npages,
                            unsigned perms) {
+    guard g(*this);
+    return map_locked(domain, dvma, pa, npages, perms);
+}
+
+bool vtd_iommu_driver::map_locked(std::uint32_t domain, std::uint64_t dvma, const std::uint64_t* pa,
+                                  std::size_t npages, unsigned perms) {
     if (!ctx_table_ || (dvma >> vtd::iova_bits) || ((dvma + npages * page - 1) >> vtd::iova_bits)) return false;
     const std::uint64_t root = domain_root(domain, true);
     if (!root) {
@@ -148,7 +171,7 @@ bool vtd_iommu_driver::map(std::uint32_t domain, std::uint64_t dvma, const std::
         const std::uint64_t t = leaf_table(root, iova, true);
         if (!t) {
             ++stats_.map_failures;
-            unmap(domain, dvma, i);
+            unmap_locked(domain, dvma, i);
             return false;
         }
         const unsigned idx = vtd::pt_index(iova, 1);
@@ -162,6 +185,11 @@ bool vtd_iommu_driver::map(std::uint32_t domain, std::uint64_t dvma, const std::
 }
 
 void vtd_iommu_driver::unmap(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) {
+    guard g(*this);
+    unmap_locked(domain, dvma, npages);
+}
+
+void vtd_iommu_driver::unmap_locked(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) {
     const std::uint64_t root = domain_root(domain, false);
     if (!root) return;
     std::size_t i = 0;
@@ -194,7 +222,9 @@ void vtd_iommu_driver::run_invalidation(std::uint64_t cmd) {
 }
 
 void vtd_iommu_driver::invalidate(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) {
-    if (!ctx_table_ || npages == 0) return;
+    if (npages == 0) return;
+    guard g(*this);
+    if (!ctx_table_) return;
     const std::uint64_t did = std::uint64_t{domain & 0xffff} << vtd::inv_did_shift;
     if (npages > cfg_.domain_inv_threshold) {
         ++stats_.domain_invalidations;
@@ -208,6 +238,11 @@ void vtd_iommu_driver::invalidate(std::uint32_t domain, std::uint64_t dvma, std:
 }
 
 void vtd_iommu_driver::invalidate_all() {
+    guard g(*this);
+    invalidate_all_locked();
+}
+
+void vtd_iommu_driver::invalidate_all_locked() {
     if (!ctx_table_) return;
     ++stats_.global_invalidations;
     run_invalidation(std::uint64_t{vtd::inv_global} << vtd::inv_type_shift);
@@ -215,6 +250,7 @@ void vtd_iommu_driver::invalidate_all() {
 
 std::vector<vtd_iommu_driver::fault> vtd_iommu_driver::read_faults() {
     std::vector<fault> out;
+    guard g(*this);
     if (!ctx_table_) return out;
     const std::uint64_t head = reg_read(vtd::reg_fault_head);
     std::uint64_t tail = reg_read(vtd::reg_fault_tail);

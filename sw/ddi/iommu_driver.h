@@ -14,6 +14,19 @@
 //     above domain_inv_threshold pages) with INV_CMD and polls INV_CMD.GO
 //     until it reads 0: the completion wait costs the IOMMU's modelled
 //     invalidation latency in simulated time, plus poll_ns of CPU per poll.
+// Concurrency: several software threads (an interrupt thread and a driver
+// thread, each with its own local time) may call the driver at once, and
+// every bus access may switch threads. The hardware runs one invalidation at
+// a time (an INV_CMD written while GO reads 1 is ignored) and INV_ADDR /
+// INV_NPAGES are shared, and a table walk that allocates an intermediate
+// table must not race another walk of the same slot. So every public
+// operation (init, attach, map, unmap, invalidate, invalidate_all,
+// read_faults) runs under one driver lock: a busy flag, and callers that find
+// it taken sleep on a kernel::kcondvar until the holder leaves (a waiter
+// resumes at the holder's local time, so its register accesses come after
+// the holder's completed invalidation in simulated time too). Single-threaded
+// use never waits and costs no simulated time.
+//
 // The driver keeps a CPU-side copy of every table it owns (what a kernel
 // reads through its cache); it never reads its own tables over the bus, so
 // only writes are bus traffic (the IOMMU does not snoop CPU caches: each
@@ -107,6 +120,7 @@ public:
         std::uint64_t reg_writes = 0, reg_reads = 0;
         std::uint64_t range_invalidations = 0, domain_invalidations = 0, global_invalidations = 0;
         std::uint64_t polls = 0;           // reads of INV_CMD while waiting
+        std::uint64_t lock_waits = 0;      // operations that found the driver lock taken and slept
         std::uint64_t map_failures = 0;    // map() without table pages
     };
 
@@ -153,6 +167,22 @@ private:
     void reg_write(std::uint64_t off, std::uint64_t v);
     std::uint64_t reg_read(std::uint64_t off);
     void run_invalidation(std::uint64_t cmd);
+    // unlocked bodies of the public operations (the lock is held)
+    bool map_locked(std::uint32_t domain, std::uint64_t dvma, const std::uint64_t* pa, std::size_t npages,
+                    unsigned perms);
+    void unmap_locked(std::uint32_t domain, std::uint64_t dvma, std::size_t npages);
+    void invalidate_all_locked();
+    // The driver lock (see the head comment): RAII, not reentrant.
+    class guard {
+    public:
+        explicit guard(vtd_iommu_driver& d);
+        ~guard();
+        guard(const guard&) = delete;
+        guard& operator=(const guard&) = delete;
+
+    private:
+        vtd_iommu_driver& d_;
+    };
 
     kernel::kernel_context& k_;
     kernel::platform_port& port_;
@@ -165,6 +195,9 @@ private:
     std::unordered_map<std::uint64_t, std::unique_ptr<table>> tables_; // CPU copy, by physical address
     std::vector<std::uint64_t> owned_pages_;
     stats_t stats_;
+    bool busy_ = false;        // the driver lock is held
+    unsigned waiters_ = 0;     // threads sleeping on lock_cv_
+    kernel::kcondvar lock_cv_;
 };
 
 // DDI side of the deferred unmap policy (sw/ddi/iommu.cpp): clears and

@@ -16,7 +16,7 @@ for f in build-fuzz/fuzz_*; do
   mkdir -p "$work"
   seeds=()
   [ -d "testbench/fuzz/corpus/$name" ] && seeds+=("testbench/fuzz/corpus/$name")
-  if [ "$name" = fuzz_scenario ]; then seeds+=(scenarios); fi
+  if [ "$name" = fuzz_scenario ] || [ "$name" = fuzz_fio ]; then seeds+=(scenarios); fi
   echo "fuzz: $name for ${secs}s"
   if ! "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix=build-fuzz/artifacts/"$name"- "$work" "${seeds[@]}" > "build-fuzz/$name.log" 2>&1; then

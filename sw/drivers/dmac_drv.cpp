@@ -299,6 +299,7 @@ int dmac_drv::bind_pair(struct buf* dbp, void* dst, struct buf* sbp, const void*
     std::vector<cookie_run> sc, dc;
     std::vector<piece> pieces;
     bool src_copybuf = false, dst_copybuf = false;
+    cookie_run stale{0, 0, 0}; // dma_after_unbind: a destination cookie that unbind gives back
     while (rc == DDI_SUCCESS) {
         if (!window_cookies(src_h_, soff, slen, sc, src_copybuf) || !window_cookies(dst_h_, doff, dlen, dc, dst_copybuf)) {
             rc = DDI_FAILURE;
@@ -327,7 +328,14 @@ int dmac_drv::bind_pair(struct buf* dbp, void* dst, struct buf* sbp, const void*
         rc = run_pieces(pieces.data(), pieces.size());
         if (rc != DDI_SUCCESS) break;
         // The CPU will read what the device wrote (copy buffer → buffer).
-        if (hi > lo) ddi_dma_sync(dst_h_, static_cast<off_t>(lo), static_cast<size_t>(hi - lo), DDI_DMA_SYNC_FORCPU);
+        if (hi > lo) {
+            if (fault_ == dmac_fault::skip_sync)
+                ++st_.skipped_syncs;
+            else
+                ddi_dma_sync(dst_h_, static_cast<off_t>(lo), static_cast<size_t>(hi - lo), DDI_DMA_SYNC_FORCPU);
+            if (consumer_) consumer_(consumer_arg_, lo, static_cast<std::size_t>(hi - lo));
+        }
+        if (!dc.empty()) stale = dc.front();
         if (hi >= len) break;
         // Advance the window(s) that end here.
         if (soff + slen == hi) {
@@ -351,6 +359,13 @@ int dmac_drv::bind_pair(struct buf* dbp, void* dst, struct buf* sbp, const void*
     if (rc == DDI_SUCCESS) {
         ++st_.copies;
         st_.bytes += len;
+        if (fault_ == dmac_fault::dma_after_unbind && stale.len) {
+            // Deliberate bug: DMA to the destination after unbinding it.
+            const piece p{ring_dev_, stale.addr,
+                          static_cast<std::uint32_t>(std::min<std::uint64_t>(stale.len, stale_dma_bytes))};
+            ++st_.injected;
+            if (submit_and_wait(&p, 1) != DDI_SUCCESS) ++st_.injected_errors;
+        }
     }
     return rc;
 }

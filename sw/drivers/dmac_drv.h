@@ -28,6 +28,24 @@
 // from which a per-instance copy takes addr_hi / sgllen / maxxfer overrides
 // (a 32-bit variant of the controller has addr_hi 0xffffffff).
 //
+// Fault injection (co-verification, testbench/tests/coverify): set_fault
+// makes the driver misbehave on purpose, so tests and users can see what the
+// DMA-API checker and the IOMMU report:
+//   skip_sync         memcpy omits ddi_dma_sync(dst, FORCPU) before handing
+//                     a window to the consumer; with copy buffers the CPU
+//                     then reads stale bytes (the implicit syncs of getwin and
+//                     unbind come too late for a consumer that reads while
+//                     the destination is bound).
+//   dma_after_unbind  after each copy, once both handles are unbound, one
+//                     more descriptor copies stale_dma_bytes from the ring to
+//                     the destination's old device address (first cookie of
+//                     its last window): a strict IOMMU faults it (the job
+//                     fails, counted in stats::injected_errors), a lazy one or
+//                     no IOMMU lets it through (stray bytes in memory).
+// The consumer (set_consumer) is called once per destination window, after
+// the device wrote it and the driver synced it (unless skip_sync), while the
+// destination is still bound — where a real driver hands completed data on.
+//
 // Errors: DDI codes, never exceptions. memcpy returns DDI_SUCCESS, a bind
 // error code (DDI_DMA_NOMAPPING, DDI_DMA_TOOBIG, …) or DDI_FAILURE when the
 // controller reported an error (last_error() gives its code).
@@ -75,8 +93,14 @@ struct dmac_drv_config {
     std::uint64_t polling_interval_ns = 1000;
 };
 
+enum class dmac_fault { none, skip_sync, dma_after_unbind };
+
 class dmac_drv {
 public:
+    // Consumer of completed destination windows: arg, object offset, bytes.
+    using consumer_fn = void (*)(void* arg, std::uint64_t off, std::size_t len);
+    static constexpr std::uint32_t stale_dma_bytes = 64; // length of the dma_after_unbind descriptor
+
     struct stats {
         std::uint64_t copies = 0, bytes = 0, descriptors = 0, batches = 0;
         std::uint64_t windows = 0;          // window pairs walked
@@ -84,6 +108,9 @@ public:
         std::uint64_t copybuf_binds = 0;    // binds whose cookies use the copy buffer
         std::uint64_t interrupts = 0;       // handler calls that claimed
         std::uint64_t errors = 0;           // jobs failed by the controller
+        std::uint64_t injected = 0;         // dma_after_unbind descriptors issued
+        std::uint64_t injected_errors = 0;  // of those, jobs the controller failed (e.g. an IOMMU fault)
+        std::uint64_t skipped_syncs = 0;    // ddi_dma_sync(FORCPU) calls left out by skip_sync
     };
 
     // Attaches to dip (reg set 0 = the controller's registers, intr_fixed[0]
@@ -99,6 +126,15 @@ public:
     int memcpy(void* dst, const void* src, std::size_t len);
     // The same with bufs (equal b_bcount).
     int memcpy_buf(struct buf* dst, struct buf* src);
+
+    // Co-verification: misbehave on purpose (see the head comment).
+    void set_fault(dmac_fault f) { fault_ = f; }
+    dmac_fault fault() const { return fault_; }
+    // Called per destination window while it is bound (nullptr: none).
+    void set_consumer(consumer_fn fn, void* arg) {
+        consumer_ = fn;
+        consumer_arg_ = arg;
+    }
 
     const stats& statistics() const { return st_; }
     std::uint8_t last_error() const { return last_error_; }
@@ -145,6 +181,9 @@ private:
     std::uint32_t completed_reg_ = 0;        // last COMPLETED value read
     bool hw_error_ = false;
     std::uint8_t last_error_ = 0;
+    dmac_fault fault_ = dmac_fault::none;
+    consumer_fn consumer_ = nullptr;
+    void* consumer_arg_ = nullptr;
     stats st_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <sys/sunddi.h>
 
+#include "sw/ddi/checker.h"
 #include "sw/drivers/dmac_drv.h"
 #include "sw/kernel/kernel.h"
 
@@ -52,6 +53,13 @@ void fill(std::uint8_t* p, std::uint64_t n, std::uint64_t seed) {
     }
 }
 
+std::uint64_t mismatches(const std::uint8_t* a, const std::uint8_t* b, std::uint64_t n) {
+    if (std::memcmp(a, b, n) == 0) return 0;
+    std::uint64_t e = 0;
+    for (std::uint64_t i = 0; i < n; ++i) e += a[i] != b[i];
+    return e;
+}
+
 double pct(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size())));
@@ -59,12 +67,34 @@ double pct(std::vector<double> v, double p) {
     return v[i];
 }
 
+// The CPU consuming a destination window the driver handed over.
+struct consumer {
+    kernel::kernel_context* k;
+    const std::uint8_t* src = nullptr;
+    const std::uint8_t* dst = nullptr;
+    bool verify = false;
+    std::uint64_t errors = 0;
+    static void take(void* arg, std::uint64_t off, std::size_t len) {
+        auto* c = static_cast<consumer*>(arg);
+        if (!c->dst) return;
+        ddi::checker::cpu_read(*c->k, c->dst + off, len);
+        if (c->verify) c->errors += mismatches(c->src + off, c->dst + off, len);
+    }
+};
+
+drivers::dmac_fault parse_fault(const std::string& s) {
+    if (s == "skip_sync") return drivers::dmac_fault::skip_sync;
+    if (s == "dma_after_unbind") return drivers::dmac_fault::dma_after_unbind;
+    return drivers::dmac_fault::none;
+}
+
 } // namespace
 
 std::string memcpy_result::describe() const {
     std::ostringstream o;
     o << copies << " copies, " << bytes << " B, " << failed << " failed (first " << first_error << "), "
-      << verify_errors << " bytes wrong, latency ns min/mean/p50/p99/max " << lat_min_ns << "/" << lat_mean_ns << "/"
+      << verify_errors << " bytes wrong (" << handover_errors << " at hand-over), " << injected << " injected, "
+      << device_errors << " device errors, latency ns min/mean/p50/p99/max " << lat_min_ns << "/" << lat_mean_ns << "/"
       << lat_p50_ns << "/" << lat_p99_ns << "/" << lat_max_ns << ", " << bytes_per_s() / 1e9 << " GB/s";
     return o.str();
 }
@@ -75,6 +105,11 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
     std::vector<double> lat;
     buffer src, dst;
     std::uint64_t seed = c.seed;
+    consumer cons{&k};
+    cons.verify = c.verify;
+    drv.set_fault(parse_fault(c.inject));
+    drv.set_consumer(&consumer::take, &cons);
+    const auto st0 = drv.statistics();
     r.start_ns = k.now_ns();
     for (std::uint64_t n = 0; n < c.copies; ++n) {
         if (!src.base || c.new_buffers) {
@@ -92,6 +127,8 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
         fill(src.p, c.size, splitmix(seed));
         if (c.verify)
             for (std::uint64_t i = 0; i < c.size; ++i) dst.p[i] = static_cast<std::uint8_t>(~src.p[i]);
+        cons.src = src.p;
+        cons.dst = dst.p;
         const std::uint64_t t0 = k.now_ns();
         const int rc = drv.memcpy(dst.p, src.p, static_cast<std::size_t>(c.size));
         const std::uint64_t t1 = k.now_ns();
@@ -103,10 +140,15 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
         ++r.copies;
         r.bytes += c.size;
         lat.push_back(static_cast<double>(t1 - t0));
-        if (c.verify)
-            for (std::uint64_t i = 0; i < c.size; ++i) r.verify_errors += src.p[i] != dst.p[i];
+        if (c.verify) r.verify_errors += mismatches(src.p, dst.p, c.size);
     }
     r.end_ns = k.now_ns();
+    drv.set_consumer(nullptr, nullptr);
+    drv.set_fault(drivers::dmac_fault::none);
+    r.handover_errors = cons.errors;
+    r.verify_errors += cons.errors;
+    r.injected = drv.statistics().injected - st0.injected;
+    r.device_errors = drv.statistics().errors - st0.errors;
     release(k, src);
     release(k, dst);
     if (!lat.empty()) {

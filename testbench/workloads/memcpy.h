@@ -5,6 +5,13 @@
 // random placement they are physically fragmented, so every bind yields many
 // cookies, and a 32-bit controller meets copy buffers (or the IOMMU).
 //
+// The CPU reads each destination window when the driver hands it over
+// (dmac_drv::set_consumer, while the destination is still bound: it tells the
+// DMA-API checker with ddi::checker::cpu_read and, with verify, compares it),
+// and compares the whole destination again after the copy returned (which
+// catches DMA that arrived after unbind). workload.memcpy.inject turns on a
+// driver fault (dmac_drv::set_fault) for co-verification.
+//
 // Call run_memcpy_workload from the SystemC thread the software runs on
 // (a thread using the platform's cpu_port); it blocks that thread.
 #pragma once
@@ -27,7 +34,10 @@ struct memcpy_result {
     std::uint64_t bytes = 0;          // bytes of those copies
     std::uint64_t failed = 0;         // copies whose memcpy returned an error
     int first_error = 0;              // the DDI code of the first failure
-    std::uint64_t verify_errors = 0;  // bytes that differed after a successful copy
+    std::uint64_t verify_errors = 0;  // bytes that differed after a successful copy (both checks summed)
+    std::uint64_t handover_errors = 0; // of those, bytes wrong when the driver handed the window over
+    std::uint64_t injected = 0;       // dma_after_unbind descriptors the driver issued
+    std::uint64_t device_errors = 0;  // jobs the controller failed during the run (injected ones included)
     std::uint64_t alloc_failures = 0; // buffer allocations the kernel could not satisfy
     std::uint64_t start_ns = 0, end_ns = 0; // software time of the first call and after the last
     double lat_min_ns = 0, lat_mean_ns = 0, lat_p50_ns = 0, lat_p99_ns = 0, lat_max_ns = 0; // per copy

@@ -18,6 +18,7 @@ struct memcpy_workload_config {
     bool new_buffers = false;           // fresh buffers for every copy (else one pair, refilled per copy)
     bool verify = true;                 // compare every byte of every copy
     std::uint64_t seed = 1;             // data pattern seed
+    std::string inject = "none";        // co-verification fault in the driver: none | skip_sync | dma_after_unbind
 };
 
 inline void describe(ddisim::tlm::param_group& g, memcpy_workload_config& c) {
@@ -30,6 +31,11 @@ inline void describe(ddisim::tlm::param_group& g, memcpy_workload_config& c) {
     g.flag("new_buffers", c.new_buffers, "allocate fresh buffers for every copy");
     g.flag("verify", c.verify, "compare every byte of every copy");
     g.count("seed", c.seed, "data pattern seed");
+    g.choice("inject", c.inject, {"none", "skip_sync", "dma_after_unbind"},
+             "deliberate driver bug for co-verification: skip_sync leaves out ddi_dma_sync(FORCPU) before the CPU "
+             "reads the destination (stale bytes with copy buffers, a missing-sync checker report); "
+             "dma_after_unbind issues one more descriptor to the destination's old address after unbind (an IOMMU "
+             "fault under iommu_unmap strict, a dma-after-unbind checker report and stray bytes otherwise)");
 }
 
 } // namespace ddisim::workloads

@@ -1,8 +1,11 @@
 // `ddisim run [scenario.yaml] [--set key=value]…`: simulate one scenario.
 // Writes into the output folder: results.json (headline metrics + every
 // statistic; byte-identical for the same scenario and seed), stats.csv, and
-// scenario.yaml (the effective scenario). Wall-clock figures go to the
-// terminal only, so result files never depend on the host.
+// scenario.yaml (the effective scenario); with fio jobs (--fio FILE or
+// workload.kind: fio) also fio.json in fio's JSON layout (docs/fio.md,
+// docs/storage.md). Wall-clock figures go to the terminal only, so result
+// files never depend on the host. Exit status: 0, 1 (errors during the
+// run), 2 (a fio job file error, printed as file:line:column).
 #include "testbench/app/command.h"
 
 #include <chrono>
@@ -15,9 +18,12 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
+#include "testbench/config/fio.h"
+#include "testbench/config/fio_output.h"
 #include "testbench/config/scenario_loader.h"
 #include "testbench/platform/platform.h"
 #include "testbench/platform/progress.h"
+#include "testbench/workloads/storage.h"
 #include "tlm/core/params.h"
 #include "tlm/core/stats.h"
 #include "tlm/core/trace_events.h"
@@ -29,7 +35,7 @@ namespace fs = std::filesystem;
 struct run_opts {
     std::string scenario;
     std::vector<std::string> sets;
-    std::string out, waves, trace;
+    std::string out, waves, trace, fio;
     bool quiet = false;
     bool no_stats_text = false;
 };
@@ -41,12 +47,16 @@ void write_file(const fs::path& p, const std::string& text) {
     if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
 }
 
-int run(const run_opts& o) {
+int run_scenario(const run_opts& o) {
     auto sc = o.scenario.empty() ? config::load_default_scenario(o.sets) : config::load_scenario(o.scenario, o.sets);
     // Paths are assigned as given (not re-parsed as YAML through --set).
     if (!o.out.empty()) sc.run.output = o.out;
     if (!o.waves.empty()) sc.run.waves = o.waves;
     if (!o.trace.empty()) sc.run.trace = o.trace;
+    if (!o.fio.empty()) {
+        sc.workload.kind = "fio";
+        sc.workload.fio.file = o.fio;
+    }
     const fs::path out = sc.run.output;
     fs::create_directories(out);
     write_file(out / "scenario.yaml", config::dump_yaml(sc));
@@ -72,6 +82,7 @@ int run(const run_opts& o) {
     j["headline"] = plat.headline(res);
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
+    if (const auto* fr = plat.fio()) write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
     {
         std::ofstream csv(out / "stats.csv");
         tlm::stats_registry::instance().write_csv(csv);
@@ -110,19 +121,63 @@ int run(const run_opts& o) {
                                      m["copybuf_binds"].get<std::uint64_t>());
             if (m.contains("error")) std::cout << "  memcpy   could not run: " << m["error"].get<std::string>() << "\n";
         }
+        if (h.contains("fio")) {
+            const auto& f = h["fio"];
+            auto lat = [](const nlohmann::json& l) {
+                return fmt::format("clat p50 {:.1f} us p99 {:.1f} us p99.9 {:.1f} us", l["p50"].get<double>() / 1e3,
+                                   l["p99"].get<double>() / 1e3, l["p99.9"].get<double>() / 1e3);
+            };
+            std::cout << fmt::format("  fio on {}:\n", f.value("disk", std::string("?")));
+            for (const auto& jb : f["jobs"]) {
+                std::string l;
+                if (jb.contains("read_clat_ns")) l += "  read " + lat(jb["read_clat_ns"]);
+                if (jb.contains("write_clat_ns")) l += "  write " + lat(jb["write_clat_ns"]);
+                std::cout << fmt::format("  {:<16} {:<9} QD {:<3} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s{}  errors {}{}\n",
+                                         jb["name"].get<std::string>() +
+                                             (jb["clone"].get<unsigned>() ? fmt::format(".{}", jb["clone"].get<unsigned>()) : ""),
+                                         jb["rw"].get<std::string>(), jb["iodepth"].get<unsigned>(), jb["ios"].get<std::uint64_t>(),
+                                         jb["iops"].get<double>(), jb["bw_bytes_per_s"].get<double>() / 1e6, l,
+                                         jb["errors"].get<std::uint64_t>(),
+                                         jb.contains("verify_errors")
+                                             ? fmt::format(", verify errors {}", jb["verify_errors"].get<std::uint64_t>())
+                                             : "");
+            }
+            const auto& t = f["total"];
+            std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  {}\n", "total", "", "",
+                                     t["ios"].get<std::uint64_t>(), t["iops"].get<double>(),
+                                     t["bw_bytes_per_s"].get<double>() / 1e6, lat(t["clat_ns"]));
+            if (f.contains("error")) std::cout << "  fio      could not run: " << f["error"].get<std::string>() << "\n";
+        }
         if (!o.no_stats_text) {
             std::cout << "statistics:\n";
             tlm::stats_registry::instance().write_text(std::cout);
         }
         std::cout << fmt::format("results: {}  {}", (out / "results.json").string(), (out / "stats.csv").string());
+        if (plat.fio()) std::cout << "  " << (out / "fio.json").string();
         if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;
         std::cout << "\n";
+    }
+    if (const auto* fr = plat.fio()) {
+        for (const auto& n : fr->jobs().notes) std::cerr << "note: " << n.to_string() << "\n";
+        if (const auto& e = fr->first_error()) {
+            std::cerr << "ddisim run: " << e->what() << "\n";
+            return 2;
+        }
     }
     if (res.errors)
         std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
                                  res.errors);
     return res.errors ? 1 : 0;
+}
+
+int run(const run_opts& o) {
+    try {
+        return run_scenario(o);
+    } catch (const config::fio_error& e) {
+        std::cerr << "ddisim run: " << e.what() << "\n";
+        return 2;
+    }
 }
 
 app::command_registrar reg{"run", 10, [](CLI::App& root) {
@@ -133,6 +188,8 @@ app::command_registrar reg{"run", 10, [](CLI::App& root) {
         ->allow_extra_args(false);
     c->add_option("--out", o->out, "Output folder (overrides run.output)");
     c->add_option("--waves", o->waves, "Write a VCD waveform file (FILE.vcd) for GTKWave");
+    c->add_option("--fio", o->fio, "Run the fio job file FILE on the HBA's disk (sets workload.kind fio)")
+        ->check(CLI::ExistingFile);
     c->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace-event JSON file");
     c->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary");
     c->add_flag("--brief", o->no_stats_text, "Summary without the statistics listing");

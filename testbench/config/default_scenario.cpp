@@ -41,49 +41,53 @@ platform:
     iotlb_ways: 4
     pwc_entries: 16
 
+  # The DMA controller stays out: the IOMMU model has one device port (the HBA's).
   dmac:
-    present: true
+    present: false
     channels: 4
     burst_size: 256B
     outstanding: 8
 
-  # Two initiators sharing the bus and the DRAM: a streaming reader and a
-  # random read/write mix.
-  traffic:
-    - pattern: sequential
-      base: 0x100000
-      range: 1MiB
-      size: 4KiB
-      read_fraction: 1.0
-      outstanding: 4
-      count: 1000
-      requester_id: 1
-    - pattern: random
-      base: 0x200000
-      range: 16MiB
-      size: 64B
-      read_fraction: 0.5
-      outstanding: 8
-      count: 1000
-      requester_id: 2
+  # The storage path: a SCSI HBA (64-bit data DMA, behind the IOMMU) with
+  # one 1 TB flash disk. The medium is sparse: only written blocks take memory.
+  hba:
+    present: true
+    address_bits: 64
+    queue_depth: 256
+    target_queue_depth: 32
+    targets:
+      - kind: ssd
+        capacity: 1000000000000B
+        block_size: 512
+        vendor: DDISIM
+        product: SSD-1TB
+        ssd:
+          read_latency: 60us
+          units: 16
 
 software:
   fidelity: illumos
   debug_checks: false
   dma_api_checker: true
-  placement: random     # fragmented buffers: many cookies per bind
+  placement: random     # fragmented buffers: physical pages anywhere in DRAM
   iommu: vtd            # DMA binds map DVMA pages in the IOMMU
   iommu_unmap: strict   # unbind clears the entries and waits for the IOTLB flush
 
-# The software workload: the DMA controller driver copies buffers through
-# the DDI (binds, cookies zipped into descriptors, interrupts), every byte
-# checked, while the traffic generators above load the bus.
+# The software workload: fio-style 4 KiB random reads at queue depth 32 over
+# the whole disk, one simulated CPU thread, through sd, SCSA, the HBA driver,
+# DDI binds (each mapped in the IOMMU and unmapped strictly), the HBA, the
+# IOMMU, the bus and DRAM. `ddisim run --fio JOB.fio` replaces the job.
 workload:
-  kind: memcpy
-  memcpy:
-    copies: 32
-    size: 256KiB
-    verify: true
+  kind: fio
+  fio:
+    target: 0
+    job: |
+      [randread-4k-qd32]
+      ioengine=libaio
+      rw=randread
+      bs=4k
+      iodepth=32
+      number_ios=20000
 )yaml";
 } // namespace
 

@@ -27,6 +27,12 @@ void describe(tlm::param_group& g, platform_config& c) {
             "DMA addressing of the device: 32 makes its driver declare dma_attr_addr_hi 0xffffffff (copy buffers or the IOMMU for high memory)",
             {32, 64});
     describe(d, c.dmac.config);
+    auto& h = g.group("hba", "SCSI host bus adapter and the disks behind it (LT timing only)");
+    h.flag("present", c.hba.present, "an HBA on the bus (behind the IOMMU when iommu.enable), with its disks");
+    h.count("address_bits", c.hba.address_bits,
+            "data DMA addressing of the HBA: 32 makes its driver declare data dma_attr_addr_hi 0xffffffff (copy buffers or the IOMMU for high memory)",
+            {32, 64});
+    describe(h, c.hba.config);
     g.list_of("traffic", "traffic generators, each an initiator on the bus", c.traffic);
 }
 
@@ -58,9 +64,13 @@ void describe(tlm::param_group& g, software_config& c) {
 }
 
 void describe(tlm::param_group& g, workload_config& c) {
-    g.choice("kind", c.kind, {"traffic", "memcpy"},
-             "software workload on the simulated CPU besides the traffic generators: traffic = none; memcpy = copies by the DMA controller driver (needs platform.dmac.present)");
+    g.choice("kind", c.kind, {"traffic", "memcpy", "fio"},
+             "software workload on the simulated CPU besides the traffic generators: traffic = none; memcpy = copies by the DMA controller driver (needs platform.dmac.present); fio = fio jobs through sd and the HBA driver (needs platform.hba.present)");
     describe(g.group("memcpy", "kind memcpy: buffer copies through the DMA controller, every byte checked"), c.memcpy);
+    auto& f = g.group("fio", "kind fio: fio jobs on one of the HBA's disks (docs/fio.md; `ddisim run --fio FILE` sets file)");
+    f.text("file", c.fio.file, "fio job file (empty: the inline job text)");
+    f.text("job", c.fio.job, "inline fio job-file text, used when file is empty");
+    f.count("target", c.fio.target, "HBA target (index into platform.hba.targets) the jobs run on", {0, 255});
 }
 
 void describe(tlm::param_group& g, sweep_param& c) {

@@ -14,6 +14,7 @@
 
 #include "models/bus/bus_config.h"
 #include "models/dmac/dmac_config.h"
+#include "models/hba/hba_config.h"
 #include "models/intc/intc_config.h"
 #include "models/iommu/iommu_config.h"
 #include "models/memory/memory_config.h"
@@ -44,6 +45,14 @@ struct dmac_slot {
     models::dmac_config config;
 };
 
+// `platform.hba:` — the SCSI host bus adapter and its disks (optional); its
+// fields are the model's own config (models/hba/hba_config.h).
+struct hba_slot {
+    bool present = false;           // an HBA on the bus (behind the IOMMU when there is one)
+    unsigned address_bits = 64;     // data DMA addressing: 32 makes its driver declare data dma_attr_addr_hi 0xffffffff
+    models::hba_config config;
+};
+
 // `platform:` — the hardware. Device registers live in the MMIO window
 // below 4 GiB (testbench/platform/address_map.h); low DRAM must end below it.
 struct platform_config {
@@ -52,6 +61,7 @@ struct platform_config {
     models::iommu_config iommu;               // between the DMA-capable devices and the bus
     models::intc_config intc;                 // interrupt controller (built when a device has an interrupt)
     dmac_slot dmac;
+    hba_slot hba;
     std::vector<models::tgen_config> traffic; // traffic generators on the bus
 };
 
@@ -89,9 +99,17 @@ struct software_config {
 
 // `workload:` — what drives I/O. The platform's traffic generators always
 // run; `kind` adds the software workload on the simulated CPU.
+// `workload.fio:` — fio jobs on the HBA's disks (docs/fio.md, docs/storage.md).
+struct fio_workload_config {
+    std::string file = "";   // fio job file (relative to the working folder); "" = use `job`
+    std::string job = "";    // inline job-file text, used when file is ""
+    unsigned target = 0;     // the HBA target the jobs run on
+};
+
 struct workload_config {
-    std::string kind = "traffic";    // traffic: only the traffic generators | memcpy: DMA-controller copies through the DDI
+    std::string kind = "traffic";    // traffic: only the traffic generators | memcpy: DMA-controller copies through the DDI | fio: fio jobs through sd and the HBA
     workloads::memcpy_workload_config memcpy; // kind = memcpy
+    fio_workload_config fio;                  // kind = fio
 };
 
 // `sweep:` — the grid `ddisim sweep` runs (docs/guide-sweeps.md); `ddisim

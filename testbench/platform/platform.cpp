@@ -1,6 +1,10 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "testbench/platform/platform.h"
 
+// models/hba/hba.h before any <sys/scsi/...> header: SCSA's RESET_TARGET
+// macro would otherwise break hba_regs::RESET_TARGET.
+#include "models/hba/hba.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -16,6 +20,8 @@
 #include "models/tgen/tgen.h"
 #include "sw/ddi/iommu_driver.h"
 #include "sw/drivers/dmac_drv.h"
+#include "sw/drivers/hba_drv.h"
+#include "sw/drivers/sd.h"
 #include "sw/kernel/kernel.h"
 #include "testbench/platform/address_map.h"
 #include "testbench/platform/cpu_port.h"
@@ -23,6 +29,7 @@
 #include "testbench/platform/progress.h"
 #include "testbench/platform/software.h"
 #include "testbench/workloads/memcpy.h"
+#include "testbench/workloads/storage.h"
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
 #include "tlm/core/trace_events.h"
@@ -44,6 +51,8 @@ struct platform::impl {
     std::unique_ptr<models::iommu> iommu;          // only with DMA devices and iommu.enable
     std::unique_ptr<models::dmac> dmac;
     std::unique_ptr<sc_core::sc_signal<bool>> dmac_irq;
+    std::unique_ptr<models::hba> hba;
+    std::unique_ptr<sc_core::sc_signal<bool>> hba_irq;
     // One per DMA device with the DMA-API checker on: shows its traffic to
     // the checker (DMA after unbind, DMA to unbound memory).
     std::vector<std::unique_ptr<dma_observer>> observers;
@@ -52,6 +61,14 @@ struct platform::impl {
     std::unique_ptr<ddi::vtd_iommu_driver> iommu_drv;
     dev_info* dmac_dip = nullptr;
     std::unique_ptr<drivers::dmac_drv> dmac_drv;
+    dev_info* hba_dip = nullptr;
+    std::unique_ptr<drivers::hba_drv> hba_drv;
+    std::unique_ptr<drivers::sd> disk;
+    std::unique_ptr<workloads::fio_runner> fio;  // workload.kind = fio
+    drivers::hba_drv::stats hba_stats;
+    drivers::sd::stats sd_stats;
+    std::string disk_name;                      // vendor/product of the disk the jobs ran on
+    std::function<void(drivers::hba_drv&)> hba_fn; // run_on_hba
     bool software_workload = false, software_done = false;
     sc_core::sc_process_handle software_thread;
     std::string software_error;     // why the software could not start (attach failure …)
@@ -63,7 +80,7 @@ struct platform::impl {
 };
 
 namespace {
-bool has_dma_devices(const config::scenario& s) { return s.platform.dmac.present; }
+bool has_dma_devices(const config::scenario& s) { return s.platform.dmac.present || s.platform.hba.present; }
 bool has_mmio_devices(const config::scenario& s) { return has_dma_devices(s); }
 
 // Cross-key checks the per-key schema cannot express. Each names its keys.
@@ -82,6 +99,23 @@ void validate(const config::scenario& s) {
             address_map::hba_vector));
     if (s.workload.kind == "memcpy" && !s.platform.dmac.present)
         throw std::invalid_argument("workload.kind is memcpy but platform.dmac.present is false: there is no DMA controller to copy with");
+    if (s.workload.kind == "fio" && !s.platform.hba.present)
+        throw std::invalid_argument("workload.kind is fio but platform.hba.present is false: there is no HBA and disk to run the jobs on");
+    if (s.platform.hba.present && s.platform.hba.config.targets.empty())
+        throw std::invalid_argument("platform.hba.targets is empty: the HBA needs at least one disk");
+    if (s.workload.kind == "fio" && s.workload.fio.target >= s.platform.hba.config.targets.size())
+        throw std::invalid_argument(fmt::format("workload.fio.target ({}) is not a target of the HBA: platform.hba.targets has {} disk(s)",
+                                                s.workload.fio.target, s.platform.hba.config.targets.size()));
+    if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
+        throw std::invalid_argument("workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give a job file (--fio FILE)");
+    if (s.platform.hba.present && s.platform.dmac.present && s.platform.iommu.enable)
+        throw std::invalid_argument(
+            "platform.dmac.present and platform.hba.present are both true with platform.iommu.enable: the IOMMU model has one "
+            "device port; keep one of the two DMA devices (or set platform.iommu.enable: false)");
+    if (s.platform.hba.present && s.run.timing == "at")
+        throw std::invalid_argument(
+            "run.timing is at but platform.hba.present is true: the HBA model is loosely timed only; use run.timing: lt "
+            "(or platform.hba.present: false)");
     if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
         throw std::invalid_argument("software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to program");
     for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
@@ -201,6 +235,16 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         map_regs(p_->dmac->regs, "dmac_regs", address_map::dmac_regs);
         p_->intc->line(address_map::dmac_vector).bind(*p_->dmac_irq);
     }
+    if (sc.platform.hba.present) {
+        auto hc = sc.platform.hba.config;
+        hc.bus_max_burst = sc.platform.bus.max_burst;
+        p_->hba = std::make_unique<models::hba>("hba", hc);
+        p_->hba_irq = std::make_unique<sc_core::sc_signal<bool>>("hba_irq");
+        p_->hba->irq.bind(*p_->hba_irq);
+        connect_device(p_->hba->out, "hba");
+        map_regs(p_->hba->regs, "hba_regs", address_map::hba_regs);
+        p_->intc->line(address_map::hba_vector).bind(*p_->hba_irq);
+    }
 
     // Device tree: what the platform tells the kernel about its devices.
     const bool translated = sc.software.iommu == "vtd";
@@ -218,6 +262,18 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         k.set_dev_requester_id(p_->dmac_dip, sc.platform.dmac.config.requester_id);
         if (!p_->observers.empty()) p_->observers.back()->add_device(p_->dmac_dip);
     }
+    if (p_->hba) {
+        p_->hba_dip = k.create_dev_info("hba", 0, translated);
+        k.set_dev_regs(p_->hba_dip, {{address_map::hba_regs, address_map::block_size}});
+        k.set_dev_intr_fixed(p_->hba_dip, {address_map::hba_vector});
+        k.set_dev_requester_id(p_->hba_dip, sc.platform.hba.config.requester_id);
+        if (!p_->observers.empty()) p_->observers.back()->add_device(p_->hba_dip);
+    }
+    if (sc.workload.kind == "fio") {
+        const auto& f = sc.workload.fio;
+        auto jobs = f.file.empty() ? config::parse_fio_text(f.job, "workload.fio.job") : config::load_fio_file(f.file);
+        p_->fio = std::make_unique<workloads::fio_runner>(k, std::move(jobs), sc.run.seed);
+    }
     if (sc.workload.kind != "traffic") {
         p_->software_workload = true;
         sc_core::sc_spawn_options opt;
@@ -233,6 +289,8 @@ platform::~platform() {
     // from the CPU port first, so register writes become no-ops.
     if (p_->software_thread.valid() && !p_->software_thread.terminated()) p_->kernel->set_platform(nullptr);
     // Drivers release kernel resources; they must go before the kernel.
+    p_->disk.reset();
+    p_->hba_drv.reset();
     p_->dmac_drv.reset();
     p_->iommu_drv.reset();
 }
@@ -247,6 +305,36 @@ void platform::impl::software_main() {
     if (iommu_drv) {
         if (!iommu_drv->init()) return fail("IOMMU driver: init failed (no page for the context table)");
         if (dmac_dip && !iommu_drv->attach(dmac_dip)) return fail("IOMMU driver: attach of dmac#0 failed");
+        if (hba_dip && !iommu_drv->attach(hba_dip)) return fail("IOMMU driver: attach of hba#0 failed");
+    }
+    if (sc.workload.kind == "fio" || hba_fn) {
+        drivers::hba_drv_config hc;
+        const unsigned bits = sc.platform.hba.address_bits;
+        hc.data_addr_hi = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+        if (int rc = drivers::hba_drv::attach(hba_dip, hc, hba_drv); rc != DDI_SUCCESS)
+            return fail(fmt::format("HBA driver: attach failed with DDI code {}", rc));
+        if (hba_fn) {
+            hba_fn(*hba_drv);
+            hba_stats = hba_drv->statistics();
+            hba_drv.reset();
+            software_done = true;
+            return;
+        }
+        const unsigned t = sc.workload.fio.target;
+        if (t >= hba_drv->devices().size() || !hba_drv->devices()[t])
+            return fail(fmt::format("HBA driver: no device for target {}", t));
+        drivers::sd_config dc;
+        dc.throttle = sc.platform.hba.config.target_queue_depth;
+        std::string why;
+        if (int rc = drivers::sd::attach(hba_drv->devices()[t], dc, disk, &why); rc != DDI_SUCCESS)
+            return fail(fmt::format("sd: attach of target {} failed: {}", t, why));
+        disk_name = disk->vendor() + " " + disk->product();
+        fio->run(*disk);
+        disk->wait_all();
+        sd_stats = disk->statistics();
+        hba_stats = hba_drv->statistics();
+        disk.reset();
+        hba_drv.reset(); // detach
     }
     if (sc.workload.kind == "memcpy") {
         drivers::dmac_drv_config dc;
@@ -265,6 +353,18 @@ void platform::impl::software_main() {
 
 kernel::kernel_context& platform::kernel() { return *p_->kernel; }
 cpu_port& platform::cpu() { return *p_->cpu; }
+const workloads::fio_runner* platform::fio() const { return p_->fio.get(); }
+
+void platform::run_on_hba(std::function<void(drivers::hba_drv&)> fn) {
+    if (!p_->hba) throw std::invalid_argument("platform.hba.present is false: there is no HBA to send commands through");
+    if (p_->software_workload)
+        throw std::invalid_argument("workload.kind is " + p_->sc.workload.kind + ": set workload.kind: traffic to drive the HBA directly");
+    p_->hba_fn = std::move(fn);
+    p_->software_workload = true;
+    sc_core::sc_spawn_options opt;
+    opt.set_stack_size(1 << 20);
+    p_->software_thread = sc_core::sc_spawn([this] { p_->software_main(); }, "software", &opt);
+}
 
 void platform::enable_waves(const std::string& path) {
     p_->waves = true;
@@ -289,6 +389,11 @@ run_outcome platform::run(progress_bar& bar) {
             want += p_->sc.workload.memcpy.copies;
             have += p_->software_done ? p_->sc.workload.memcpy.copies
                                       : (p_->dmac_drv ? std::min(want, p_->dmac_drv->statistics().copies) : 0);
+        }
+        if (p_->fio) {
+            const auto want_ios = p_->fio->ios_expected();
+            if (!want_ios) return -1;
+            return p_->software_done ? 1.0 : std::min(1.0, double(p_->fio->ios_completed()) / double(want_ios));
         }
         for (std::size_t i = 0; i < p_->tgens.size(); ++i) {
             const auto count = p_->sc.platform.traffic[i].count;
@@ -323,6 +428,7 @@ run_outcome platform::run(progress_bar& bar) {
     for (const auto& t : p_->tgens) o.errors += t->errors() + t->verify_errors();
     if (p_->software_workload) {
         o.errors += p_->memcpy.failed + p_->memcpy.verify_errors + p_->memcpy.alloc_failures;
+        if (p_->fio) o.errors += p_->fio->errors();
         if (!p_->software_error.empty()) ++o.errors;
         if (!p_->software_done && !o.hit_duration) ++o.errors; // starved: the software waits for something that never comes
     }
@@ -359,6 +465,14 @@ nlohmann::json platform::headline(const run_outcome& o) const {
                        {"copybuf_binds", p_->dmac_stats.copybuf_binds},
                        {"interrupts", p_->dmac_stats.interrupts}};
         if (!p_->software_error.empty()) h["memcpy"]["error"] = p_->software_error;
+    }
+    if (p_->fio) {
+        auto f = p_->fio->headline();
+        f["disk"] = p_->disk_name;
+        f["sd"] = {{"commands", p_->sd_stats.commands}, {"retries", p_->sd_stats.retries}, {"errors", p_->sd_stats.errors}};
+        f["hba"] = {{"commands", p_->hba_stats.commands}, {"interrupts", p_->hba_stats.interrupts}, {"chained", p_->hba_stats.chained}};
+        if (!p_->software_error.empty()) f["error"] = p_->software_error;
+        h["fio"] = std::move(f);
     }
     h["simulated_time_ps"] = o.end_ps;
     h["workload_done"] = o.workload_done;

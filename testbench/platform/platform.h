@@ -3,6 +3,10 @@
 //   CPU (cpu_port) ─────────┐
 //   traffic generators ─────┼─► bus ─► memory (low + high DRAM regions)
 //   DMA controller ─► IOMMU ┘     └──► register blocks (address_map.h)
+//   HBA + disks ────►
+//
+// workload.kind fio: the software thread attaches the HBA driver and sd on
+// workload.fio.target and runs the fio jobs (testbench/workloads/storage.h).
 //
 // The simulated kernel (sw/kernel) owns physical memory: the memory model
 // serves the kernel's backing store. The IOMMU is built when there is a DMA
@@ -12,6 +16,7 @@
 // simulated time by a fixed rule, so progress display never changes results.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +26,13 @@
 
 namespace ddisim::kernel {
 class kernel_context;
+}
+
+namespace ddisim::workloads {
+class fio_runner;
+}
+namespace ddisim::drivers {
+class hba_drv;
 }
 
 namespace ddisim::platform {
@@ -52,6 +64,14 @@ public:
     // The simulated kernel and the CPU's bus port (software threads use them).
     kernel::kernel_context& kernel();
     cpu_port& cpu();
+    // The fio runner (workload.kind = fio), else null: its results() and
+    // report_info() give the fio JSON.
+    const workloads::fio_runner* fio() const;
+    // Runs fn on a software thread once the IOMMU driver (if any) and the HBA
+    // driver have attached (before run(); needs platform.hba.present and
+    // workload.kind traffic); the driver detaches after fn returns. A failed
+    // attach leaves fn uncalled and counts as an error. `ddisim sg` uses it.
+    void run_on_hba(std::function<void(drivers::hba_drv&)> fn);
 
 private:
     struct impl;

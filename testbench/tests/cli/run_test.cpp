@@ -12,6 +12,12 @@
 using namespace ddisim::test;
 namespace fs = std::filesystem;
 
+namespace {
+// The bus-traffic + memcpy scenario (the default before the storage path):
+// cases about traffic generators, AT timing, waves and traces use it.
+std::string traffic_scenario() { return std::string("'") + DDISIM_SOURCE_DIR + "/scenarios/bus-traffic-memcpy.yaml' "; }
+} // namespace
+
 TEST_CASE("run: the default scenario completes and writes results.json and stats.csv") {
     const auto d = scratch("run_default");
     const auto r = run_ddisim("run --brief --out " + d.string());
@@ -31,8 +37,8 @@ TEST_CASE("run: same scenario and seed give byte-identical results in separate p
     for (const std::string timing : {"lt", "at"}) {
         const auto a = scratch("det_a_" + timing), b = scratch("det_b_" + timing);
         const std::string common = " --quiet --set run.timing=" + timing + " --set run.seed=7";
-        REQUIRE(run_ddisim("run --out " + a.string() + common).status == 0);
-        REQUIRE(run_ddisim("run --out " + b.string() + common).status == 0);
+        REQUIRE(run_ddisim("run " + traffic_scenario() + "--out " + a.string() + common).status == 0);
+        REQUIRE(run_ddisim("run " + traffic_scenario() + "--out " + b.string() + common).status == 0);
         const auto ra = read_file(a / "results.json");
         CHECK(!ra.empty());
         CHECK(ra == read_file(b / "results.json"));
@@ -42,8 +48,8 @@ TEST_CASE("run: same scenario and seed give byte-identical results in separate p
 
 TEST_CASE("run: a different seed changes the random traffic") {
     const auto a = scratch("seed_a"), b = scratch("seed_b");
-    REQUIRE(run_ddisim("run --quiet --out " + a.string() + " --set run.seed=1").status == 0);
-    REQUIRE(run_ddisim("run --quiet --out " + b.string() + " --set run.seed=2").status == 0);
+    REQUIRE(run_ddisim("run " + traffic_scenario() + "--quiet --out " + a.string() + " --set run.seed=1").status == 0);
+    REQUIRE(run_ddisim("run " + traffic_scenario() + "--quiet --out " + b.string() + " --set run.seed=2").status == 0);
     CHECK(read_file(a / "results.json") != read_file(b / "results.json"));
 }
 
@@ -52,7 +58,7 @@ TEST_CASE("run: --waves writes a VCD whose header declares the registered signal
     const auto vcd = d / "run.vcd";
     // AT: outstanding/in-flight levels change at every phase, so the body must
     // have many timestamps (LT shows the levels only at quantum boundaries).
-    const auto r = run_ddisim("run --quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string());
+    const auto r = run_ddisim("run " + traffic_scenario() + "--quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string());
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto text = read_file(vcd);
@@ -80,7 +86,7 @@ TEST_CASE("run: --waves writes a VCD whose header declares the registered signal
 TEST_CASE("run: --trace writes Chrome trace-event JSON with one track per component") {
     const auto d = scratch("trace");
     const auto tp = d / "trace.json";
-    const auto r = run_ddisim("run --quiet --out " + d.string() + " --trace " + tp.string());
+    const auto r = run_ddisim("run " + traffic_scenario() + "--quiet --out " + d.string() + " --trace " + tp.string());
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(read_file(tp));
@@ -124,7 +130,7 @@ TEST_CASE("run: progress bar is off when stderr is not a terminal") {
 TEST_CASE("run: every signal of the GTKWave save file exists in the default scenario's VCD") {
     const auto d = scratch("gtkw");
     const auto vcd = d / "run.vcd";
-    REQUIRE(run_ddisim("run --quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string()).status == 0);
+    REQUIRE(run_ddisim("run " + traffic_scenario() + "--quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string()).status == 0);
     const auto text = read_file(vcd);
     // Rebuild the dotted names GTKWave shows: scopes joined by '.', then the var.
     std::set<std::string> names;
@@ -180,7 +186,7 @@ TEST_CASE("run: on a terminal the progress bar shows ETA and simulated time, and
 }
 
 TEST_CASE("run: a workload that could never end is refused with the keys that make it so") {
-    const auto r = run_ddisim("run --quiet --set platform.traffic.0.count=0 --out " + scratch("never").string());
+    const auto r = run_ddisim("run " + traffic_scenario() + "--quiet --set platform.traffic.0.count=0 --out " + scratch("never").string());
     CHECK(r.status == 2);
     CHECK(r.out.find("platform.traffic.0") != std::string::npos);
     CHECK(r.out.find("run.duration") != std::string::npos);
@@ -188,7 +194,103 @@ TEST_CASE("run: a workload that could never end is refused with the keys that ma
 
 TEST_CASE("run: transactions that hit no memory give exit status 1 and say so") {
     // 0xF0000000 is in the hole between low DRAM (3 GiB) and 4 GiB.
-    const auto r = run_ddisim("run --brief --set platform.traffic.0.base=0xF0000000 --out " + scratch("hole").string());
+    const auto r = run_ddisim("run " + traffic_scenario() + "--brief --set platform.traffic.0.base=0xF0000000 --out " + scratch("hole").string());
     CHECK(r.status == 1);
     CHECK(r.out.find("ended with an error") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- storage (fio)
+
+namespace {
+fs::path write_job(const fs::path& dir, const std::string& name, const std::string& text) {
+    const auto p = dir / name;
+    std::ofstream(p) << text;
+    return p;
+}
+} // namespace
+
+TEST_CASE("run: the default scenario is 4 KiB random reads at QD 32 through the HBA and writes fio.json") {
+    const auto d = scratch("run_fio_default");
+    const auto r = run_ddisim("run --brief --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("randread-4k-qd32") != std::string::npos);
+    CHECK(r.out.find("QD 32") != std::string::npos);
+    const auto f = nlohmann::json::parse(read_file(d / "fio.json"));
+    REQUIRE(f["jobs"].size() == 1);
+    const auto& rd = f["jobs"][0]["read"];
+    CHECK(rd["total_ios"] == 20000);           // number_ios of the built-in job
+    CHECK(rd["io_bytes"] == 20000ull * 4096);
+    CHECK(f["jobs"][0]["write"]["total_ios"] == 0);
+    CHECK(rd["clat_ns"]["N"] == 20000);
+    // An SSD read takes 60 us of flash time plus controller, HBA and DDI
+    // work: no completion can be faster than that.
+    CHECK(rd["clat_ns"]["min"].get<double>() > 60000);
+    const auto j = nlohmann::json::parse(read_file(d / "results.json"));
+    const auto& t = j["headline"]["fio"]["total"];
+    CHECK(t["ios"] == 20000);
+    CHECK(t["errors"] == 0);
+    // 16 parallel flash units at 60 us each bound the rate: at most 16/60us = 266 667 IOPS.
+    CHECK(t["iops"].get<double>() > 10000);
+    CHECK(t["iops"].get<double>() < 266667);
+    CHECK(t["clat_ns"]["p99"].get<double>() >= t["clat_ns"]["p50"].get<double>());
+    CHECK(j["stats"].contains("iommu.translations"));
+}
+
+TEST_CASE("run: --fio with verify writes, reads back and checks every block, fio.json has verify_errors 0") {
+    const auto d = scratch("run_fio_verify");
+    const auto job = write_job(d, "v.fio",
+                               "[global]\nioengine=libaio\nbs=4k\niodepth=8\nsize=1m\n\n[w]\nrw=randwrite\nverify=crc32c\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto f = nlohmann::json::parse(read_file(d / "out" / "fio.json"));
+    CHECK(f["jobs"][0]["write"]["total_ios"] == 256); // 1 MiB / 4 KiB, each block once (random map)
+    CHECK(f["jobs"][0]["verify_errors"] == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"));
+    CHECK(j["headline"]["fio"]["jobs"][0]["verified_extents"] == 256);
+}
+
+TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {
+    const auto d = scratch("run_fio_time");
+    const auto job = write_job(d, "t.fio",
+                               "[r]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=4\nruntime=2ms\nramp_time=1ms\ntime_based\n");
+    const auto r = run_ddisim("run --quiet --fio " + job.string() + " --out " + (d / "out").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto f = nlohmann::json::parse(read_file(d / "out" / "fio.json"));
+    const auto ns = f["jobs"][0]["read"]["runtime_ns"].get<std::uint64_t>();
+    // measured from the end of the 1 ms ramp until the last I/O issued
+    // before 3 ms completes: 2 ms plus at most one I/O (< 1 ms).
+    CHECK(ns >= 2000000);
+    CHECK(ns < 3000000);
+    CHECK(f["jobs"][0]["read"]["total_ios"].get<std::uint64_t>() > 0);
+}
+
+TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
+    const auto d = scratch("run_fio_error");
+    const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate=10m\n");
+    const auto r = run_ddisim("run --quiet --fio " + job.string() + " --out " + (d / "out").string());
+    INFO(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find("bad.fio:5") != std::string::npos);
+    CHECK(r.out.find("rate") != std::string::npos);
+}
+
+TEST_CASE("run: fio notes are printed for options without effect") {
+    const auto d = scratch("run_fio_note");
+    const auto job = write_job(d, "n.fio", "[j]\nrw=read\nbs=64k\nsize=1m\ndirect=1\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("note: ") != std::string::npos);
+    CHECK(r.out.find("n.fio:5: direct") != std::string::npos);
+}
+
+TEST_CASE("run: the HBA under AT timing is refused naming run.timing") {
+    const auto r = run_ddisim("run --quiet --set run.timing=at --out " + scratch("fio_at").string());
+    INFO(r.out);
+    CHECK(r.status != 0);
+    CHECK(r.out.find("run.timing") != std::string::npos);
+    CHECK(r.out.find("platform.hba") != std::string::npos);
 }

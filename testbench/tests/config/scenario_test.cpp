@@ -1,4 +1,5 @@
 // Scenario parsing, validation, --set, the reference and the dump.
+#include "testbench/config/fio.h"
 #include "testbench/config/scenario_loader.h"
 
 #include <catch2/catch.hpp>
@@ -324,11 +325,23 @@ TEST_CASE("default: the compiled-in default scenario is identical to scenarios/d
     CHECK(std::string(default_scenario_text()) == file);
 }
 
-TEST_CASE("default: the default scenario loads and has two traffic generators") {
+TEST_CASE("default: the default scenario loads: 4 KiB random reads at QD 32 on an SSD behind the HBA, IOMMU strict") {
     scenario s = load_default_scenario();
-    REQUIRE(s.platform.traffic.size() == 2);
-    CHECK(s.platform.traffic[0].size == 4096);
-    CHECK(s.platform.traffic[1].pattern == "random");
+    CHECK(s.platform.traffic.empty());
+    CHECK(s.platform.hba.present);
+    REQUIRE(s.platform.hba.config.targets.size() == 1);
+    CHECK(s.platform.hba.config.targets[0].kind == "ssd");
+    CHECK(s.platform.hba.config.targets[0].capacity == 1000000000000ull);
+    CHECK(s.platform.iommu.enable);
+    CHECK(s.software.iommu == "vtd");
+    CHECK(s.software.iommu_unmap == "strict");
+    CHECK(s.workload.kind == "fio");
+    const auto jobs = parse_fio_text(s.workload.fio.job, "default");
+    REQUIRE(jobs.jobs.size() == 1);
+    CHECK(jobs.jobs[0].rw == fio_rw::randread);
+    CHECK(jobs.jobs[0].bs[0].min == 4096);
+    CHECK(jobs.jobs[0].bs[0].max == 4096);
+    CHECK(jobs.jobs[0].iodepth == 32);
     CHECK(load_default_scenario({"run.seed=9"}).run.seed == 9);
     auto from_file = load_scenario(source_dir() + "/scenarios/default.yaml");
     CHECK(dump_yaml(from_file) == dump_yaml(s));

@@ -21,7 +21,7 @@
 using namespace ddisim;
 
 TEST_CASE("wiring: the CPU reads the DMA controller's and the IOMMU's ID registers at their addresses") {
-    const auto s = config::load_default_scenario({"platform.dmac.present=true", "platform.dmac.channels=3",
+    const auto s = config::load_default_scenario({"platform.dmac.present=true", "platform.hba.present=false", "workload.kind=traffic", "platform.dmac.channels=3",
                                                   "platform.iommu.enable=true", "platform.iommu.iotlb_sets=8"});
     platform::platform p(s);
     std::uint32_t dmac_id = 0, dmac_channels = 0;
@@ -88,7 +88,7 @@ double stat_value(const std::string& name) {
 } // namespace
 
 TEST_CASE("wiring: memcpy workload through the IOMMU (strict) copies fragmented buffers, every byte checked") {
-    const auto s = config::load_default_scenario({"workload.kind=memcpy", "workload.memcpy.copies=4",
+    const auto s = config::load_default_scenario({"workload.kind=memcpy", "platform.dmac.present=true", "platform.hba.present=false", "workload.memcpy.copies=4",
                                                   "workload.memcpy.size=64KiB", "software.placement=random",
                                                   "software.iommu=vtd", "software.iommu_unmap=strict",
                                                   "platform.dmac.present=true", "platform.iommu.enable=true"});
@@ -113,7 +113,7 @@ TEST_CASE("wiring: memcpy workload through the IOMMU (strict) copies fragmented 
 }
 
 TEST_CASE("wiring: a 32-bit DMA controller with high-memory buffers and no IOMMU goes through copy buffers") {
-    const auto s = config::load_default_scenario({"workload.kind=memcpy", "workload.memcpy.copies=2",
+    const auto s = config::load_default_scenario({"workload.kind=memcpy", "platform.dmac.present=true", "platform.hba.present=false", "workload.memcpy.copies=2",
                                                   "workload.memcpy.size=16KiB", "workload.memcpy.placement=high",
                                                   "software.iommu=none", "platform.dmac.present=true",
                                                   "platform.dmac.address_bits=32"});

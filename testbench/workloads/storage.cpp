@@ -1,0 +1,331 @@
+// The storage (fio) runner: docs/fio.md's runner contract (storage.h).
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "testbench/workloads/storage.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include <sys/buf.h>
+
+#include "sw/drivers/sd.h"
+#include "sw/kernel/kernel.h"
+
+namespace ddisim::workloads {
+
+namespace {
+std::uint64_t now_ps() { return sc_core::sc_time_stamp().value(); }
+void wait_ps(std::uint64_t ps) {
+    if (ps) sc_core::wait(sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS));
+}
+
+// One I/O slot: the buf first, so b_iodone can find its slot.
+struct slot {
+    struct buf b {};
+    caddr_t base = nullptr;
+    std::size_t cap = 0;
+    config::fio_io io;
+    std::uint64_t submit_ps = 0, done_ps = 0;
+    bool busy = false;
+};
+int slot_iodone(struct buf* bp) {
+    reinterpret_cast<slot*>(bp)->done_ps = now_ps();
+    return 0;
+}
+} // namespace
+
+struct fio_runner::job_state {
+    config::fio_job job;
+    std::string owner;
+    std::unique_ptr<config::fio_latency> clat[2];
+    std::uint64_t bytes[2] = {0, 0}, ios[2] = {0, 0}, short_ios[2] = {0, 0};
+    std::uint64_t completed = 0;       // every completion (progress)
+    std::uint64_t failed = 0;          // bufs ending with an error
+    std::uint64_t verify_errors = 0, verified = 0;
+    std::uint64_t start_ps = 0, measure_ps = 0, end_ps = 0;
+    int error = 0;
+    bool done = false;
+    sc_core::sc_event finished;
+};
+
+fio_runner::fio_runner(kernel::kernel_context& k, config::fio_job_file jobs, std::uint64_t run_seed)
+    : k_(k), file_(std::move(jobs)), seed_(run_seed),
+      total_(std::make_unique<config::fio_latency>("fio", "clat", "completion latency of every fio job's I/Os")) {
+    for (const auto& j : file_.jobs) {
+        auto js = std::make_unique<job_state>();
+        js->job = j;
+        js->owner = fmt::format("fio{}", j.ordinal);
+        const std::string who = j.name + (j.clone ? fmt::format(" (clone {})", j.clone) : "");
+        js->clat[0] = std::make_unique<config::fio_latency>(js->owner, "read_clat", "completion latency of reads of fio job " + who);
+        js->clat[1] = std::make_unique<config::fio_latency>(js->owner, "write_clat", "completion latency of writes of fio job " + who);
+        js_.push_back(std::move(js));
+    }
+}
+
+fio_runner::~fio_runner() = default;
+
+bool fio_runner::done() const { return done_; }
+
+std::uint64_t fio_runner::ios_completed() const {
+    std::uint64_t n = 0;
+    for (const auto& j : js_) n += j->completed;
+    return n;
+}
+
+std::uint64_t fio_runner::ios_expected() const {
+    std::uint64_t n = 0;
+    for (const auto& j : file_.jobs) {
+        if (!j.number_ios || j.time_based) return 0;
+        n += j.number_ios * j.loops;
+    }
+    return n;
+}
+
+std::uint64_t fio_runner::errors() const {
+    std::uint64_t n = error_ ? 1 : 0;
+    for (const auto& j : js_) n += j->failed + j->short_ios[0] + j->short_ios[1] + j->verify_errors;
+    return n;
+}
+
+void fio_runner::run(drivers::sd& disk) {
+    start_ps_ = now_ps();
+    sc_core::sc_event all_done;
+    running_ = static_cast<unsigned>(js_.size());
+    for (auto& jp : js_) {
+        sc_core::sc_spawn_options opt;
+        opt.set_stack_size(1 << 20); // sd, SCSA and the DDI are deep C++
+        job_state* js = jp.get();
+        sc_core::sc_spawn(
+            [this, js, &disk, &all_done] {
+                job_main(*js, disk);
+                js->done = true;
+                if (--running_ == 0) all_done.notify(sc_core::SC_ZERO_TIME);
+            },
+            sc_core::sc_gen_unique_name(js->owner.c_str()), &opt);
+    }
+    if (running_) sc_core::wait(all_done);
+    done_ = true;
+}
+
+void fio_runner::job_main(job_state& js, drivers::sd& disk) {
+    const auto& job = js.job;
+    const std::uint64_t bsz = disk.block_size();
+    std::optional<config::fio_stream> stream;
+    try {
+        stream.emplace(job, seed_, disk.capacity_blocks() * bsz, bsz, file_.file);
+    } catch (const config::fio_error& e) {
+        if (!error_) error_ = e;
+        js.error = 22; // EINVAL
+        return;
+    }
+    wait_ps(job.start_ps());
+    js.start_ps = now_ps();
+    js.measure_ps = start_ps_ + job.measure_from_ps();
+    const std::uint64_t stop = job.stop_ps() ? start_ps_ + job.stop_ps() : 0;
+
+    const std::uint64_t max_len = std::max({job.bs[0].max, job.bs[1].max, bsz});
+    const std::size_t pages = std::size_t((max_len + job.iomem_align + 4095) / 4096);
+    std::vector<slot> slots(std::max(1u, job.iodepth));
+    for (auto& s : slots) {
+        s.base = k_.kmem_alloc_pages(pages);
+        s.cap = pages * 4096;
+        if (!s.base) {
+            if (!error_) error_ = config::fio_error(file_.file, job.line, 1, "iodepth",
+                                                   fmt::format("no memory for {} I/O buffers of {} B", slots.size(), max_len));
+            js.error = 12; // ENOMEM
+            for (auto& t : slots)
+                if (t.base) k_.kmem_free_pages(t.base);
+            return;
+        }
+    }
+    const std::uint64_t fill_seed = job.randseed ^ (job.randrepeat ? 0 : seed_) ^ (std::uint64_t(job.ordinal) << 32);
+    config::fio_verify_log vlog;
+    const bool verify = !job.verify.empty();
+    std::deque<slot*> inflight;
+    std::vector<slot*> free_slots;
+    for (auto& s : slots) free_slots.push_back(&s);
+    bool stream_end = false;
+    std::uint64_t since_think = 0;
+
+    auto submit = [&](slot& s, const config::fio_io& io) {
+        s.io = io;
+        s.b = buf{};
+        s.b.b_flags = io.is_write ? B_WRITE : B_READ;
+        s.b.b_un.b_addr = s.base + job.iomem_align;
+        s.b.b_bcount = io.length;
+        s.b.b_lblkno = static_cast<decltype(s.b.b_lblkno)>(io.offset / bsz);
+        s.b.b_iodone = slot_iodone;
+        s.done_ps = 0;
+        s.submit_ps = now_ps();
+        s.busy = true;
+        disk.strategy(&s.b);
+        inflight.push_back(&s);
+    };
+    auto reap = [&](slot& s) {
+        s.busy = false;
+        ++js.completed;
+        const int d = s.io.is_write ? 1 : 0;
+        const std::uint64_t done = s.done_ps ? s.done_ps : now_ps();
+        js.end_ps = std::max(js.end_ps, done);
+        if ((s.b.b_flags & B_ERROR) || s.b.b_error) {
+            ++js.failed;
+            if (!js.error) js.error = s.b.b_error ? s.b.b_error : 5;
+        } else if (s.b.b_resid) {
+            if (done >= js.measure_ps) ++js.short_ios[d];
+        } else if (done >= js.measure_ps) {
+            ++js.ios[d];
+            js.bytes[d] += s.io.length;
+            const double ns = static_cast<double>(done - s.submit_ps) / 1000.0;
+            js.clat[d]->add(ns);
+            total_->add(ns);
+        }
+        free_slots.push_back(&s);
+    };
+    auto reap_some = [&] {
+        slot* oldest = inflight.front();
+        disk.biowait(&oldest->b);
+        for (auto it = inflight.begin(); it != inflight.end();) {
+            if ((*it)->b.b_flags & B_DONE) {
+                reap(**it);
+                it = inflight.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    };
+
+    while (true) {
+        const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors);
+        if (!stop_now && !free_slots.empty()) {
+            auto io = stream->next();
+            if (!io) {
+                stream_end = true;
+                continue;
+            }
+            slot& s = *free_slots.back();
+            free_slots.pop_back();
+            std::uint8_t* p = reinterpret_cast<std::uint8_t*>(s.base + job.iomem_align);
+            if (io->is_write && verify) {
+                config::fio_fill_buffer(p, io->length, fill_seed, io->offset, io->index);
+                vlog.record_write(io->offset, p, io->length);
+            }
+            submit(s, *io);
+            if (job.thinktime && ++since_think >= job.thinktime_blocks) {
+                since_think = 0;
+                wait_ps(job.thinktime);
+            }
+            continue;
+        }
+        if (inflight.empty()) break;
+        reap_some();
+    }
+
+    // Verify phase: read back every logged extent in offset order.
+    if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors)) {
+        slot& s = slots.front();
+        for (const auto& [off, e] : vlog.entries()) {
+            const std::uint64_t len = e.first;
+            if (len > s.cap - job.iomem_align) continue;
+            std::uint8_t* p = reinterpret_cast<std::uint8_t*>(s.base + job.iomem_align);
+            std::size_t resid = 0;
+            const int rc = disk.rw(false, off / bsz, p, len, &resid);
+            ++js.verified;
+            if (rc || resid) {
+                ++js.failed;
+                if (!js.error) js.error = rc ? rc : 5;
+                continue;
+            }
+            if (vlog.check_read(off, p, len) == config::fio_verify_log::result::mismatch) {
+                ++js.verify_errors;
+                if (job.verify_fatal) break;
+            }
+        }
+    }
+    for (auto& s : slots) k_.kmem_free_pages(s.base);
+    js.end_ps = std::max(js.end_ps, now_ps());
+}
+
+std::vector<config::fio_job_result> fio_runner::results() const {
+    std::vector<config::fio_job_result> out;
+    for (const auto& jp : js_) {
+        const auto& js = *jp;
+        auto r = config::make_fio_result(js.job);
+        r.error = js.error;
+        const std::uint64_t from = std::max(js.measure_ps, js.start_ps);
+        const std::uint64_t span = js.end_ps > from ? js.end_ps - from : 0;
+        r.job_runtime_ps = span;
+        config::fio_direction_result* d[2] = {&r.read, &r.write};
+        for (int i = 0; i < 2; ++i) {
+            d[i]->io_bytes = js.bytes[i];
+            d[i]->total_ios = js.ios[i];
+            d[i]->short_ios = js.short_ios[i];
+            d[i]->runtime_ps = (i == 0 ? js.job.reads() : js.job.writes()) ? span : 0;
+            d[i]->set_clat(*js.clat[i]);
+        }
+        if (!js.job.verify.empty()) r.verify_errors = js.verify_errors;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+config::fio_report_info fio_runner::report_info() const {
+    config::fio_report_info info;
+    info.global_options = file_.global_options;
+    for (const auto& n : file_.notes) info.notes.push_back(n.to_string());
+    return info;
+}
+
+nlohmann::json fio_runner::headline() const {
+    nlohmann::json jobs = nlohmann::json::array();
+    std::uint64_t tot_ios = 0, tot_bytes = 0, tot_from = ~0ull, tot_end = 0;
+    for (const auto& jp : js_) {
+        const auto& js = *jp;
+        const std::uint64_t from = std::max(js.measure_ps, js.start_ps);
+        const double secs = js.end_ps > from ? double(js.end_ps - from) * 1e-12 : 0;
+        const std::uint64_t ios = js.ios[0] + js.ios[1], bytes = js.bytes[0] + js.bytes[1];
+        tot_ios += ios;
+        tot_bytes += bytes;
+        tot_from = std::min(tot_from, from);
+        tot_end = std::max(tot_end, js.end_ps);
+        nlohmann::json j = {{"name", js.job.name},
+                            {"clone", js.job.clone},
+                            {"rw", config::to_string(js.job.rw)},
+                            {"iodepth", js.job.iodepth},
+                            {"ios", ios},
+                            {"bytes", bytes},
+                            {"iops", secs > 0 ? double(ios) / secs : 0.0},
+                            {"bw_bytes_per_s", secs > 0 ? double(bytes) / secs : 0.0},
+                            {"runtime_ps", js.end_ps > from ? js.end_ps - from : 0},
+                            {"errors", js.failed + js.short_ios[0] + js.short_ios[1]},
+                            {"error", js.error}};
+        for (int d = 0; d < 2; ++d) {
+            const auto& h = js.clat[d]->histogram();
+            if (!h.count()) continue;
+            j[d ? "write_clat_ns" : "read_clat_ns"] = {{"mean", h.mean()},
+                                                       {"p50", h.percentile(50)},
+                                                       {"p99", h.percentile(99)},
+                                                       {"p99.9", h.percentile(99.9)},
+                                                       {"max", h.max()}};
+        }
+        if (!js.job.verify.empty()) {
+            j["verify_errors"] = js.verify_errors;
+            j["verified_extents"] = js.verified;
+        }
+        jobs.push_back(std::move(j));
+    }
+    const auto& all = total_->histogram();
+    const double secs = tot_end > tot_from && tot_from != ~0ull ? double(tot_end - tot_from) * 1e-12 : 0;
+    nlohmann::json total = {{"ios", tot_ios},
+                            {"bytes", tot_bytes},
+                            {"iops", secs > 0 ? double(tot_ios) / secs : 0.0},
+                            {"bw_bytes_per_s", secs > 0 ? double(tot_bytes) / secs : 0.0},
+                            {"clat_ns", {{"mean", all.mean()}, {"p50", all.percentile(50)}, {"p99", all.percentile(99)},
+                                         {"p99.9", all.percentile(99.9)}, {"max", all.max()}}},
+                            {"errors", errors()}};
+    return {{"jobs", jobs}, {"total", total}};
+}
+
+} // namespace ddisim::workloads

@@ -110,7 +110,8 @@ TEST_CASE("sweep: a --param replaces the sweep section's entry for the same key 
 }
 
 TEST_CASE("sweep: swept keys are checked against the schema, naming the bad part") {
-    const auto sc = load_default_scenario();
+    // two traffic generators (the default scenario has none since it became a storage run)
+    const auto sc = load_default_scenario({"platform.traffic=[{}, {}]"});
     CHECK(check_sweep_key("run.seed", sc).empty());
     CHECK(check_sweep_key("platform.memory.latency", sc).empty());
     CHECK(check_sweep_key("platform.traffic.1.size", sc).empty());

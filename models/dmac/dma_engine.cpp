@@ -66,6 +66,12 @@ dma_engine::dma_engine(sc_module_name name, const dma_engine_config& cfg)
     burst_ = cfg_.burst_size;
     if (cfg_.bus_max_burst) burst_ = std::min(burst_, cfg_.bus_max_burst);
     if (burst_ > (1u << 30)) throw std::invalid_argument(std::string(this->name()) + ": burst too large");
+    chunk_ = burst_;
+    if (!at_ && cfg_.lt_transaction_size > chunk_) {
+        if (cfg_.lt_transaction_size > (1u << 30))
+            throw std::invalid_argument(std::string(this->name()) + ": lt_transaction_size too large");
+        chunk_ = cfg_.lt_transaction_size;
+    }
     out.bind(*this);
     gp_.set_extension(new tlm::requester_id_ext(cfg_.requester_id));
     qk_.reset();
@@ -127,7 +133,7 @@ void dma_engine::account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued,
 }
 
 std::uint32_t dma_engine::next_chunk(const stream& s) const {
-    std::uint64_t n = std::min(s.len_ - s.read_, burst_);
+    std::uint64_t n = std::min(s.len_ - s.read_, chunk_);
     if (cfg_.boundary) {
         const std::uint64_t src = s.src_ + s.read_, dst = s.dst_ + s.read_;
         n = std::min(n, cfg_.boundary - src % cfg_.boundary);
@@ -148,7 +154,7 @@ void dma_engine::start(stream& s, std::uint64_t src, std::uint64_t dst, std::uin
     s.st_ = status::ok;
     s.active_ = len > 0;
     if (at_) return; // AT: every transaction has its own buffer
-    const std::size_t need = static_cast<std::size_t>(s.lookahead_) * burst_;
+    const std::size_t need = static_cast<std::size_t>(s.lookahead_) * chunk_;
     if (s.active_ && s.buf_.size() < need) s.buf_.resize(need);
     s.advance(after);
 }
@@ -161,7 +167,7 @@ bool dma_engine::step(stream& s) {
         const std::uint32_t slot = s.next_slot_;
         if (++s.next_slot_ == s.lookahead_) s.next_slot_ = 0;
         tlm::ps_t done;
-        const auto rs = issue(s, ::tlm::TLM_READ_COMMAND, s.src_ + s.read_, s.buf_.data() + std::size_t(slot) * burst_,
+        const auto rs = issue(s, ::tlm::TLM_READ_COMMAND, s.src_ + s.read_, s.buf_.data() + std::size_t(slot) * chunk_,
                               n, s.after_, done);
         if (rs != ::tlm::TLM_OK_RESPONSE) {
             s.st_ = status::read_error;
@@ -171,12 +177,12 @@ bool dma_engine::step(stream& s) {
         }
         s.pending_.push_back({s.dst_ + s.read_, n, slot, done, nullptr});
         s.read_ += n;
-        ++s.bursts_;
+        s.bursts_ += chunk_ == burst_ ? 1 : (n + burst_ - 1) / burst_;
     } else {
         const stream::chunk c = s.pending_.front();
         s.pending_.pop_front();
         tlm::ps_t done;
-        const auto rs = issue(s, ::tlm::TLM_WRITE_COMMAND, c.dst, s.buf_.data() + std::size_t(c.slot) * burst_, c.len,
+        const auto rs = issue(s, ::tlm::TLM_WRITE_COMMAND, c.dst, s.buf_.data() + std::size_t(c.slot) * chunk_, c.len,
                               c.ready, done);
         if (rs != ::tlm::TLM_OK_RESPONSE) {
             s.st_ = status::write_error;

@@ -132,6 +132,9 @@ public:
 
     // Effective burst: min(burst_size, bus_max_burst when set).
     std::uint64_t burst() const { return burst_; }
+    // Largest transaction: burst() in AT; in LT max(burst(),
+    // config.lt_transaction_size).
+    std::uint64_t transaction() const { return chunk_; }
     const dma_engine_config& config() const { return cfg_; }
 
     // Starts a transfer on s (not before `after`, ps). len 0 completes at once.
@@ -193,6 +196,7 @@ private:
     dma_engine_config cfg_;
     bool at_;
     std::uint64_t burst_;
+    std::uint64_t chunk_; // largest transaction (LT: may carry several bursts)
     ::tlm::tlm_generic_payload gp_;
     tlm_utils::tlm_quantumkeeper qk_;
     // AT state: payload pool, the socket's request phase, wake-ups.

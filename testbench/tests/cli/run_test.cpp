@@ -294,3 +294,12 @@ TEST_CASE("run: the HBA under AT timing is refused naming run.timing") {
     CHECK(r.out.find("run.timing") != std::string::npos);
     CHECK(r.out.find("platform.hba") != std::string::npos);
 }
+
+TEST_CASE("run: the default storage run gives byte-identical results.json and fio.json in separate processes") {
+    const auto a = scratch("fio_det_a"), b = scratch("fio_det_b");
+    REQUIRE(run_ddisim("run --quiet --out " + a.string()).status == 0);
+    REQUIRE(run_ddisim("run --quiet --out " + b.string()).status == 0);
+    CHECK(!read_file(a / "fio.json").empty());
+    CHECK(read_file(a / "fio.json") == read_file(b / "fio.json"));
+    CHECK(read_file(a / "results.json") == read_file(b / "results.json"));
+}

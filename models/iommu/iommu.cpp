@@ -68,7 +68,7 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
         throw std::invalid_argument(me + ": iotlb_sets ≤ 65535, iotlb_ways ≤ 255, pwc_entries ≤ 4095 (CAP fields)");
     fault_rec_.assign(2ull * cfg.fault_log_entries, 0);
 
-    dev_in.register_b_transport(this, &iommu::dev_b_transport);
+    dev_in.register_b_transport(this, &iommu::dev_b_transport_in);
     dev_in.register_nb_transport_fw(this, &iommu::dev_nb_transport_fw);
     dev_in.register_get_direct_mem_ptr(this, &iommu::dev_get_dmi);
     dev_in.register_transport_dbg(this, &iommu::dev_dbg);
@@ -401,9 +401,10 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     delay = tlm::to_sc_time(done - sc_time_stamp().value());
 }
 
-::tlm::tlm_sync_enum iommu::dev_nb_transport_fw(tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& delay) {
+::tlm::tlm_sync_enum iommu::dev_nb_transport_fw(int port, tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& delay) {
     if (ph == ::tlm::BEGIN_REQ) {
         if (gp.has_mm()) gp.acquire();
+        at_port_[&gp] = port;
         req_peq_.notify(gp, delay);
         ph = ::tlm::END_REQ;
         return ::tlm::TLM_UPDATED;
@@ -442,7 +443,12 @@ void iommu::at_send(tlm_generic_payload& gp) {
     resp_busy_ = &gp;
     ::tlm::tlm_phase ph = ::tlm::BEGIN_RESP;
     sc_time d = SC_ZERO_TIME;
-    const auto r = dev_in->nb_transport_bw(gp, ph, d);
+    int port = 0;
+    if (auto it = at_port_.find(&gp); it != at_port_.end()) {
+        port = it->second;
+        at_port_.erase(it);
+    }
+    const auto r = dev_in[port]->nb_transport_bw(gp, ph, d);
     if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && ph == ::tlm::END_RESP)) at_done();
 }
 
@@ -453,12 +459,12 @@ void iommu::at_done() {
     if (!resp_queue_.empty()) resp_ev_.notify(SC_ZERO_TIME);
 }
 
-bool iommu::dev_get_dmi(tlm_generic_payload&, ::tlm::tlm_dmi& dmi) {
+bool iommu::dev_get_dmi(int, tlm_generic_payload&, ::tlm::tlm_dmi& dmi) {
     dmi.allow_none(); // every access must be translated
     return false;
 }
 
-unsigned int iommu::dev_dbg(tlm_generic_payload&) { return 0; }
+unsigned int iommu::dev_dbg(int, tlm_generic_payload&) { return 0; }
 
 // ---------------------------------------------------------------- regs
 

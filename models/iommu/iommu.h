@@ -20,7 +20,7 @@
 //   completes, and software must poll INV_CMD.GO until it reads 0.
 //
 // Sockets and signals
-//   dev_in  — target, device traffic. LT b_transport, and AT
+//   dev_in  — target (multi-passthrough: bind every device), device traffic. LT b_transport, and AT
 //             nb_transport_fw (base protocol): BEGIN_REQ is accepted at once
 //             (END_REQ, so devices pipeline); at its arrival time a thread
 //             translates and forwards it with the LT path below, and
@@ -122,6 +122,7 @@
 //   faults (count).
 #pragma once
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include <systemc>
@@ -130,6 +131,7 @@
 
 #include <tlm_utils/peq_with_get.h>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "models/iommu/iommu_config.h"
@@ -171,7 +173,7 @@ struct iommu_fault {
 
 class iommu : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<iommu> dev_in;
+    tlm_utils::multi_passthrough_target_socket<iommu> dev_in; // any number of devices
     tlm_utils::simple_initiator_socket<iommu> mem_out;
     tlm_utils::simple_target_socket<iommu> regs;
     sc_core::sc_signal<bool> irq;
@@ -201,11 +203,14 @@ private:
         std::uint64_t off, len, pa;
     };
     // dev_in
+    void dev_b_transport_in(int port, ::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+        dev_b_transport(gp, delay);
+    }
     void dev_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    ::tlm::tlm_sync_enum dev_nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,
+    ::tlm::tlm_sync_enum dev_nb_transport_fw(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,
                                              sc_core::sc_time& delay);
-    bool dev_get_dmi(::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
-    unsigned int dev_dbg(::tlm::tlm_generic_payload& gp);
+    bool dev_get_dmi(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
+    unsigned int dev_dbg(int port, ::tlm::tlm_generic_payload& gp);
     // regs
     void regs_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     ::tlm::tlm_sync_enum regs_nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,
@@ -253,6 +258,7 @@ private:
     tlm_utils::peq_with_get<::tlm::tlm_generic_payload> req_peq_, resp_peq_;
     std::deque<::tlm::tlm_generic_payload*> resp_queue_;
     ::tlm::tlm_generic_payload* resp_busy_ = nullptr;
+    std::unordered_map<const ::tlm::tlm_generic_payload*, int> at_port_; // dev_in port of each AT request
     sc_core::sc_event resp_ev_;
 
     sc_core::sc_event inv_ev_;

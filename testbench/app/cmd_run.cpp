@@ -22,6 +22,7 @@
 #include "testbench/config/fio_output.h"
 #include "testbench/config/scenario_loader.h"
 #include "testbench/platform/platform.h"
+#include "testbench/platform/sw_report.h"
 #include "testbench/platform/progress.h"
 #include "testbench/workloads/storage.h"
 #include "tlm/core/params.h"
@@ -80,6 +81,8 @@ int run_scenario(const run_opts& o) {
     j["seed"] = sc.run.seed;
     j["timing"] = sc.run.timing;
     j["headline"] = plat.headline(res);
+    // What the simulated kernel and the DMA-API checker noticed.
+    j["software"] = platform::software_report(plat.kernel());
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
     if (const auto* fr = plat.fio()) write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
@@ -148,6 +151,7 @@ int run_scenario(const run_opts& o) {
                                      t["bw_bytes_per_s"].get<double>() / 1e6, lat(t["clat_ns"]));
             if (f.contains("error")) std::cout << "  fio      could not run: " << f["error"].get<std::string>() << "\n";
         }
+        std::cout << "  " << platform::software_summary(j["software"]) << "\n";
         if (!o.no_stats_text) {
             std::cout << "statistics:\n";
             tlm::stats_registry::instance().write_text(std::cout);

@@ -108,10 +108,6 @@ void validate(const config::scenario& s) {
                                                 s.workload.fio.target, s.platform.hba.config.targets.size()));
     if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
         throw std::invalid_argument("workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give a job file (--fio FILE)");
-    if (s.platform.hba.present && s.platform.dmac.present && s.platform.iommu.enable)
-        throw std::invalid_argument(
-            "platform.dmac.present and platform.hba.present are both true with platform.iommu.enable: the IOMMU model has one "
-            "device port; keep one of the two DMA devices (or set platform.iommu.enable: false)");
     if (s.platform.hba.present && s.run.timing == "at")
         throw std::invalid_argument(
             "run.timing is at but platform.hba.present is true: the HBA model is loosely timed only; use run.timing: lt "

@@ -315,6 +315,11 @@ TEST_CASE("ddi intr: two devices sharing a FIXED vector both get called, and dis
             enabled_after = t.ic.enabled(3);
             ddi_intr_disable(h1);
             calls_total = d1.calls + d2.calls;
+            ddi_intr_remove_handler(h1);
+            ddi_intr_remove_handler(h2);
+            ddi_intr_free(h1);
+            ddi_intr_free(h2);
+            ddi_regs_map_free(&d1.regs);
         }});
     sc_start();
     REQUIRE(r.finished == 1);

@@ -63,7 +63,10 @@ class Ctx:
         """ddisim run with --set pairs; returns (results.json dict, wall seconds)."""
         self.runs += 1
         d = os.path.join(self.work, "run%d" % self.runs)
-        cmd = [self.ddisim, "run", "--set", "run.progress=false", "--set", "run.timing=" + timing]
+        # The memory/bus/DMA experiments build on the traffic + memcpy
+        # platform (the default scenario is the storage path, LT only).
+        base = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "bus-traffic-memcpy.yaml")
+        cmd = [self.ddisim, "run", base, "--set", "run.progress=false", "--set", "run.timing=" + timing]
         for s in sets:
             cmd += ["--set", s]
         cmd += ["--out", d]

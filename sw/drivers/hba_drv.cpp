@@ -246,7 +246,8 @@ void hba_drv::detach() {
 
 int hba_drv::s_tgt_init(dev_info_t*, dev_info_t*, scsi_hba_tran_t* tran, struct scsi_device* sd) {
     auto* d = static_cast<hba_drv*>(tran->tran_hba_private);
-    return sd->sd_address.a_target < d->hw_targets_ && sd->sd_address.a_lun < 256 ? DDI_SUCCESS : DDI_FAILURE;
+    // Any LUN (a_lun is 8 bits) of a target the HBA reports.
+    return sd->sd_address.a_target < d->hw_targets_ ? DDI_SUCCESS : DDI_FAILURE;
 }
 
 int hba_drv::s_setup_pkt(struct scsi_pkt* pkt, int (*)(caddr_t), caddr_t) {

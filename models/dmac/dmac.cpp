@@ -1,6 +1,8 @@
 // dmac — see dmac.h.
 #include "models/dmac/dmac.h"
 
+#include "tlm/register_access.h"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -84,14 +86,7 @@ void dmac::b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
     const std::uint64_t addr = gp.get_address();
     const unsigned len = gp.get_data_length();
     delay += tlm::to_sc_time(cfg_.register_latency);
-    if (gp.get_byte_enable_ptr()) {
-        gp.set_response_status(::tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-        return;
-    }
-    if ((len != 4 && len != 8) || addr % len || gp.get_streaming_width() < len) {
-        gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
-        return;
-    }
+    if (!tlm::register_access_ok(gp)) return;
     const std::uint64_t end = R::channel(cfg_.channels);
     if (addr + len > end) {
         gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);

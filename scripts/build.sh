@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "$PWD/scripts/setup.sh"
+# ccache (used when installed): key on paths relative to the checkout, so a
+# second clone of the same sources (CI's fresh clone) reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 dir=build; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in

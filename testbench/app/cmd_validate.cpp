@@ -3,12 +3,15 @@
 // driven directly, in-process, with fixed seeds. Prints one JSON document;
 // scripts/validate.py turns it into rows of docs/validation.md.
 //
-//   ddisim validate hdd-iops [--requests N]    experiment 6: QD1 random 4 KiB
-//       reads on a 7200 rpm and a 15 000 rpm disk against the datasheet-style
-//       IOPS 1 / (average seek + half a rotation)
-//   ddisim validate ssd-little [--requests N]  experiment 2: closed-loop
-//       random 4 KiB reads on the SSD model at queue depths 1–128; Little's
-//       law (throughput × mean latency = outstanding I/Os)
+//   ddisim validate hdd-iops [--requests N]    experiment 6 (information rows;
+//       the gated rows run through the HBA, scenarios/validation-hdd.yaml):
+//       QD1 random 4 KiB reads on a 7200 rpm and a 15 000 rpm disk timing
+//       model against the datasheet-style IOPS 1 / (average seek + half a
+//       rotation)
+//   ddisim validate ssd-little [--requests N]  experiment 2 (information rows;
+//       gated through the HBA, scenarios/validation-little.yaml): closed-loop
+//       random 4 KiB reads on the SSD timing model at queue depths 1–128;
+//       Little's law (throughput × mean latency = outstanding I/Os)
 //   ddisim validate iotlb-window --window BYTES [--size B] [--outstanding N]
 //       [--count N] [--mode translate|bypass|superpage]    experiment 3, one
 //       point: a random-read traffic generator behind the IOMMU (default

@@ -25,16 +25,20 @@ struct hba_config {
     std::uint64_t burst_size = 256;           // bytes per DMA burst at most (device limit)
     std::uint64_t bus_max_burst = 0;          // bus limit (0 = none); not a scenario key: the platform copies bus.max_burst
     std::uint64_t boundary = 4096;            // DMA bursts never cross this alignment (0 = none)
+    std::uint64_t lt_transaction_size = 0;    // LT: bytes per engine transaction at most (0 = one burst); see dma_engine_config
     unsigned outstanding = 8;                 // DMA transactions in flight per command
     std::uint64_t register_latency = 1000;    // ps charged to a register access
     std::uint32_t requester_id = 32;          // requester id on every transaction the HBA issues (IOMMU context entry)
+    std::string timing = "lt";                // lt | at; not a scenario key: the platform copies run.timing
 
     dma_engine_config engine() const {
         dma_engine_config e;
         e.burst_size = burst_size;
         e.bus_max_burst = bus_max_burst;
         e.boundary = boundary;
+        e.lt_transaction_size = lt_transaction_size;
         e.requester_id = requester_id;
+        e.timing = timing;
         return e;
     }
 };
@@ -51,6 +55,8 @@ inline void describe(ddisim::tlm::param_group& g, hba_config& c) {
     g.size("max_transfer", c.max_transfer, "largest data length of one command", {0, double(1ull << 32) - 1});
     g.count("max_sgl_entries", c.max_sgl_entries, "data entries one scatter-gather list may hold", {1, 1u << 20});
     g.size("burst_size", c.burst_size, "largest DMA burst the HBA issues", {1, double(1ull << 30)});
+    g.size("lt_transaction_size", c.lt_transaction_size,
+           "LT: bytes per DMA transaction at most, charged per burst (0 = one burst)", {0, double(1ull << 30)});
     g.size("boundary", c.boundary, "DMA bursts never cross a multiple of this (0 = no limit)", {0, double(1ull << 30)});
     g.count("outstanding", c.outstanding, "DMA transactions in flight per command", {1, 1024});
     g.time("register_latency", c.register_latency, "time charged to a register access");

@@ -678,7 +678,7 @@ TEST_CASE("hba: describe binds every configuration key") {
     ddisim::tlm::param_group g("hba");
     describe(g, cfg);
     for (const char* k : {"targets", "queue_depth", "target_queue_depth", "queue_full", "coalesce_count", "coalesce_time",
-                          "command_overhead", "max_transfer", "max_sgl_entries", "burst_size", "boundary", "outstanding",
+                          "command_overhead", "max_transfer", "max_sgl_entries", "burst_size", "lt_transaction_size", "boundary", "outstanding",
                           "register_latency", "requester_id"})
         CHECK(g.find(k) != nullptr);
     g.find("queue_full")->assign("hold");

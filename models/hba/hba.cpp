@@ -1,4 +1,5 @@
 // hba — see hba.h and docs/hba.md.
+#define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn (AT workers)
 #include "models/hba/hba.h"
 
 #include "tlm/register_access.h"
@@ -55,7 +56,18 @@ struct hba::command {
     bool at_target = false;       // counted in the target's queue
     bool refused = false;         // TASK SET FULL from the HBA
     bool sense_in_buf = false;    // sense written to sense_addr
+    // AT: workers inside a step of this command; bumped by a reset that ends
+    // it (a worker seeing a new epoch after a transaction stops at once);
+    // in the reply step (a TARGET_RESET leaves it alone, as LT does).
+    unsigned busy = 0, epoch = 0;
+    bool replying = false;
     std::uint64_t io_tag() const { return std::uint64_t(target) << 32 | tag; }
+};
+
+struct hba::worker {
+    sc_event ev;
+    std::function<void()> job;
+    std::uint64_t tag = 0; // io_tag of the transactions it issues
 };
 
 hba::stats_t::stats_t(const std::string& o)
@@ -74,7 +86,7 @@ hba::stats_t::stats_t(const std::string& o)
 
 hba::hba(sc_module_name name, const hba_config& cfg)
     : sc_module(name), engine_("engine", cfg.engine()), regs("regs"), out("out"), irq("irq"), cfg_(cfg),
-      tag_in_("tag_in"), coalesce_count_(cfg.coalesce_count),
+      at_(cfg.timing == "at"), tag_in_("tag_in"), coalesce_count_(cfg.coalesce_count),
       coalesce_time_ns_(static_cast<std::uint32_t>(cfg.coalesce_time / 1000)), ctl_(std::max(1u, cfg.outstanding)),
       stats_(this->name()) {
     const std::string me = this->name();
@@ -101,6 +113,8 @@ hba::hba(sc_module_name name, const hba_config& cfg)
     target_wait_.resize(ports_.size());
     engine_.out.bind(tag_in_);
     tag_in_.register_b_transport(this, &hba::tag_b_transport);
+    tag_in_.register_nb_transport_fw(this, &hba::tag_nb_transport_fw);
+    out.register_nb_transport_bw(this, &hba::out_nb_transport_bw);
     regs.register_b_transport(this, &hba::b_transport);
     tlm::waves::add(me, "irq_level", irq_level_);
     SC_THREAD(run);
@@ -223,6 +237,18 @@ void hba::reg_write(std::uint64_t off, std::uint32_t v, tlm::ps_t when) {
 void hba::hba_reset(tlm::ps_t when) {
     ++generation_;
     for (auto& p : ports_) p->clear(std::max<tlm::ps_t>(when, sc_time_stamp().value()));
+    if (at_) {
+        // Workers may be waiting inside a transaction of these commands:
+        // abort their streams and keep them until nothing uses them.
+        std::vector<std::uint64_t> ids;
+        for (auto& [id, c] : cmds_) {
+            ++c->epoch;
+            c->s.abort();
+            ids.push_back(id);
+        }
+        for (std::uint64_t id : ids) retire(id);
+        fetch_busy_ = reply_busy_ = false;
+    }
     cmds_.clear();
     events_.clear();
     reply_wait_.clear();
@@ -247,6 +273,7 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
     for (auto& [id, c] : cmds_) {
         if (c->target != t || c->host_status != P::ok) continue;
         if (std::find(reply_wait_.begin(), reply_wait_.end(), id) != reply_wait_.end()) continue; // already done
+        if (c->replying) continue; // AT: its reply is being written
         victims.push_back(id);
     }
     for (auto it = events_.begin(); it != events_.end();) {
@@ -256,6 +283,10 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
     target_wait_[t].clear();
     for (std::uint64_t id : victims) {
         command& c = *cmds_.at(id);
+        if (at_) { // a worker in one of its steps stops after its current transaction
+            ++c.epoch;
+            c.s.abort();
+        }
         c.host_status = P::reset;
         c.r = scsi_result{};
         c.transferred = 0;
@@ -266,14 +297,32 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
     wake_.notify(tlm::to_sc_time(at > now ? at - now : 0));
 }
 
-void hba::tag_b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
+void hba::set_tag(::tlm::tlm_generic_payload& gp, std::uint64_t tag) {
     auto* e = gp.get_extension<tlm::io_tag_ext>();
     if (!e) {
         e = new tlm::io_tag_ext; // owned by the engine's payload from now on (freed with it)
         gp.set_extension(e);
     }
-    e->tag = cur_tag_;
+    e->tag = tag;
+}
+
+void hba::tag_b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
+    set_tag(gp, cur_tag_);
     out->b_transport(gp, delay);
+}
+
+// AT: the engine calls nb_transport_fw from the worker that issues the
+// transaction, so the worker names the tag.
+::tlm::tlm_sync_enum hba::tag_nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& d) {
+    if (ph == ::tlm::BEGIN_REQ) {
+        const worker* w = current_worker();
+        set_tag(gp, w ? w->tag : cur_tag_);
+    }
+    return out->nb_transport_fw(gp, ph, d);
+}
+
+::tlm::tlm_sync_enum hba::out_nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& d) {
+    return tag_in_->nb_transport_bw(gp, ph, d);
 }
 
 // ---------------------------------------------------------------- engine side
@@ -291,6 +340,10 @@ bool hba::reply_room() const {
 void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) { events_.emplace(std::make_pair(t, seq_++), event{s, id}); }
 
 void hba::run() {
+    if (at_) {
+        run_at();
+        return;
+    }
     for (;;) {
         const tlm::ps_t now = sc_time_stamp().value();
         const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
@@ -326,6 +379,7 @@ void hba::dispatch(const event& e, tlm::ps_t t) {
     cur_tag_ = c.io_tag();
     switch (e.what) {
     case step::start: start_command(c, t); break;
+    case step::proceed: proceed(c, t); break;
     case step::execute: execute(c, t); break;
     case step::data_in: data_in(c, t); break;
     case step::reply: reply(c, t); break;
@@ -350,6 +404,11 @@ void hba::fetch(tlm::ps_t t) {
         fault(R::frame_fetch_error, done);
         return;
     }
+    accept_frame(fr, t, done);
+}
+
+// The frame at fetch_idx_ has arrived (done): the command begins.
+void hba::accept_frame(const std::uint8_t* fr, tlm::ps_t t, tlm::ps_t done) {
     fetch_idx_ = (fetch_idx_ + 1) % req_size_;
     fetch_free_ = done;
     post(done, {update::req_ci, generation_, fetch_idx_});
@@ -373,6 +432,9 @@ void hba::fetch(tlm::ps_t t) {
     c.sense_len = get<std::uint32_t>(fr, F::SENSE_LEN);
     c.s.advance(done);
     cur_tag_ = c.io_tag();
+    set_worker_tag(c.io_tag());
+    ++c.busy; // AT: this worker reads the SGL
+    const unsigned ep = c.epoch;
 
     tlm::ps_t tt = done;
     if (c.target >= ports_.size()) c.host_status = P::no_target;
@@ -387,6 +449,8 @@ void hba::fetch(tlm::ps_t t) {
         else if (c.dir != F::DIR_NONE && c.data_len > 0)
             read_sgl(c, fr, tt);
     }
+    --c.busy;
+    if (gone(c, ep)) return; // AT: reset while the SGL was read
     if (c.host_status != P::ok) schedule(tt, step::reply, id);
     else schedule(tt + cfg_.command_overhead, step::start, id);
 }
@@ -426,9 +490,12 @@ bool hba::read_sgl(command& c, const std::uint8_t* fr, tlm::ps_t& t) {
         buf.resize(std::size_t(count) * F::sgl_entry);
         // Fetch the segment, burst by burst, one after the other.
         for (std::uint64_t off = 0; off < buf.size();) {
-            const std::uint64_t n = burst_len(seg + off, buf.size() - off, engine_.burst(), cfg_.boundary);
+            const std::uint64_t n = burst_len(seg + off, buf.size() - off, engine_.transaction(), cfg_.boundary);
             tlm::ps_t done;
-            if (engine_.read(c.s, seg + off, buf.data() + off, unsigned(n), t, &done) != ::tlm::TLM_OK_RESPONSE) {
+            const unsigned ep = c.epoch;
+            const auto rs = engine_.read(c.s, seg + off, buf.data() + off, unsigned(n), t, &done);
+            if (gone(c, ep)) return false;
+            if (rs != ::tlm::TLM_OK_RESPONSE) {
                 c.host_status = P::dma_error;
                 t = done;
                 return false;
@@ -468,6 +535,7 @@ bool hba::read_sgl(command& c, const std::uint8_t* fr, tlm::ps_t& t) {
 std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uint64_t len, tlm::ps_t after,
                            tlm::ps_t link_start, tlm::ps_t& done, bool& error) {
     disk_port& port = *ports_[c.target];
+    const unsigned ep = c.epoch;
     std::uint64_t off = 0;
     done = after;
     error = false;
@@ -475,20 +543,29 @@ std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uin
         std::uint64_t eoff = 0;
         while (eoff < elen && off < len) {
             const std::uint64_t n = burst_len(addr + eoff, std::min<std::uint64_t>(elen - eoff, len - off),
-                                              engine_.burst(), cfg_.boundary);
+                                              engine_.transaction(), cfg_.boundary);
             tlm::ps_t d;
             if (to_host) {
                 // Cut-through: the burst goes out once the link has delivered its last byte.
                 const tlm::ps_t ready = link_start + port.link().transfer_ps(off + n);
-                if (engine_.write(c.s, addr + eoff, buf + off, unsigned(n), std::max(after, ready), &d) !=
-                    ::tlm::TLM_OK_RESPONSE) {
+                const auto rs = engine_.write(c.s, addr + eoff, buf + off, unsigned(n), std::max(after, ready), &d);
+                if (gone(c, ep)) {
+                    error = true;
+                    return off;
+                }
+                if (rs != ::tlm::TLM_OK_RESPONSE) {
                     error = true;
                     done = std::max(done, d);
                     return off;
                 }
                 done = std::max(done, d);
             } else {
-                if (engine_.read(c.s, addr + eoff, buf + off, unsigned(n), after, &d) != ::tlm::TLM_OK_RESPONSE) {
+                const auto rs = engine_.read(c.s, addr + eoff, buf + off, unsigned(n), after, &d);
+                if (gone(c, ep)) {
+                    error = true;
+                    return off;
+                }
+                if (rs != ::tlm::TLM_OK_RESPONSE) {
                     error = true;
                     done = std::max(done, d);
                     return off;
@@ -506,20 +583,28 @@ std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uin
 }
 
 void hba::start_command(command& c, tlm::ps_t t) {
+    if (admit(c, t)) proceed(c, t);
+}
+
+bool hba::admit(command& c, tlm::ps_t t) {
     disk_port& port = *ports_[c.target];
     if (port.outstanding() >= cfg_.target_queue_depth) {
         if (hold_) {
             target_wait_[c.target].push_back(c.id);
-            return;
+            return false;
         }
         c.refused = true;
         c.r.status = scsi::status_task_set_full;
         ++stats_.queue_full;
         schedule(t, step::reply, c.id);
-        return;
+        return false;
     }
     port.begin(t);
     c.at_target = true;
+    return true;
+}
+
+void hba::proceed(command& c, tlm::ps_t t) {
     if (c.dir == F::DIR_OUT && c.data_len > 0) {
         // Data-out: fetch what the command will consume (the CDB's transfer
         // length, at most data_len), then the command runs at the target.
@@ -527,7 +612,9 @@ void hba::start_command(command& c, tlm::ps_t t) {
         c.buf.resize(n);
         tlm::ps_t done = t;
         bool err = false;
+        const unsigned ep = c.epoch;
         if (n) sgl_dma(c, false, c.buf.data(), n, t, 0, done, err);
+        if (gone(c, ep)) return;
         if (err) {
             c.host_status = P::dma_error;
             schedule(done, step::reply, c.id);
@@ -563,23 +650,37 @@ void hba::data_in(command& c, tlm::ps_t t) {
     const tlm::ps_t ls = port.link_reserve(t, bytes);
     tlm::ps_t done;
     bool err;
-    c.transferred = sgl_dma(c, true, c.buf.data(), bytes, t, ls, done, err);
+    const unsigned ep = c.epoch;
+    const std::uint64_t moved = sgl_dma(c, true, c.buf.data(), bytes, t, ls, done, err);
+    if (gone(c, ep)) return;
+    c.transferred = moved;
     if (err) c.host_status = P::dma_error;
     schedule(std::max(done, ls + port.link().transfer_ps(bytes)), step::reply, c.id);
 }
 
 void hba::reply(command& c, tlm::ps_t t) {
+    const unsigned ep = c.epoch;
+    if (at_) c.replying = true;
     // Sense to the host's buffer when the frame asks for it.
     if (c.r.sense_len && (c.flags & F::FLAG_SENSE_BUF) && c.sense_addr && c.sense_len) {
         const unsigned n = unsigned(std::min<std::uint64_t>(c.sense_len, c.r.sense_len));
         tlm::ps_t done;
-        if (engine_.write(c.s, c.sense_addr, c.r.sense.data(), n, t, &done) != ::tlm::TLM_OK_RESPONSE)
-            c.host_status = P::dma_error;
+        const auto rs = engine_.write(c.s, c.sense_addr, c.r.sense.data(), n, t, &done);
+        if (gone(c, ep)) return; // AT: HBA_RESET meanwhile
+        if (rs != ::tlm::TLM_OK_RESPONSE) c.host_status = P::dma_error;
         else c.sense_in_buf = true;
         t = std::max(t, done);
     }
-    if (!reply_wait_.empty() || !reply_room()) { // replies keep their completion order
+    // Replies keep their completion order; in AT one reply write at a time.
+    if (!reply_wait_.empty() || !reply_room() || (at_ && reply_busy_)) {
         reply_wait_.push_back(c.id);
+        return;
+    }
+    if (at_) {
+        const unsigned gen = generation_;
+        reply_busy_ = true;
+        post_reply(c, t);
+        if (gen == generation_) reply_busy_ = false;
         return;
     }
     post_reply(c, t);
@@ -614,8 +715,11 @@ bool hba::post_reply(command& c, tlm::ps_t t) {
     put<std::uint32_t>(rp, P::LUN, c.lun);
     tlm::ps_t done;
     cur_tag_ = c.io_tag();
-    if (engine_.write(c.s, rpl_base_ + std::uint64_t(rpl_next_) * P::size, rp, P::size, t, &done) !=
-        ::tlm::TLM_OK_RESPONSE) {
+    set_worker_tag(c.io_tag());
+    const unsigned ep = c.epoch;
+    const auto rs = engine_.write(c.s, rpl_base_ + std::uint64_t(rpl_next_) * P::size, rp, P::size, t, &done);
+    if (gone(c, ep)) return false; // AT: HBA_RESET meanwhile
+    if (rs != ::tlm::TLM_OK_RESPONSE) {
         stopped_ = true;
         post(done, {update::fault, generation_, R::reply_write_error});
         release(c, t);
@@ -637,7 +741,7 @@ bool hba::post_reply(command& c, tlm::ps_t t) {
 void hba::release(command& c, tlm::ps_t t) {
     const std::uint8_t target = c.target;
     const bool at_target = c.at_target;
-    cmds_.erase(c.id); // c is gone from here on
+    retire(c.id); // c is gone from here on (AT: kept aside while a worker uses it)
     if (in_flight_) --in_flight_;
     stats_.outstanding.set(t, in_flight_);
     if (!at_target) return;
@@ -647,9 +751,153 @@ void hba::release(command& c, tlm::ps_t t) {
         const std::uint64_t next = q.front();
         q.pop_front();
         command& w = *cmds_.at(next);
+        if (at_) { // its own worker moves its data (this one belongs to another command)
+            if (admit(w, t)) schedule(t, step::proceed, next);
+            wake_.notify(SC_ZERO_TIME);
+            return;
+        }
         cur_tag_ = w.io_tag();
         start_command(w, t);
     }
+}
+
+// ---------------------------------------------------------------- AT workers
+
+bool hba::gone(const command& c, unsigned epoch) const { return at_ && c.epoch != epoch; }
+
+void hba::retire(std::uint64_t id) {
+    auto it = cmds_.find(id);
+    if (it == cmds_.end()) return;
+    if (at_ && (it->second->busy || it->second->s.in_flight())) graveyard_.push_back(std::move(it->second));
+    cmds_.erase(it);
+}
+
+void hba::sweep() {
+    graveyard_.erase(std::remove_if(graveyard_.begin(), graveyard_.end(),
+                                    [](const std::unique_ptr<command>& c) { return !c->busy && !c->s.in_flight(); }),
+                     graveyard_.end());
+}
+
+hba::worker* hba::current_worker() const {
+    const auto it = by_proc_.find(sc_get_current_process_handle().get_process_object());
+    return it == by_proc_.end() ? nullptr : it->second;
+}
+
+void hba::set_worker_tag(std::uint64_t tag) {
+    if (!at_) return;
+    if (worker* w = current_worker()) w->tag = tag;
+}
+
+void hba::hand(std::function<void()> job) {
+    worker* w;
+    if (idle_.empty()) {
+        workers_.push_back(std::make_unique<worker>());
+        w = workers_.back().get();
+        w->job = std::move(job);
+        sc_spawn([this, w] { worker_loop(w); }, ("worker" + std::to_string(workers_.size() - 1)).c_str());
+        return;
+    }
+    w = idle_.back();
+    idle_.pop_back();
+    w->job = std::move(job);
+    w->ev.notify();
+}
+
+void hba::worker_loop(worker* w) {
+    by_proc_[sc_get_current_process_handle().get_process_object()] = w;
+    for (;;) {
+        while (!w->job) wait(w->ev);
+        std::function<void()> job = std::move(w->job);
+        w->job = nullptr;
+        job();
+        idle_.push_back(w);
+        sweep();
+        wake_.notify(SC_ZERO_TIME); // the scheduler looks again
+    }
+}
+
+// The scheduler: the same choice as run(), but each step goes to a worker.
+void hba::run_at() {
+    for (;;) {
+        const tlm::ps_t now = sc_time_stamp().value();
+        const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
+        const tlm::ps_t tf = !fetch_busy_ && can_fetch() ? std::max(kick_, fetch_free_) : never;
+        const tlm::ps_t tr = (!reply_busy_ && !reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
+        const tlm::ps_t next = std::min({te, tf, tr});
+        if (next == never) {
+            wait(wake_);
+            continue;
+        }
+        if (next > now) {
+            wait(tlm::to_sc_time(next - now), wake_);
+            continue;
+        }
+        if (tr == next) {
+            const std::uint64_t id = reply_wait_.front();
+            reply_wait_.pop_front();
+            reply_busy_ = true;
+            hand([this, id, now] {
+                const unsigned gen = generation_;
+                auto it = cmds_.find(id);
+                if (it != cmds_.end()) {
+                    command& c = *it->second;
+                    ++c.busy;
+                    post_reply(c, now);
+                    --c.busy;
+                }
+                if (gen == generation_) reply_busy_ = false;
+            });
+        } else if (tf == next) {
+            fetch_busy_ = true;
+            hand([this, now] { fetch_at(now); });
+        } else {
+            const event e = events_.begin()->second;
+            events_.erase(events_.begin());
+            hand([this, e, now] { dispatch_at(e, now); });
+        }
+    }
+}
+
+void hba::dispatch_at(const event& e, tlm::ps_t t) {
+    auto it = cmds_.find(e.cmd);
+    if (it == cmds_.end()) return;
+    command& c = *it->second;
+    ++c.busy;
+    set_worker_tag(c.io_tag());
+    switch (e.what) {
+    case step::start: start_command(c, t); break;
+    case step::proceed: proceed(c, t); break;
+    case step::execute: execute(c, t); break;
+    case step::data_in: data_in(c, t); break;
+    case step::reply: reply(c, t); break;
+    }
+    --c.busy;
+}
+
+void hba::fetch_at(tlm::ps_t t) {
+    const unsigned gen = generation_;
+    auto fault = [&](std::uint8_t code, tlm::ps_t at) {
+        stopped_ = true;
+        post(at, {update::fault, generation_, code});
+    };
+    if (req_size_ == 0 || req_pi_ >= req_size_ || fetch_idx_ >= req_size_) {
+        fault(R::bad_request_ring, t);
+        fetch_busy_ = false;
+        return;
+    }
+    std::uint8_t fr[F::size];
+    tlm::ps_t done;
+    set_worker_tag(0);
+    ctl_.advance(t);
+    const auto rs = engine_.read(ctl_, req_base_ + std::uint64_t(fetch_idx_) * F::size, fr, F::size, t, &done);
+    if (gen != generation_) return; // HBA_RESET meanwhile: the frame is forgotten
+    fetch_busy_ = false;
+    if (rs != ::tlm::TLM_OK_RESPONSE) {
+        fault(R::frame_fetch_error, done);
+        return;
+    }
+    wake_.notify(SC_ZERO_TIME); // the next frame may be fetched while this one's SGL is read
+    accept_frame(fr, t, done);
 }
 
 // ---------------------------------------------------------------- visible side

@@ -22,11 +22,13 @@
 //   regs — tlm_utils::simple_target_socket: the register block (b_transport;
 //          aligned 4-byte accesses, and 8-byte ones at REQ_BASE and RPL_BASE).
 //   out  — initiator socket: frame and SGL fetches, data bursts, reply and
-//          sense writes. Every payload carries requester_id_ext(requester_id)
-//          and io_tag_ext(target << 32 | frame tag).
+//          sense writes; b_transport in LT, nb_transport (base protocol) in
+//          AT. Every payload carries requester_id_ext(requester_id) and
+//          io_tag_ext(target << 32 | frame tag; 0 on frame fetches).
 //   irq  — sc_out<bool>, level: high while IRQ_STATUS & ~IRQ_MASK != 0.
 //
-// Timing: LT only (no nb_transport yet). The HBA's thread keeps a time-ordered
+// Timing: LT or AT as config.timing says (the platform copies run.timing).
+//   The HBA's thread keeps a time-ordered
 //   list of per-command steps (fetch, execute at the target, data-in phase,
 //   reply) and runs each at its time, so commands interleave as in hardware:
 //     frame fetch (128-byte read) → SGL chain segments (read, one after the
@@ -36,6 +38,20 @@
 //     target is done, each DMA write burst issued as soon as the link has
 //     delivered its bytes (cut-through)] → sense write (if to a buffer) →
 //     reply write (64 bytes) → visible (RPL_PI, IRQ_STATUS) at its completion.
+//   LT: the thread runs every step itself; the engine's b_transport calls
+//     return at once with their completion times (up to `outstanding` per
+//     command overlap, lt_transaction_size as in the engine).
+//   AT: the engine issues base-protocol nb_transport transactions and waits
+//     for their responses in simulated time, so the thread only schedules:
+//     each step runs in a worker process of its own (a pool, grown on
+//     demand), and commands overlap in time as in LT. Within one command the
+//     transactions are issued one after the other (each waits for the
+//     previous response; `outstanding` is an LT parameter), which costs
+//     little: a data-in burst takes less time on the bus than the link takes
+//     to deliver the next one. One frame fetch and one reply write are in
+//     flight at a time (replies keep their order in the ring, as in LT).
+//     A reset (HBA_RESET, TARGET_RESET) aborts the affected commands' DMA:
+//     their workers notice after their current transaction and stop.
 //   The link of each target carries one data phase at a time. Register
 //   accesses cost register_latency. Completions become visible to software
 //   at the completion time of the reply write, not earlier.
@@ -121,9 +137,11 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <systemc>
@@ -199,7 +217,7 @@ public:
 
 private:
     struct command;
-    enum class step { start, execute, data_in, reply };
+    enum class step { start, proceed, execute, data_in, reply };
     struct event {
         step what;
         std::uint64_t cmd; // key in cmds_
@@ -219,13 +237,19 @@ private:
     void target_reset(unsigned t, tlm::ps_t when);
     // tagging pass-through between the engine and `out`
     void tag_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    ::tlm::tlm_sync_enum tag_nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_core::sc_time& d);
+    ::tlm::tlm_sync_enum out_nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_core::sc_time& d);
+    void set_tag(::tlm::tlm_generic_payload& gp, std::uint64_t tag);
 
     // engine side
     void run();
     bool can_fetch() const;
     void fetch(tlm::ps_t t);
+    void accept_frame(const std::uint8_t* frame, tlm::ps_t t, tlm::ps_t done);
     bool read_sgl(command& c, const std::uint8_t* frame, tlm::ps_t& t);
     void start_command(command& c, tlm::ps_t t);
+    bool admit(command& c, tlm::ps_t t);   // target queue: false = refused or held
+    void proceed(command& c, tlm::ps_t t); // admitted: data-out, then execute
     void dispatch(const event& e, tlm::ps_t t);
     bool reply_room() const;
     void execute(command& c, tlm::ps_t t);
@@ -245,8 +269,22 @@ private:
     void signal_replies(tlm::ps_t now, unsigned n);
     void raise(std::uint32_t bits);
     void drive_irq();
+    // AT: worker processes (one step of one command each, or a fetch, or a
+    // held reply), and commands kept until no worker or transaction uses them.
+    struct worker;
+    void run_at();
+    void hand(std::function<void()> job);
+    void worker_loop(worker* w);
+    worker* current_worker() const;
+    void set_worker_tag(std::uint64_t tag);
+    void fetch_at(tlm::ps_t t);
+    void dispatch_at(const event& e, tlm::ps_t t);
+    void retire(std::uint64_t id);
+    void sweep();
+    bool gone(const command& c, unsigned epoch) const;
 
     hba_config cfg_;
+    bool at_;
     bool hold_;
     std::vector<std::unique_ptr<disk_port>> ports_;
     tlm_utils::simple_target_socket<hba> tag_in_;
@@ -277,6 +315,12 @@ private:
     bool timer_armed_ = false;
     bool irq_level_ = false;
     unsigned visible_in_flight_ = 0;
+    // AT only.
+    std::vector<std::unique_ptr<worker>> workers_;
+    std::vector<worker*> idle_;
+    std::unordered_map<const sc_core::sc_object*, worker*> by_proc_;
+    std::vector<std::unique_ptr<command>> graveyard_;
+    bool fetch_busy_ = false, reply_busy_ = false;
 
     struct stats_t {
         tlm::counter commands, bytes_in, bytes_out, host_errors, check_conditions, queue_full, interrupts, coalesced;

@@ -108,10 +108,6 @@ void validate(const config::scenario& s) {
                                                 s.workload.fio.target, s.platform.hba.config.targets.size()));
     if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
         throw std::invalid_argument("workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give a job file (--fio FILE)");
-    if (s.platform.hba.present && s.run.timing == "at")
-        throw std::invalid_argument(
-            "run.timing is at but platform.hba.present is true: the HBA model is loosely timed only; use run.timing: lt "
-            "(or platform.hba.present: false)");
     if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
         throw std::invalid_argument("software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to program");
     for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
@@ -234,6 +230,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     if (sc.platform.hba.present) {
         auto hc = sc.platform.hba.config;
         hc.bus_max_burst = sc.platform.bus.max_burst;
+        hc.timing = sc.run.timing;
         p_->hba = std::make_unique<models::hba>("hba", hc);
         p_->hba_irq = std::make_unique<sc_core::sc_signal<bool>>("hba_irq");
         p_->hba->irq.bind(*p_->hba_irq);

@@ -94,15 +94,29 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     const std::uint64_t last = addr + len - 1;
     auto inside = [&](std::uint64_t s, std::uint64_t n) { return addr >= s && last <= s + n - 1 && last >= addr; };
     auto overlaps = [&](std::uint64_t s, std::uint64_t n) { return addr <= s + n - 1 && s <= last; };
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> bound; // the device's current cookies
+    // Fast path: the cookie that covered the previous access (a device
+    // usually moves a buffer in several transactions), re-checked against the
+    // handle's current state; then every bound handle of dev, without
+    // allocating. A hit means exactly what the full scan below would find.
+    auto covers = [&](const dma_handle* h, uint_t i) {
+        const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+        return base && i < h->ncookies && base[i].dmac_size && inside(base[i].dmac_laddress, base[i].dmac_size);
+    };
+    if (dma_handle* h = st.access_hit; h && h->bound && h->rdip == dev && covers(h, st.access_hit_cookie)) return;
     for (dma_handle* h = st.live; h; h = h->next) {
         if (!h->bound || h->rdip != dev) continue;
-        bool ok = false;
-        for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) {
-            ok = ok || inside(s, n);
-            bound.emplace_back(s, n);
-        });
-        if (ok) return;
+        for (uint_t i = 0; i < h->ncookies; ++i)
+            if (covers(h, i)) {
+                st.access_hit = h;
+                st.access_hit_cookie = i;
+                return;
+            }
+    }
+    // Not covered: a report follows; collect the device's current cookies.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> bound;
+    for (dma_handle* h = st.live; h; h = h->next) {
+        if (!h->bound || h->rdip != dev) continue;
+        for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) { bound.emplace_back(s, n); });
     }
     const std::string d = kernel_context::dev_name(dev);
     const char* what = is_write ? "writes" : "reads";

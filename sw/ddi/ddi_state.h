@@ -70,6 +70,11 @@ struct ddi_state : kernel::subsystem {
     std::uint64_t deferred_since_ns = 0; // platform time of the oldest queued unbind
     std::vector<checker_report> reports;
     std::deque<bound_range> bound_history; // newest last, bounded (checker.cpp)
+    // checker::device_access: the live handle and cookie index that covered
+    // the last device access (re-validated on use; rootnex_freehdl clears it
+    // when that handle is freed).
+    dma_handle* access_hit = nullptr;
+    uint_t access_hit_cookie = 0;
     std::map<caddr_t, legacy_mem> legacy;
 };
 

@@ -24,17 +24,25 @@ cpu_port::cpu_port(sc_core::sc_module_name name, std::uint32_t requester_id)
 
 cpu_port::~cpu_port() = default;
 
-tlm_utils::tlm_quantumkeeper& cpu_port::qk() {
+cpu_port::thread_time& cpu_port::current() {
     // Outside any process (elaboration, sc_main) the key is nullptr.
+    const sc_core::sc_object* key = sc_core::sc_get_current_process_b();
+    if (last_ && key == last_key_) return *last_;
     sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
     auto& e = qks_[h.get_process_object()];
     if (!e.qk) {
         e.proc = h;
         e.qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
         e.qk->reset();
+        e.gp = std::make_unique<::tlm::tlm_generic_payload>();
+        e.gp->set_extension(new tlm::requester_id_ext(requester_id_)); // owned by the payload
     }
-    return *e.qk;
+    last_key_ = key;
+    last_ = &e;
+    return e;
 }
+
+tlm_utils::tlm_quantumkeeper& cpu_port::qk() { return *current().qk; }
 
 void cpu_port::charge_cpu(std::uint64_t ns) {
     auto& q = qk();
@@ -118,21 +126,21 @@ void cpu_port::intr_thread() {
 
 void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* data, std::size_t len) {
     if (len == 0) return;
-    ::tlm::tlm_generic_payload gp;
-    tlm::requester_id_ext rid(requester_id_);
-    gp.set_extension(&rid);
+    thread_time& tt = current();
+    ::tlm::tlm_generic_payload& gp = *tt.gp;
     gp.set_command(cmd);
     gp.set_address(pa);
     gp.set_data_ptr(data);
     gp.set_data_length(static_cast<unsigned>(len));
     gp.set_streaming_width(static_cast<unsigned>(len));
     gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_gp_option(::tlm::TLM_MIN_PAYLOAD);
     gp.set_dmi_allowed(false);
     gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
-    auto& q = qk();
+    auto& q = *tt.qk;
     sc_core::sc_time delay = q.get_local_time();
     out->b_transport(gp, delay);
-    gp.clear_extension(&rid);
     q.set(delay);
     if (gp.is_response_error()) {
         SC_REPORT_ERROR("ddisim/cpu", fmt::format("{}: machine check: CPU {} of {} bytes at {:#x}: {}", name(),

@@ -94,8 +94,16 @@ private:
     struct thread_time {
         sc_core::sc_process_handle proc; // keeps the process object (the key) alive, so its address is never reused
         std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
+        // The thread's bus payload, reused by every access it makes (a thread
+        // has at most one access in flight); carries the requester id.
+        std::unique_ptr<::tlm::tlm_generic_payload> gp;
     };
+    // The calling process's entry (created on first use); the last one found
+    // is remembered, as one thread usually makes many accesses in a row.
+    thread_time& current();
     std::map<const sc_core::sc_object*, thread_time> qks_;
+    const sc_core::sc_object* last_key_ = nullptr;
+    thread_time* last_ = nullptr;
     std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;

@@ -112,11 +112,15 @@ void iommu_flush_deferred(kernel_context& k) {
     auto& st = state(k);
     if (st.deferred.empty()) return;
     kernel::iommu_map_ops* ops = k.iommu_ops();
+    // Clear every queued range, then one domain-wide invalidation per domain
+    // (what makes deferral cheaper than strict: Linux's flush queue likewise
+    // flushes the whole domain's IOTLB once per batch), then free the DVMA.
     for (const auto& d : st.deferred) ops->unmap(d.domain, d.start, d.npages);
-    for (const auto& d : st.deferred) {
-        ops->invalidate(d.domain, d.start, d.npages);
-        dvma_free(st.arenas[d.domain], d.start);
-    }
+    std::vector<std::uint32_t> domains;
+    for (const auto& d : st.deferred)
+        if (std::find(domains.begin(), domains.end(), d.domain) == domains.end()) domains.push_back(d.domain);
+    for (const std::uint32_t dom : domains) ops->invalidate_domain(dom);
+    for (const auto& d : st.deferred) dvma_free(st.arenas[d.domain], d.start);
     st.deferred.clear();
 }
 

@@ -237,6 +237,14 @@ void vtd_iommu_driver::invalidate(std::uint32_t domain, std::uint64_t dvma, std:
     run_invalidation(did | (std::uint64_t{vtd::inv_range} << vtd::inv_type_shift));
 }
 
+void vtd_iommu_driver::invalidate_domain(std::uint32_t domain) {
+    guard g(*this);
+    if (!ctx_table_) return;
+    ++stats_.domain_invalidations;
+    run_invalidation((std::uint64_t{domain & 0xffff} << vtd::inv_did_shift) |
+                     (std::uint64_t{vtd::inv_domain} << vtd::inv_type_shift));
+}
+
 void vtd_iommu_driver::invalidate_all() {
     guard g(*this);
     invalidate_all_locked();

@@ -144,6 +144,8 @@ public:
              unsigned perms) override;
     void unmap(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) override;
     void invalidate(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) override;
+    // Domain-selective invalidation (INV_CMD type domain) and wait.
+    void invalidate_domain(std::uint32_t domain) override;
     // Global invalidation (IOTLB, walk cache, context cache), waited for.
     void invalidate_all();
 

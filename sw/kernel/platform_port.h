@@ -28,6 +28,10 @@ public:
     virtual void unmap(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) = 0;
     // Invalidate the IOTLB for the range (and wait for completion).
     virtual void invalidate(std::uint32_t domain, std::uint64_t dvma, std::size_t npages) = 0;
+    // Invalidate every IOTLB entry of the domain (and wait): one command for
+    // a batch of ranges, as a flush queue does. Default: a range covering the
+    // whole address space, for ports that only know ranges.
+    virtual void invalidate_domain(std::uint32_t domain) { invalidate(domain, 0, ~std::size_t{0} >> 12); }
 };
 
 class platform_port {

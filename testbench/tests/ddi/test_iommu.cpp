@@ -22,6 +22,8 @@ struct recording_iommu : ddisim::kernel::iommu_map_ops {
     }
     void unmap(std::uint32_t, std::uint64_t dvma, std::size_t n) override { unmaps.push_back({dvma, n}); }
     void invalidate(std::uint32_t, std::uint64_t dvma, std::size_t n) override { invalidations.push_back({dvma, n}); }
+    std::vector<std::uint32_t> domain_invalidations;
+    void invalidate_domain(std::uint32_t d) override { domain_invalidations.push_back(d); }
 };
 
 struct recording_port : ddisim::kernel::platform_port {
@@ -232,6 +234,11 @@ TEST_CASE("iommu: deferred unmap flushes in batches and keeps DVMA allocated unt
     CHECK(starts[0] != starts[1]);
     CHECK(starts[1] != starts[2]);
     CHECK(port.mmu.unmaps.size() == 3);
+    // the batch costs one domain-wide invalidation, not one per unbind; the
+    // range invalidations are the binds' own (spec §4.10 step 2)
+    REQUIRE(port.mmu.domain_invalidations.size() == 1);
+    CHECK(port.mmu.domain_invalidations[0] == f.dip->iommu_domain);
+    CHECK(port.mmu.invalidations.size() == 3);
     CHECK(ddisim::ddi::state(f.k).arenas[f.dip->iommu_domain].used.empty());
     CHECK_FALSE(f.has_diag("bug-8.10-stale-iommu"));
     ddi_dma_free_handle(&h);

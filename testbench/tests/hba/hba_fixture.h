@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <vector>
@@ -53,8 +54,33 @@ struct hba_tap : sc_core::sc_module {
     tlm_utils::simple_target_socket<hba_tap> in;
     tlm_utils::simple_initiator_socket<hba_tap> out;
     std::vector<rec> log;
+    std::map<const ::tlm::tlm_generic_payload*, std::size_t> open; // AT: record of each request in flight
     explicit hba_tap(sc_core::sc_module_name n) : sc_module(n), in("in"), out("out") {
         in.register_b_transport(this, &hba_tap::b_transport);
+        in.register_nb_transport_fw(this, &hba_tap::nb_transport_fw);
+        out.register_nb_transport_bw(this, &hba_tap::nb_transport_bw);
+    }
+    // AT (the HBA with timing "at"): a record at BEGIN_REQ, completed at the response.
+    void respond(::tlm::tlm_generic_payload& gp, const sc_core::sc_time& d) {
+        const auto it = open.find(&gp);
+        if (it == open.end()) return;
+        log[it->second].end = sc_core::sc_time_stamp().value() + d.value();
+        log[it->second].ok = gp.is_response_ok();
+        open.erase(it);
+    }
+    ::tlm::tlm_sync_enum nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_core::sc_time& d) {
+        if (ph == ::tlm::BEGIN_REQ) {
+            open[&gp] = log.size();
+            log.push_back({gp.is_write(), gp.get_address(), gp.get_data_length(), sc_core::sc_time_stamp().value() + d.value(),
+                           0, tlm::requester_id(gp, 0xffffffffu), tlm::io_tag(gp, ~0ull), false});
+        }
+        const auto r = out->nb_transport_fw(gp, ph, d);
+        if (r == ::tlm::TLM_COMPLETED || (r == ::tlm::TLM_UPDATED && ph == ::tlm::BEGIN_RESP)) respond(gp, d);
+        return r;
+    }
+    ::tlm::tlm_sync_enum nb_transport_bw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_core::sc_time& d) {
+        if (ph == ::tlm::BEGIN_RESP) respond(gp, d);
+        return in->nb_transport_bw(gp, ph, d);
     }
     void b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& d) {
         rec r{gp.is_write(), gp.get_address(), gp.get_data_length(), sc_core::sc_time_stamp().value() + d.value(), 0,
@@ -290,3 +316,7 @@ struct hba_system {
 };
 
 } // namespace ddisim::test
+
+// Test bodies run in LT and AT (defined in hba_test.cpp, timing "lt" / "at").
+void sgl_write_read_case(const char* timing);
+void medium_error_case(const char* timing);

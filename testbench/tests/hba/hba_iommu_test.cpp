@@ -84,10 +84,13 @@ struct rig {
 
 } // namespace
 
-TEST_CASE("hba: through the IOMMU, data lands on the translated pages and an unmapped page gives DMA_ERROR") {
+// The body runs in LT and in AT (timing "lt" / "at"); chk_dev checks the
+// base protocol on the HBA's socket in AT.
+static void iommu_case(const char* timing) {
     models::hba_config cfg;
     cfg.targets = {ram_disk()};
     cfg.requester_id = rid;
+    cfg.timing = timing;
     rig r(cfg);
     // Known data on the medium: LBAs 0..15.
     std::vector<std::uint8_t> medium(8192);
@@ -154,4 +157,13 @@ TEST_CASE("hba: through the IOMMU, data lands on the translated pages and an unm
     CHECK(std::equal(medium.begin() + 4096, medium.end(), r.m(pa_buf1)));
     // Nothing landed at the IOVAs themselves (they are not physical addresses here).
     CHECK(r.m(0x4000000)[0] == 0);
+    CHECK(r.chk_dev->checked() > 0);
+}
+
+TEST_CASE("hba: through the IOMMU, data lands on the translated pages and an unmapped page gives DMA_ERROR") {
+    iommu_case("lt");
+}
+
+TEST_CASE("hba: AT: through the IOMMU, data lands on the translated pages and an unmapped page gives DMA_ERROR as in LT") {
+    iommu_case("at");
 }

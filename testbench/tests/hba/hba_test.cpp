@@ -18,11 +18,12 @@ namespace {
 
 constexpr std::uint64_t buf0 = 0x100000, buf1 = 0x200000, seg0 = 0x40000, seg1 = 0x48000, sense0 = 0x50000;
 
-models::hba_config one_ram(unsigned qd = 32) {
+models::hba_config one_ram(unsigned qd = 32, const char* timing = "lt") {
     models::hba_config c;
     c.targets = {ram_disk()};
     c.target_queue_depth = qd;
     c.requester_id = 0x21;
+    c.timing = timing;
     return c;
 }
 
@@ -105,8 +106,9 @@ TEST_CASE("hba: INQUIRY returns standard data into a two-entry SGL buffer") {
     CHECK(s.hba->commands() == 1);
 }
 
-TEST_CASE("hba: WRITE then READ of 16 blocks through inline and chained SGL entries compare byte for byte") {
-    hba_system s(one_ram());
+// The same bodies run in LT here and in AT (hba_at_test.cpp): timing "lt" or "at".
+void sgl_write_read_case(const char* timing) {
+    hba_system s(one_ram(32, timing));
     // Write SGL: 3 inline fragments, then a chain segment of 3 data entries and
     // a CHAIN entry to a second segment of 4 entries. Odd lengths, odd addresses.
     const std::vector<std::pair<std::uint64_t, std::uint32_t>> wr = {
@@ -175,10 +177,19 @@ TEST_CASE("hba: WRITE then READ of 16 blocks through inline and chained SGL entr
         if (!x.write && ((x.addr >= seg0 && x.addr < seg0 + 0x2000) || (x.addr >= seg1 && x.addr < seg1 + 0x100)))
             seg_bytes += x.len;
     CHECK(seg_bytes == (4 + 4 + 5) * 16);
+    // Every transaction of the HBA answered OK and carried its requester id.
+    for (const auto& x : s.t->log) {
+        CHECK(x.ok);
+        CHECK(x.rid == 0x21);
+    }
 }
 
-TEST_CASE("hba: a medium error LBA gives CHECK CONDITION with MEDIUM ERROR sense, inline and in a sense buffer") {
-    auto cfg = one_ram();
+TEST_CASE("hba: WRITE then READ of 16 blocks through inline and chained SGL entries compare byte for byte") {
+    sgl_write_read_case("lt");
+}
+
+void medium_error_case(const char* timing) {
+    auto cfg = one_ram(32, timing);
     cfg.targets[0].faults.medium_errors = {{10, 1, false}};
     hba_system s(cfg);
     std::uint32_t pi = 0;
@@ -223,6 +234,10 @@ TEST_CASE("hba: a medium error LBA gives CHECK CONDITION with MEDIUM ERROR sense
         CHECK((sn[3] << 24 | sn[4] << 16 | sn[5] << 8 | sn[6]) == 10); // INFORMATION = first failing LBA
     }
     CHECK(s.m(sense0)[18] == 0); // nothing beyond the 18 bytes
+}
+
+TEST_CASE("hba: a medium error LBA gives CHECK CONDITION with MEDIUM ERROR sense, inline and in a sense buffer") {
+    medium_error_case("lt");
 }
 
 TEST_CASE("hba: target queue depth refused with TASK SET FULL") {

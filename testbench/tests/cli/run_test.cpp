@@ -127,12 +127,10 @@ TEST_CASE("run: progress bar is off when stderr is not a terminal") {
     CHECK(r.out.find('\r') == std::string::npos);
 }
 
-TEST_CASE("run: every signal of the GTKWave save file exists in the default scenario's VCD") {
-    const auto d = scratch("gtkw");
-    const auto vcd = d / "run.vcd";
-    REQUIRE(run_ddisim("run " + traffic_scenario() + "--quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string()).status == 0);
-    const auto text = read_file(vcd);
-    // Rebuild the dotted names GTKWave shows: scopes joined by '.', then the var.
+namespace {
+// Dotted names GTKWave shows for the VCD's variables: scopes joined by '.',
+// then the variable and its range.
+std::set<std::string> vcd_names(const std::string& text) {
     std::set<std::string> names;
     std::vector<std::string> scope;
     std::istringstream in(text);
@@ -154,17 +152,40 @@ TEST_CASE("run: every signal of the GTKWave save file exists in the default scen
             break;
         }
     }
-    std::ifstream save(std::string(DDISIM_SOURCE_DIR) + "/waves/ddisim.gtkw");
+    return names;
+}
+
+// Every signal line of the save file names a variable of the VCD; returns
+// how many were checked.
+int check_save_file(const std::string& gtkw, const std::set<std::string>& names) {
+    std::ifstream save(std::string(DDISIM_SOURCE_DIR) + "/waves/" + gtkw);
     REQUIRE(save);
     std::string line;
     int checked = 0;
     while (std::getline(save, line)) {
         if (line.empty() || line[0] == '[' || line[0] == '@' || line[0] == '-' || line[0] == '*') continue;
-        INFO(line);
+        INFO(gtkw << ": " << line);
         CHECK(names.count(line) == 1);
         ++checked;
     }
-    CHECK(checked >= 4);
+    return checked;
+}
+} // namespace
+
+TEST_CASE("run: every signal of waves/ddisim.gtkw exists in the default scenario's VCD (AT)") {
+    const auto d = scratch("gtkw");
+    const auto vcd = d / "run.vcd";
+    const auto job = d / "short.fio";
+    std::ofstream(job) << "[r]\nrw=randread\nbs=4k\niodepth=8\nnumber_ios=200\n";
+    REQUIRE(run_ddisim("run --quiet --set run.timing=at --fio " + job.string() + " --out " + d.string() + " --waves " + vcd.string()).status == 0);
+    CHECK(check_save_file("ddisim.gtkw", vcd_names(read_file(vcd))) >= 8);
+}
+
+TEST_CASE("run: every signal of waves/traffic.gtkw exists in the traffic scenario's VCD (AT)") {
+    const auto d = scratch("gtkw_traffic");
+    const auto vcd = d / "run.vcd";
+    REQUIRE(run_ddisim("run " + traffic_scenario() + "--quiet --set run.timing=at --out " + d.string() + " --waves " + vcd.string()).status == 0);
+    CHECK(check_save_file("traffic.gtkw", vcd_names(read_file(vcd))) >= 4);
 }
 
 TEST_CASE("run: on a terminal the progress bar shows ETA and simulated time, and results are unchanged by it") {

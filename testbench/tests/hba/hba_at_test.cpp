@@ -35,6 +35,7 @@
 #include "testbench/platform/platform.h"
 #include "testbench/platform/progress.h"
 
+namespace models = ddisim::models;
 using namespace ddisim::test;
 
 
@@ -44,6 +45,53 @@ TEST_CASE("hba: AT: WRITE then READ of 16 blocks through inline and chained SGL 
 
 TEST_CASE("hba: AT: a medium error LBA gives CHECK CONDITION with MEDIUM ERROR sense as in LT") {
     medium_error_case("at");
+}
+
+TEST_CASE("hba: AT: TARGET_RESET ends the commands in flight with RESET replies and the next command sees UNIT ATTENTION") {
+    target_reset_case("at");
+}
+
+TEST_CASE("hba: AT: HBA_RESET drops the commands in flight without replies and the HBA restarts cleanly") {
+    hba_reset_case("at");
+}
+
+// lt_transaction_size reaches the engine: a page-aligned 4 KiB READ moves
+// its data in one 4 KiB write instead of 16 bursts of 256 B, same bytes.
+TEST_CASE("hba: lt_transaction_size 4 KiB carries a page-aligned 4 KiB data-in in one transaction") {
+    models::hba_config cfg;
+    cfg.targets = {ram_disk()};
+    cfg.requester_id = 0x21;
+    cfg.lt_transaction_size = 4096;
+    hba_system s(cfg);
+    std::vector<std::uint8_t> medium(4096);
+    for (std::size_t k = 0; k < medium.size(); ++k) medium[k] = std::uint8_t(k * 13 + 1);
+    REQUIRE(s.hba->port(0).target().store().write(0, medium));
+    constexpr std::uint64_t buf = 0x100000;
+    std::uint32_t pi = 0;
+    s.c->body = [&](hba_cpu& p) {
+        s.setup(p);
+        request r;
+        r.tag = 1;
+        r.dir = F::DIR_IN;
+        r.cdb = read10(0, 8);
+        r.data_len = 4096;
+        r.inline_sgl = {{buf, 4096}};
+        s.put_frame(0, r);
+        p.wr(R::REQ_PI, 1);
+        pi = s.collect(p, 1);
+    };
+    s.run();
+    REQUIRE(pi == 1);
+    CHECK(s.hba->engine().transaction() == 4096);
+    CHECK(s.get_reply(0).transferred == 4096);
+    CHECK(std::equal(medium.begin(), medium.end(), s.m(buf)));
+    unsigned data_writes = 0;
+    for (const auto& x : s.t->log)
+        if (x.write && x.addr >= buf && x.addr < buf + 4096) {
+            ++data_writes;
+            CHECK(x.len == 4096);
+        }
+    CHECK(data_writes == 1);
 }
 
 namespace {

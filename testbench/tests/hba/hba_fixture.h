@@ -320,3 +320,5 @@ struct hba_system {
 // Test bodies run in LT and AT (defined in hba_test.cpp, timing "lt" / "at").
 void sgl_write_read_case(const char* timing);
 void medium_error_case(const char* timing);
+void target_reset_case(const char* timing);
+void hba_reset_case(const char* timing);

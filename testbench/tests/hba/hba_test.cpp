@@ -581,11 +581,12 @@ TEST_CASE("hba: bad request frames get error replies and the HBA keeps working")
     CHECK(s.hba->port(0).target().stats().commands == 2); // only tags 5 (data phase failed) and 7 reached the disk
 }
 
-TEST_CASE("hba: TARGET_RESET ends the commands in flight with RESET replies and the next command sees UNIT ATTENTION") {
+void target_reset_case(const char* timing) {
     models::hba_config cfg;
     models::disk_config hdd;
     hdd.capacity = 1ull << 30;
     cfg.targets = {hdd};
+    cfg.timing = timing;
     hba_system s(cfg);
     std::uint32_t pi1 = 0, pi2 = 0;
     s.c->body = [&](hba_cpu& p) {
@@ -622,6 +623,10 @@ TEST_CASE("hba: TARGET_RESET ends the commands in flight with RESET replies and 
     CHECK(b.scsi_status == 0x02);
     CHECK((b.sense[2] & 0x0F) == 0x06); // UNIT ATTENTION
     CHECK(b.sense[12] == 0x29);         // POWER ON, RESET OR BUS DEVICE RESET OCCURRED
+}
+
+TEST_CASE("hba: TARGET_RESET ends the commands in flight with RESET replies and the next command sees UNIT ATTENTION") {
+    target_reset_case("lt");
 }
 
 TEST_CASE("hba: a full reply ring holds replies until RPL_CI moves") {
@@ -765,11 +770,12 @@ TEST_CASE("hba: tagged reads on the same SSD unit queue behind each other") {
     CHECK(e[1] - e[0] < 65000000);
 }
 
-TEST_CASE("hba: HBA_RESET drops the commands in flight without replies and the HBA restarts cleanly") {
+void hba_reset_case(const char* timing) {
     models::hba_config cfg;
     models::disk_config hdd;
     hdd.capacity = 1ull << 30;
     cfg.targets = {hdd};
+    cfg.timing = timing;
     hba_system s(cfg);
     std::uint32_t pi_after_reset = 1, ci_after_reset = 1, st_after_reset = 1, pi_late = 1, pi_new = 0, completed = 0;
     s.c->body = [&](hba_cpu& p) {
@@ -810,4 +816,8 @@ TEST_CASE("hba: HBA_RESET drops the commands in flight without replies and the H
     CHECK(r.tag == 2);
     CHECK(r.host_status == P::ok);
     CHECK(r.transferred == 36);
+}
+
+TEST_CASE("hba: HBA_RESET drops the commands in flight without replies and the HBA restarts cleanly") {
+    hba_reset_case("lt");
 }

@@ -28,9 +28,9 @@
 //   irq  — sc_out<bool>, level: high while IRQ_STATUS & ~IRQ_MASK != 0.
 //
 // Timing: LT or AT as config.timing says (the platform copies run.timing).
-//   The HBA's thread keeps a time-ordered
-//   list of per-command steps (fetch, execute at the target, data-in phase,
-//   reply) and runs each at its time, so commands interleave as in hardware:
+//   The HBA's thread keeps a time-ordered list of per-command steps (fetch,
+//   execute at the target, data-in phase, reply) and runs each at its time,
+//   so commands interleave as in hardware:
 //     frame fetch (128-byte read) → SGL chain segments (read, one after the
 //     other) → command_overhead → [data-out: DMA reads of the SGL, each burst
 //     then crossing the link] → target execute (disk timing: medium, queueing

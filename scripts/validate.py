@@ -64,7 +64,7 @@ class Ctx:
         self.runs += 1
         d = os.path.join(self.work, "run%d" % self.runs)
         # The memory/bus/DMA experiments build on the traffic + memcpy
-        # platform (the default scenario is the storage path, LT only).
+        # platform (the default scenario is the storage path).
         base = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "bus-traffic-memcpy.yaml")
         cmd = [self.ddisim, "run", base, "--set", "run.progress=false", "--set", "run.timing=" + timing]
         for s in sets:

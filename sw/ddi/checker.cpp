@@ -94,21 +94,21 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     const std::uint64_t last = addr + len - 1;
     auto inside = [&](std::uint64_t s, std::uint64_t n) { return addr >= s && last <= s + n - 1 && last >= addr; };
     auto overlaps = [&](std::uint64_t s, std::uint64_t n) { return addr <= s + n - 1 && s <= last; };
-    // Fast path: the cookie that covered the previous access (a device
-    // usually moves a buffer in several transactions), re-checked against the
-    // handle's current state; then every bound handle of dev, without
-    // allocating. A hit means exactly what the full scan below would find.
+    // Fast path: the cookies that covered recent accesses (a device usually
+    // moves a buffer in several transactions, between ring accesses),
+    // re-checked against the handle's current state; then every bound handle
+    // of dev, without allocating. A hit means exactly what the full scan below would find.
     auto covers = [&](const dma_handle* h, uint_t i) {
         const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
         return base && i < h->ncookies && base[i].dmac_size && inside(base[i].dmac_laddress, base[i].dmac_size);
     };
-    if (dma_handle* h = st.access_hit; h && h->bound && h->rdip == dev && covers(h, st.access_hit_cookie)) return;
+    for (const auto& c : st.access_hits)
+        if (c.h && c.h->bound && c.h->rdip == dev && covers(c.h, c.cookie)) return;
     for (dma_handle* h = st.live; h; h = h->next) {
         if (!h->bound || h->rdip != dev) continue;
         for (uint_t i = 0; i < h->ncookies; ++i)
             if (covers(h, i)) {
-                st.access_hit = h;
-                st.access_hit_cookie = i;
+                st.access_hits[st.access_hit_next++ % st.access_hits.size()] = {h, i};
                 return;
             }
     }

@@ -5,6 +5,7 @@
 #include "sw/ddi/handle.h"
 #include "sw/kernel/kernel.h"
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -70,11 +71,15 @@ struct ddi_state : kernel::subsystem {
     std::uint64_t deferred_since_ns = 0; // platform time of the oldest queued unbind
     std::vector<checker_report> reports;
     std::deque<bound_range> bound_history; // newest last, bounded (checker.cpp)
-    // checker::device_access: the live handle and cookie index that covered
-    // the last device access (re-validated on use; rootnex_freehdl clears it
-    // when that handle is freed).
-    dma_handle* access_hit = nullptr;
-    uint_t access_hit_cookie = 0;
+    // checker::device_access: live handles and cookie indexes that covered
+    // recent device accesses (re-validated on use; rootnex_freehdl clears
+    // the entries of a handle it frees), replaced round robin.
+    struct access_hit {
+        dma_handle* h = nullptr;
+        uint_t cookie = 0;
+    };
+    std::array<access_hit, 4> access_hits{};
+    unsigned access_hit_next = 0;
     std::map<caddr_t, legacy_mem> legacy;
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tlm/extensions.h"
+#include "tlm/sc_timing.h"
 
 namespace ddisim::platform {
 
@@ -24,10 +25,13 @@ cpu_port::cpu_port(sc_core::sc_module_name name, std::uint32_t requester_id)
 
 cpu_port::~cpu_port() = default;
 
-cpu_port::thread_time& cpu_port::current() {
-    // Outside any process (elaboration, sc_main) the key is nullptr.
-    const sc_core::sc_object* key = sc_core::sc_get_current_process_b();
-    if (last_ && key == last_key_) return *last_;
+cpu_port::thread_time& cpu_port::find_current(const sc_core::sc_object* key) {
+    for (auto& [k, tt] : index_) // a handful of software threads
+        if (k == key) {
+            last_key_ = key;
+            last_ = tt;
+            return *tt;
+        }
     sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
     auto& e = qks_[h.get_process_object()];
     if (!e.qk) {
@@ -37,27 +41,35 @@ cpu_port::thread_time& cpu_port::current() {
         e.gp = std::make_unique<::tlm::tlm_generic_payload>();
         e.gp->set_extension(new tlm::requester_id_ext(requester_id_)); // owned by the payload
     }
+    index_.emplace_back(key, &e);
+    if (ns_ == 0) ns_ = sc_core::sc_time(1, sc_core::SC_NS).value(); // simulation time: the resolution is fixed
     last_key_ = key;
     last_ = &e;
     return e;
+}
+
+sc_core::sc_time cpu_port::ns_time(std::uint64_t ns) {
+    if (ns_ == 0) ns_ = sc_core::sc_time(1, sc_core::SC_NS).value();
+    return tlm::to_sc_time(ns * ns_); // = sc_time(double(ns), SC_NS) for whole nanoseconds
 }
 
 tlm_utils::tlm_quantumkeeper& cpu_port::qk() { return *current().qk; }
 
 void cpu_port::charge_cpu(std::uint64_t ns) {
     auto& q = qk();
-    q.inc(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
+    q.inc(ns_time(ns));
     stats_.charged += ns;
     if (q.need_sync()) q.sync();
 }
 
 std::uint64_t cpu_port::now_ns() {
-    return static_cast<std::uint64_t>(qk().get_current_time().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+    const sc_core::sc_time t = qk().get_current_time();
+    return static_cast<std::uint64_t>(t.value() / ns_);
 }
 
 void cpu_port::delay_ns(std::uint64_t ns) {
     auto& q = qk();
-    q.inc(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
+    q.inc(ns_time(ns));
     if (q.need_sync()) q.sync();
 }
 

@@ -34,6 +34,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -100,10 +102,19 @@ private:
     };
     // The calling process's entry (created on first use); the last one found
     // is remembered, as one thread usually makes many accesses in a row.
-    thread_time& current();
+    thread_time& current() {
+        // Outside any process (elaboration, sc_main) the key is nullptr.
+        const sc_core::sc_object* key = sc_core::sc_get_current_process_b();
+        return last_ && key == last_key_ ? *last_ : find_current(key);
+    }
+    thread_time& find_current(const sc_core::sc_object* key);
     std::map<const sc_core::sc_object*, thread_time> qks_;
+    std::vector<std::pair<const sc_core::sc_object*, thread_time*>> index_; // every entry of qks_
     const sc_core::sc_object* last_key_ = nullptr;
     thread_time* last_ = nullptr;
+    // sc_time of whole nanoseconds without the library's double conversion
+    sc_core::sc_time ns_time(std::uint64_t ns);
+    std::uint64_t ns_ = 0; // sc_time(1, SC_NS).value(), set on first use
     std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;

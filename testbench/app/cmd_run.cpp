@@ -151,6 +151,14 @@ int run_scenario(const run_opts& o) {
                                      t["bw_bytes_per_s"].get<double>() / 1e6, lat(t["clat_ns"]));
             if (f.contains("error")) std::cout << "  fio      could not run: " << f["error"].get<std::string>() << "\n";
         }
+        if (h.contains("cpu") && h["cpu"]["charged_ns"].get<std::uint64_t>() > 0) {
+            const auto& c = h["cpu"];
+            std::string per;
+            if (h.contains("fio")) per = fmt::format(", {:.2f} us per I/O", h["fio"]["cpu_ns_per_io"].get<double>() / 1e3);
+            if (h.contains("memcpy")) per = fmt::format(", {:.2f} us per copy", h["memcpy"]["cpu_ns_per_copy"].get<double>() / 1e3);
+            std::cout << fmt::format("  cpu: {:.3f} ms charged by the software ({:.1f} % of simulated time){}\n",
+                                     c["charged_ns"].get<double>() / 1e6, c["busy_fraction"].get<double>() * 100, per);
+        }
         std::cout << "  " << platform::software_summary(j["software"]) << "\n";
         if (!o.no_stats_text) {
             std::cout << "statistics:\n";

@@ -467,6 +467,23 @@ nlohmann::json platform::headline(const run_outcome& o) const {
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);
     }
+    // Software CPU time: what the kernel, DDI layer and drivers charged to the
+    // cost model (cpu_port's `charged`; time a thread waits for its own bus
+    // accesses and polls is simulated time, not charged CPU). Several software
+    // threads can overlap, so busy_fraction may exceed 1 (CPUs' worth).
+    if (const tlm::stat* c = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".charged")) {
+        const double ns = c->value();
+        h["cpu"] = {{"charged_ns", static_cast<std::uint64_t>(ns)},
+                    {"busy_fraction", o.end_ps ? ns * 1e3 / static_cast<double>(o.end_ps) : 0.0}};
+        if (h.contains("fio")) {
+            const double ios = h["fio"]["total"]["ios"].get<double>();
+            h["fio"]["cpu_ns_per_io"] = ios > 0 ? ns / ios : 0.0;
+        }
+        if (h.contains("memcpy")) {
+            const double n = h["memcpy"]["copies"].get<double>();
+            h["memcpy"]["cpu_ns_per_copy"] = n > 0 ? ns / n : 0.0;
+        }
+    }
     h["simulated_time_ps"] = o.end_ps;
     h["workload_done"] = o.workload_done;
     return h;

@@ -325,3 +325,33 @@ TEST_CASE("run: the default storage run gives byte-identical results.json and fi
     CHECK(read_file(a / "fio.json") == read_file(b / "fio.json"));
     CHECK(read_file(a / "results.json") == read_file(b / "results.json"));
 }
+
+TEST_CASE("run: the software's CPU time is reported per I/O, and grows by exactly the cost added per unbind") {
+    const auto d = scratch("cpu_per_io");
+    const auto job = d / "short.fio";
+    // depth 1: one interrupt per I/O whatever the timing (at a higher depth
+    // the interrupts per reply, each charged, shift with the added cost)
+    std::ofstream(job) << "[r]\nrw=randread\nbs=4k\nnumber_ios=300\n";
+    auto run_with = [&](const std::string& unbind) {
+        const auto o = d / ("u" + unbind);
+        const auto r = run_ddisim("run --brief --fio " + job.string() + " --set software.costs.unbind=" + unbind + " --out " + o.string());
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find("us per I/O") != std::string::npos); // the summary line
+        return nlohmann::json::parse(read_file(o / "results.json"))["headline"];
+    };
+    const auto a = run_with("150ns"), b = run_with("10150ns");
+    const double ios = a["fio"]["total"]["ios"].get<double>();
+    REQUIRE(ios == 300);
+    for (const auto* h : {&a, &b}) {
+        const auto charged = (*h)["cpu"]["charged_ns"].get<double>();
+        CHECK((*h)["fio"]["cpu_ns_per_io"].get<double>() * ios == Approx(charged));
+        CHECK((*h)["cpu"]["busy_fraction"].get<double>() ==
+              Approx(charged * 1e3 / (*h)["simulated_time_ps"].get<double>()));
+    }
+    // +10 us per unbind: one unbind per I/O plus the few of the disk's
+    // attach (INQUIRY, READ CAPACITY …), each exactly 10 us more
+    const auto extra = b["cpu"]["charged_ns"].get<std::uint64_t>() - a["cpu"]["charged_ns"].get<std::uint64_t>();
+    CHECK(extra % 10000 == 0);
+    CHECK(extra >= 300u * 10000);
+    CHECK(extra <= 310u * 10000);
+}

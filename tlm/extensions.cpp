@@ -12,6 +12,11 @@ void io_tag_ext::copy_from(const ::tlm::tlm_extension_base& other) {
     tag = static_cast<const io_tag_ext&>(other).tag;
 }
 
+::tlm::tlm_extension_base* burst_ext::clone() const { return new burst_ext(*this); }
+void burst_ext::copy_from(const ::tlm::tlm_extension_base& other) {
+    *this = static_cast<const burst_ext&>(other);
+}
+
 std::uint32_t requester_id(const ::tlm::tlm_generic_payload& gp, std::uint32_t fallback) {
     const auto* e = gp.get_extension<requester_id_ext>();
     return e ? e->id : fallback;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tlm/extensions.h"
 #include "tlm/sc_timing.h"
 #include "tlm/waves.h"
 
@@ -247,6 +248,23 @@ std::uint64_t bus::resp_cycles(const tlm_generic_payload& gp) const {
     rs = lt_rs_;
 }
 
+// LT, a transaction standing for several bursts (tlm::burst_ext): one
+// address cycle and whole beats per burst, as the bursts one by one. rq_tail:
+// request cycles after the first burst's; rs_head: response cycles before
+// the last burst's.
+void bus::lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq,
+                        tlm::ps_t& rs, tlm::ps_t& rq_tail, tlm::ps_t& rs_head) const {
+    const std::uint64_t bursts = bx.count(len);
+    const std::uint64_t data = bx.units(len, cfg_.data_width);
+    const bool write = cmd == ::tlm::TLM_WRITE_COMMAND;
+    const std::uint64_t first = 1 + (write ? tlm::beats(std::min<std::uint64_t>(len, bx.first_len()), cfg_.data_width) : 0);
+    const std::uint64_t last = cmd == ::tlm::TLM_READ_COMMAND ? tlm::beats(bx.last_len(len), cfg_.data_width) : 1;
+    rq = (bursts + (write ? data : 0)) * period_;
+    rs = (cmd == ::tlm::TLM_READ_COMMAND ? data : bursts) * period_;
+    rq_tail = rq - first * period_;
+    rs_head = rs - last * period_;
+}
+
 // Hot path of every LT simulation: times are integer ps read from the cached
 // kernel time, channel times come from lt_channel_time (same arithmetic as
 // req_cycles / resp_cycles).
@@ -270,23 +288,39 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     tlm::ps_t arrival = now + delay.value();
     arrival = std::max(arrival, ip.lt_window[ip.lt_next]);
     // Initiator link first, then the target link shared with the others.
-    tlm::ps_t rq, rs;
-    lt_channel_time(len, gp.get_command(), rq, rs);
+    tlm::ps_t rq, rs, rq_tail = 0, rs_head = 0;
+    tlm::burst_ext* bx = gp.get_extension<tlm::burst_ext>();
+    if (bx && !bx->multi(len)) bx = nullptr;
+    if (bx) lt_burst_time(*bx, len, gp.get_command(), rq, rs, rq_tail, rs_head);
+    else lt_channel_time(len, gp.get_command(), rq, rs);
     tlm::ps_t e1;
     const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1);
     ip.req.reserve(s, e1 - s);
     stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
     gp.set_address(addr - r.base + r.target_base);
-    sc_time d = tlm::to_sc_time(e1 + cfg_.request_latency - now);
+    // A multi-burst transaction reaches the target with its first burst; the
+    // others stream in behind it (bx->tail).
+    sc_time d = tlm::to_sc_time(e1 - rq_tail + cfg_.request_latency - now);
+    if (bx) bx->tail = rq_tail;
     out[r.target]->b_transport(gp, d);
+    if (bx) {
+        bx->tail = 0;
+        // one burst's unloaded trip through the bus (burst_ext::rt)
+        bx->rt += (rq - rq_tail) + (rs - rs_head) + cfg_.request_latency + cfg_.response_latency;
+    }
     gp.set_address(addr);
 
     const tlm::ps_t now2 = now_.value();
     const tlm::ps_t done = now2 + d.value();
-    lt_channel_time(gp.get_data_length(), gp.get_command(), rq, rs);
+    if (!bx) lt_channel_time(gp.get_data_length(), gp.get_command(), rq, rs);
+    // Multi-burst: the response beats of all but the last burst overlap the
+    // target's work on the later bursts (as burst by burst), not before the
+    // request reached it.
     tlm::ps_t e2;
-    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(done, ip.resp.busy_until), rs, e2);
+    const tlm::ps_t ready2 = rs_head ? std::max(done - std::min(done, rs_head), e1 - rq_tail + cfg_.request_latency)
+                                     : done;
+    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(ready2, ip.resp.busy_until), rs, e2);
     ip.resp.reserve(s2, e2 - s2);
     const tlm::ps_t completion = e2 + cfg_.response_latency;
     ip.lt_window[ip.lt_next] = completion;

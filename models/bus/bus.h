@@ -37,6 +37,11 @@
 //     saturating initiators each get about half (the arbitration policy
 //     itself is an AT feature). Initiators decouple with the global quantum,
 //     which the bus sets from bus_config::quantum.
+//   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
+//     engine's page-sized transaction): charged per burst of the extension
+//     (an address cycle and whole beats each); it reaches the target with its
+//     first burst's beats and the target's response beats of all but the last
+//     burst overlap the target's work, as the bursts one by one would.
 //   AT (nb_transport, base protocol): BEGIN_REQ waits for arbitration at the
 //     next clock edge; per target, one winner per cycle among the initiators
 //     whose port is free and which have fewer than `outstanding` transactions
@@ -78,6 +83,10 @@
 #include "models/bus/bus_config.h"
 #include "tlm/core/stats.h"
 #include "tlm/timing.h"
+
+namespace ddisim::tlm {
+struct burst_ext;
+}
 
 namespace ddisim::models {
 
@@ -151,6 +160,9 @@ private:
     // LT: request and response channel time of a (length, command), from a
     // one-entry cache (an initiator repeats one shape; beats() divides).
     void lt_channel_time(std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq, tlm::ps_t& rs);
+    // LT: the same for a transaction carrying several bursts (tlm::burst_ext).
+    void lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq,
+                       tlm::ps_t& rs, tlm::ps_t& rq_tail, tlm::ps_t& rs_head) const;
 
     bus_config cfg_;
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)

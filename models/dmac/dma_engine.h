@@ -67,6 +67,7 @@
 
 #include "models/dmac/dmac_config.h"
 #include "tlm/core/stats.h"
+#include "tlm/extensions.h"
 #include "tlm/timing.h"
 
 namespace ddisim::models {
@@ -109,12 +110,18 @@ public:
             std::uint32_t slot;
             tlm::ps_t ready; // completion of the read
             txn* x;          // AT: the read, whose buffer holds the data
+            std::uint64_t burst = 0; // LT: index of its first burst in the transfer
         };
         void drop_at(); // AT: releases the held transactions
         std::vector<tlm::ps_t> window_; // completion times, ring over the last `outstanding` transactions
         std::size_t wi_ = 0;
         tlm::ps_t cursor_ = 0, last_done_ = 0, after_ = 0;
         std::uint64_t src_ = 0, dst_ = 0, len_ = 0, read_ = 0, written_ = 0, bursts_ = 0;
+        // LT with multi-burst transactions: the transfer's bursts as step()
+        // would cut them one by one (offset from the start, length).
+        std::vector<tlm::burst_ext::neighbour> geo_;
+        std::vector<tlm::ps_t> rdone_; // per staging slot, its read's bursts' completions
+        std::vector<tlm::ps_t> rring_, wring_; // completions of the last `lookahead` read / write bursts
         std::deque<chunk> pending_;
         std::vector<std::uint8_t> buf_;
         std::uint32_t next_slot_ = 0, lookahead_ = 1;
@@ -136,6 +143,10 @@ public:
     // config.lt_transaction_size).
     std::uint64_t transaction() const { return chunk_; }
     const dma_engine_config& config() const { return cfg_; }
+    // LT: changes config.lt_transaction_size (0 or ≤ burst(): burst
+    // accurate). Takes effect at the next start() and read()/write(); call it
+    // while no stream is mid-transfer. Ignored in AT.
+    void set_lt_transaction_size(std::uint64_t bytes);
 
     // Starts a transfer on s (not before `after`, ps). len 0 completes at once.
     void start(stream& s, std::uint64_t src, std::uint64_t dst, std::uint64_t len, tlm::ps_t after = 0);
@@ -180,7 +191,10 @@ public:
 
 private:
     ::tlm::tlm_response_status issue(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,
-                                     unsigned len, tlm::ps_t dep, tlm::ps_t& done);
+                                     unsigned len, tlm::ps_t dep, tlm::ps_t& done, std::uint32_t alt_begin,
+                                     std::uint32_t alt_end, const tlm::ps_t* deps, tlm::ps_t* per, tlm::ps_t* ring,
+                                     std::uint64_t k0);
+    void cut_bursts(stream& s) const;
     std::uint32_t next_chunk(const stream& s) const;
     void account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued, tlm::ps_t done);
     // AT
@@ -198,6 +212,8 @@ private:
     std::uint64_t burst_;
     std::uint64_t chunk_; // largest transaction (LT: may carry several bursts)
     ::tlm::tlm_generic_payload gp_;
+    tlm::burst_ext* bx_ = nullptr; // on gp_ (owned by it)
+    std::vector<tlm::burst_ext::neighbour> opp_; // bx_->opp of the transaction being issued
     tlm_utils::tlm_quantumkeeper qk_;
     // AT state: payload pool, the socket's request phase, wake-ups.
     std::vector<std::unique_ptr<txn>> pool_;

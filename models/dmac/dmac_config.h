@@ -16,10 +16,12 @@ struct dma_engine_config {
     std::uint64_t bus_max_burst = 0;  // bytes, the interconnect's largest burst (0 = no limit); the platform copies bus.max_burst here
     std::uint64_t boundary = 4096;    // bytes, no burst crosses a multiple of this on either side (0 = none)
     std::uint32_t requester_id = 0;   // requester id put on every payload (IOMMU stream id)
-    // LT only: bytes per transaction at most (0 = one burst, the burst-accurate
-    // default). Larger values let one b_transport carry several bursts (never
-    // crossing `boundary`); the bus and memory still charge them per burst, so
-    // only the read/write overlap granularity changes (docs/dmac.md).
+    // LT only: bytes per transaction at most, whole bursts (0 or ≤ the burst:
+    // one burst per transaction, burst accurate). Larger values let one
+    // b_transport carry several bursts (never crossing `boundary`), tagged
+    // with tlm::burst_ext so the bus, the memory and the IOMMU charge them
+    // as the bursts one by one (docs/dmac.md, "LT transaction size"). 0 here;
+    // the DMA controller defaults to a page (dmac_config).
     std::uint64_t lt_transaction_size = 0;
     std::string timing = "lt";        // lt (b_transport + quantum) | at (nb_transport base protocol); not a scenario key: the platform copies run.timing
 };
@@ -29,7 +31,7 @@ struct dmac_config {
     std::uint64_t burst_size = 256;             // bytes per burst at most (device limit)
     std::uint64_t bus_max_burst = 0;            // bus limit (0 = none); not a scenario key: the platform copies bus.max_burst
     std::uint64_t boundary = 4096;              // bursts never cross this alignment (0 = none)
-    std::uint64_t lt_transaction_size = 0;      // LT: bytes per transaction at most (0 = one burst); see dma_engine_config
+    std::uint64_t lt_transaction_size = 4096;   // LT: bytes per transaction at most, charged per burst (0 = one burst); see dma_engine_config
     unsigned outstanding = 8;                   // transactions in flight per channel
     std::string arbitration = "round_robin";    // round_robin | fixed_priority (lower channel wins) between channels, per transaction
     bool writeback = true;                      // write the completion status back into each descriptor
@@ -55,7 +57,8 @@ inline void describe(ddisim::tlm::param_group& g, dmac_config& c) {
     g.count("channels", c.channels, "DMA channels (descriptor rings)", {1, 32});
     g.size("burst_size", c.burst_size, "largest burst the device issues", {1, double(1ull << 30)});
     g.size("lt_transaction_size", c.lt_transaction_size,
-           "LT: bytes per transaction at most, charged per burst (0 = one burst)", {0, double(1ull << 30)});
+           "LT: bytes per transaction at most, charged burst by burst (0 or at most burst_size: one b_transport per burst)",
+           {0, double(1ull << 30)});
     g.size("boundary", c.boundary, "bursts never cross a multiple of this (0 = no limit)", {0, double(1ull << 30)});
     g.count("outstanding", c.outstanding, "transactions in flight per channel", {1, 1024});
     g.choice("arbitration", c.arbitration, {"round_robin", "fixed_priority"}, "arbitration between active channels, per transaction");

@@ -336,7 +336,8 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     }
 
     // Translate every page first: a fault must leave memory untouched.
-    std::vector<piece> pieces;
+    std::vector<piece>& pieces = pieces_; // no allocation per transaction; dev_b_transport does not nest
+    pieces.clear();
     for (std::uint64_t off = 0; off < len;) {
         const std::uint64_t iova = addr + off;
         t += cfg_.lookup_latency;
@@ -375,7 +376,16 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     }
     tlm::ps_t done = t;
     ::tlm::tlm_response_status status = ::tlm::TLM_OK_RESPONSE;
+    // A multi-burst transaction split at a page: each piece carries its own
+    // part of the burst sequence.
+    tlm::burst_ext* const mb = gp.get_extension<tlm::burst_ext>();
+    const bool multi = mb && mb->multi(len);
+    if (multi) mb->rt += cfg_.lookup_latency; // one burst's lookup (burst_ext::rt)
+    tlm::burst_ext* bx = multi && pieces.size() > 1 ? mb : nullptr;
+    const tlm::burst_ext whole = bx ? *bx : tlm::burst_ext{};
+    std::uint64_t piece_rt = 0;
     for (const piece& p : pieces) {
+        if (bx) *bx = whole.piece(p.off);
         gp.set_address(p.pa);
         gp.set_data_ptr(data + p.off);
         gp.set_data_length(static_cast<unsigned>(p.len));
@@ -386,10 +396,15 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
         }
         gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
         done = std::max(done, forward(gp, t));
+        if (bx) piece_rt = std::max(piece_rt, bx->rt);
         if (!gp.is_response_ok()) {
             status = gp.get_response_status();
             break;
         }
+    }
+    if (bx) {
+        *bx = whole;
+        bx->rt += piece_rt;
     }
     gp.set_address(addr);
     gp.set_data_ptr(data);

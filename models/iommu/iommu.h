@@ -242,6 +242,7 @@ private:
     void invalidate(unsigned type, std::uint16_t domain, std::uint64_t iova, std::uint64_t npages);
 
     iommu_config cfg_;
+    std::vector<piece> pieces_; // dev_b_transport's page pieces (scratch)
     iotlb tlb_;
     pwc pwc_;
     assoc_cache ctx_cache_;

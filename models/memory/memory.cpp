@@ -1,5 +1,6 @@
 #include "models/memory/memory.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -163,6 +164,78 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
     return end + cfg_.latency;
 }
 
+// LT, a transaction standing for several bursts (tlm::burst_ext): every
+// channel is charged what the bursts one by one would cost it — whole cycles
+// per burst piece, and a turnaround wherever its direction changes in the
+// burst-accurate order: before each alternating burst the other-direction
+// burst it followed (bx.opp; without it, every channel the burst touches)
+// is replayed on the channels' direction state — in one reservation per
+// channel from the arrival, and the latency once (the bursts pipeline). The
+// last burst arrives bx.tail after the first, so the access ends no earlier
+// than that plus the last burst's own transfer time.
+tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write,
+                                  int requester, const tlm::burst_ext& bx) {
+    const unsigned nch = cfg_.channels;
+    const std::uint64_t il = cfg_.interleave;
+    std::array<std::uint64_t, 64> cycles, turns;
+    std::array<std::int8_t, 64> dir; // direction each channel last served, as burst by burst (-1: none)
+    for (unsigned ch = 0; ch < nch; ++ch) {
+        cycles[ch] = turns[ch] = 0;
+        dir[ch] = channels_[ch].used ? channels_[ch].last_write : -1;
+    }
+    const std::int8_t me = write, other = !write;
+    std::uint64_t touched = 0; // channel bit mask (channels ≤ 64)
+    tlm::ps_t last = 0;        // transfer time of the latest burst on its slowest channel
+    // The channel pieces of a burst at b of n bytes.
+    auto split = [&](std::uint64_t b, std::uint64_t n, auto&& f) {
+        if (nch == 1) return f(0u, n);
+        while (n) {
+            const std::uint64_t k = std::min(n, il - (b & (il - 1)));
+            f(static_cast<unsigned>((b >> interleave_shift_) % nch), k);
+            b += k;
+            n -= k;
+        }
+    };
+    auto piece = [&](unsigned ch, std::uint64_t bytes) {
+        const std::uint64_t c = bpc_shift_ >= 0 ? (bytes + cfg_.bytes_per_cycle - 1) >> bpc_shift_
+                                                : tlm::beats(bytes, cfg_.bytes_per_cycle);
+        const bool turn = dir[ch] == other;
+        dir[ch] = me;
+        cycles[ch] += c;
+        turns[ch] += turn;
+        touched |= 1ull << ch;
+        last = std::max(last, c * period_ + (turn ? cfg_.turnaround : 0));
+    };
+    auto mark_other = [&](unsigned ch, std::uint64_t) { dir[ch] = other; };
+    std::uint64_t a = addr, left = len, idx = 0, blen = bx.first_len();
+    while (left) {
+        const std::uint64_t n = std::min(left, blen);
+        if (bx.alternating(idx)) {
+            // The other-direction burst issued just before this one.
+            if (bx.opp) split(bx.opp[idx].addr, bx.opp[idx].len, mark_other);
+            else split(a, n, mark_other);
+        }
+        last = 0;
+        split(a, n, piece);
+        a += n;
+        left -= n;
+        ++idx;
+        blen = bx.burst;
+    }
+    tlm::ps_t end = arrival + bx.tail + last;
+    for (unsigned ch = 0; ch < nch; ++ch) {
+        if (!(touched >> ch & 1)) continue;
+        auto& c = channels_[ch];
+        c.used = true;
+        c.last_write = write;
+        tlm::ps_t e;
+        c.lt.reserve(static_cast<unsigned>(requester), arrival, cycles[ch] * period_ + turns[ch] * cfg_.turnaround, e);
+        end = std::max(end, e);
+    }
+    bx.rt += last + cfg_.latency; // one burst's unloaded time here (burst_ext::rt)
+    return end + cfg_.latency;
+}
+
 [[gnu::always_inline]] inline bool memory::access(tlm_generic_payload& gp) {
     const std::uint64_t addr = gp.get_address();
     const unsigned len = gp.get_data_length();
@@ -213,7 +286,9 @@ void memory::b_transport(tlm_generic_payload& gp, sc_time& delay) {
     const std::uint64_t addr = gp.get_address(), len = gp.get_data_length();
     const int requester = requester_index(gp);
     tlm::ps_t done;
-    if (len && (addr >> interleave_shift_) == ((addr + len - 1) >> interleave_shift_)) {
+    if (const tlm::burst_ext* bx = tlm::multi_burst(gp)) {
+        done = schedule_bursts(arrival, addr, len, gp.is_write(), requester, *bx);
+    } else if (len && (addr >> interleave_shift_) == ((addr + len - 1) >> interleave_shift_)) {
         // schedule()'s one-chunk case, inline: every small access
         const std::uint64_t chunk = addr >> interleave_shift_;
         const unsigned nch = cfg_.channels;

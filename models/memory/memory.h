@@ -25,6 +25,9 @@
 //   The same timelines serve LT and AT. In AT the model accepts up to
 //   `queue_depth` requests in flight (END_REQ at once); beyond that END_REQ
 //   is withheld until a response completes (back-pressure to the bus).
+//   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
+//   engine's page-sized transaction): each channel is charged the cycles and
+//   turnarounds its bursts would cost one by one, the latency once.
 //   LT under temporal decoupling shares each channel between requesters
 //   (told apart by the requester-id extension) per quantum with
 //   tlm::shared_timeline, so two saturating devices each get half rather than
@@ -55,6 +58,7 @@
 
 namespace ddisim::tlm {
 class backing_store;
+struct burst_ext;
 }
 
 namespace ddisim::models {
@@ -110,6 +114,8 @@ private:
     void on_response_due();
     void send_response(::tlm::tlm_generic_payload& gp);
     void response_done();
+    tlm::ps_t schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester,
+                              const tlm::burst_ext& bx);
     void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester, tlm::ps_t& end);
     int requester_index(const ::tlm::tlm_generic_payload& gp);
     void end_of_elaboration() override;

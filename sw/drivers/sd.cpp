@@ -9,6 +9,7 @@ namespace ddisim::drivers {
 struct sd::xfer {
     sd* owner = nullptr;
     struct buf* bp = nullptr;
+    waiter* w = nullptr;       // woken by biodone
     struct scsi_pkt* pkt = nullptr;
     std::uint64_t done = 0;    // bytes of completed windows
     std::uint64_t win = 0;     // bytes of the current window
@@ -60,7 +61,6 @@ int sd::attach(struct scsi_device* dev, const sd_config& cfg, std::unique_ptr<sd
         if (attach_error) *attach_error = "no kernel";
         return DDI_FAILURE;
     }
-    s->cv_ = std::make_unique<kernel::kcondvar>(*s->k_);
     if (s->attach_probe(why) != DDI_SUCCESS) {
         if (attach_error) *attach_error = why;
         return DDI_FAILURE;
@@ -158,13 +158,14 @@ int sd::attach_probe(std::string& why) {
 
 // ---------------------------------------------------------------- strategy
 
-int sd::strategy(struct buf* bp) {
+int sd::strategy(struct buf* bp, waiter* w) {
     bp->b_flags &= ~(B_DONE | B_ERROR);
     bp->b_error = 0;
     bp->b_resid = 0;
     auto* x = new xfer;
     x->owner = this;
     x->bp = bp;
+    x->w = w;
     x->write = !(bp->b_flags & B_READ);
     bp->b_private = x;
     const std::uint64_t nblk = bp->b_bcount / bsize_;
@@ -179,29 +180,37 @@ int sd::strategy(struct buf* bp) {
 }
 
 void sd::run_queues() {
-    if (running_queues_) return;
+    if (running_queues_) return; // this thread (recursion) or another one (it yielded in transport) runs them
     running_queues_ = true;
-    while (!doneq_.empty()) {
-        struct scsi_pkt* pkt = doneq_.front();
-        doneq_.pop_front();
-        complete(pkt);
-    }
-    const std::uint64_t now = k_->now_ns();
-    // due retries first (their packets hold DMA resources), then new bufs
-    while (inflight_ < throttle_ && !retryq_.empty() && retryq_.begin()->first <= now) {
-        xfer* x = retryq_.begin()->second;
-        retryq_.erase(retryq_.begin());
-        if (!transport(x)) break;
-    }
-    while (inflight_ < throttle_ && !waitq_.empty()) {
-        xfer* x = waitq_.front();
-        waitq_.pop_front();
-        if (!start(x)) {
-            waitq_.push_front(x);
-            break;
+    // Until no completion is left: one may arrive while this thread yields
+    // in a transport, and a thread that found the queues busy went back to
+    // sleep counting on this one.
+    do {
+        service_signalled_ = false; // this thread drains the doneq
+        while (!doneq_.empty()) {
+            struct scsi_pkt* pkt = doneq_.front();
+            doneq_.pop_front();
+            complete(pkt);
         }
-    }
+        const std::uint64_t now = k_->now_ns();
+        // due retries first (their packets hold DMA resources), then new bufs
+        while (inflight_ < throttle_ && !retryq_.empty() && retryq_.begin()->first <= now) {
+            xfer* x = retryq_.begin()->second;
+            retryq_.erase(retryq_.begin());
+            if (!transport(x)) break;
+        }
+        while (inflight_ < throttle_ && !waitq_.empty()) {
+            xfer* x = waitq_.front();
+            waitq_.pop_front();
+            if (!start(x)) {
+                waitq_.push_front(x);
+                break;
+            }
+        }
+    } while (!doneq_.empty());
     running_queues_ = false;
+    service_signalled_ = false;
+    if (!inflight_ && waitq_.empty() && retryq_.empty()) wake_idle();
 }
 
 void sd::build_cdb(xfer* x) {
@@ -278,8 +287,13 @@ void sd::retry(xfer* x, std::uint64_t delay_ns) {
 void sd::comp(struct scsi_pkt* pkt) {
     auto* x = static_cast<xfer*>(pkt->pkt_private);
     if (!x || !x->owner) return;
-    x->owner->doneq_.push_back(pkt);
-    x->owner->cv_->broadcast();
+    sd* s = x->owner;
+    s->doneq_.push_back(pkt);
+    // one service thread: the buf's own waiter if it sleeps here, else the
+    // longest sleeper; none while one is already on its way
+    if (s->service_signalled_ || s->sleepers_.empty()) return;
+    waiter* w = x->w && x->w->asleep_ ? x->w : s->sleepers_.front();
+    s->wake(*w);
 }
 
 void sd::complete(struct scsi_pkt* pkt) {
@@ -316,7 +330,6 @@ void sd::complete(struct scsi_pkt* pkt) {
             }
         }
         run_queues();
-        cv_->broadcast();
         return;
     }
     // failures
@@ -372,7 +385,6 @@ void sd::complete(struct scsi_pkt* pkt) {
         finish(x, EIO);
     }
     run_queues();
-    cv_->broadcast();
 }
 
 void sd::finish(xfer* x, int error) {
@@ -405,44 +417,90 @@ void sd::finish(xfer* x, int error) {
         ++st_.reads;
     st_.bytes += bp->b_bcount - bp->b_resid;
     bp->b_private = nullptr;
+    waiter* w = x->w;
     delete x;
     bp->b_flags |= B_DONE;
     if (bp->b_iodone) (void)bp->b_iodone(bp);
-    cv_->broadcast();
+    if (w) {
+        ++w->posted_;
+        wake(*w);
+    }
+    if (biowaiters_)
+        for (waiter* s : sleepers_)
+            if (s->bp_ == bp) wake(*s);
 }
 
 // ---------------------------------------------------------------- waiting
 
+void sd::wake(waiter& w) {
+    if (!w.asleep_) return;
+    service_signalled_ = true; // it runs sd's queues on waking
+    if (w.signalled_) return;
+    w.signalled_ = true;
+    ++w.wakeups_;
+    w.cv_.signal();
+}
+
+void sd::wake_idle() {
+    for (waiter* s : sleepers_)
+        if (s->idle_) wake(*s);
+}
+
+// One sleep of a thread in sd: timed while a retry comes due or DMA
+// resources are short (nothing in flight), as illumos sd's timeouts.
+void sd::sleep_in_sd(waiter& w) {
+    const std::uint64_t now = k_->now_ns();
+    std::uint64_t deadline = 0;
+    if (!retryq_.empty() && inflight_ < throttle_) {
+        deadline = retryq_.begin()->first;
+        if (deadline <= now) return; // due now: run_queues transports it
+    } else if (inflight_ == 0) {
+        deadline = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); // resources short
+    }
+    w.asleep_ = true;
+    w.signalled_ = false;
+    sleepers_.push_back(&w);
+    if (deadline)
+        (void)w.cv_.timedwait(deadline);
+    else
+        w.cv_.wait();
+    sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), &w));
+    w.asleep_ = false;
+    w.signalled_ = false;
+}
+
+unsigned sd::wait(waiter& w) {
+    for (;;) {
+        run_queues();
+        if (w.posted_) break;
+        sleep_in_sd(w);
+    }
+    const unsigned n = w.posted_;
+    w.posted_ = 0;
+    return n;
+}
+
 int sd::biowait(struct buf* bp) {
-    while (!(bp->b_flags & B_DONE)) {
+    if (bp->b_flags & B_DONE) return geterror(bp);
+    waiter w(*k_);
+    w.bp_ = bp;
+    ++biowaiters_;
+    for (;;) {
         run_queues();
         if (bp->b_flags & B_DONE) break;
-        const std::uint64_t now = k_->now_ns();
-        if (!retryq_.empty() && inflight_ < throttle_) {
-            const std::uint64_t due = retryq_.begin()->first;
-            if (due > now) (void)cv_->timedwait(due);
-        } else if (inflight_ == 0) {
-            (void)cv_->timedwait(now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000)); // resources short
-        } else {
-            cv_->wait();
-        }
+        sleep_in_sd(w);
     }
+    --biowaiters_;
     return geterror(bp);
 }
 
 void sd::wait_all() {
-    while (inflight_ || !waitq_.empty() || !retryq_.empty() || !doneq_.empty()) {
+    waiter w(*k_);
+    w.idle_ = true;
+    for (;;) {
         run_queues();
         if (!inflight_ && waitq_.empty() && retryq_.empty() && doneq_.empty()) break;
-        const std::uint64_t now = k_->now_ns();
-        if (!retryq_.empty() && inflight_ < throttle_) {
-            const std::uint64_t due = retryq_.begin()->first;
-            if (due > now) (void)cv_->timedwait(due);
-        } else if (inflight_ == 0) {
-            (void)cv_->timedwait(now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000));
-        } else {
-            cv_->wait();
-        }
+        sleep_in_sd(w);
     }
 }
 

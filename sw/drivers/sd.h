@@ -33,7 +33,15 @@
 //          Delayed retries run on whichever software thread is next in sd
 //          (biowait, wait_all, strategy): interrupt handlers never sleep.
 // biodone  B_DONE set, b_resid / b_error (B_ERROR) filled, b_iodone called
-//          (service thread) if set; biowait(bp) sleeps on sd's kcondvar.
+//          (service thread) if set, then the buf's waiter (if any) is woken.
+// waiting  every software thread sleeping in sd has its own kcondvar (a
+//          waiter): biowait(bp) (a waiter for bp), wait(w) (until any buf
+//          given to strategy(bp, &w) is done: one fio job with iodepth N),
+//          wait_all (until sd is idle). pkt_comp signals ONE sleeper (the
+//          buf's own waiter if it sleeps, else the longest sleeper) as the
+//          service thread; biodone signals only the buf's waiter. So each
+//          completion wakes at most two threads, however many sleep in sd
+//          (no broadcast). Retry / resource-short sleeps are timed as before.
 //
 // Counters for the platform's statistics: statistics().
 #pragma once
@@ -99,9 +107,32 @@ public:
     const std::string& product() const { return product_; }
     struct scsi_device* device() const { return dev_; }
 
+    // A software thread's wait channel in sd (one per fio job): bufs given
+    // to strategy(bp, &w) wake it when done; wait(w) sleeps until then.
+    class waiter {
+    public:
+        explicit waiter(kernel::kernel_context& k) : cv_(k) {}
+        waiter(const waiter&) = delete;
+        waiter& operator=(const waiter&) = delete;
+        std::uint64_t wakeups() const { return wakeups_; } // signals received
+    private:
+        friend class sd;
+        kernel::kcondvar cv_;
+        unsigned posted_ = 0;           // bufs done since the last wait returned
+        const struct buf* bp_ = nullptr; // biowait: the buf waited for
+        bool idle_ = false;             // wait_all
+        bool asleep_ = false;
+        bool signalled_ = false;        // a signal is on its way (not yet consumed)
+        std::uint64_t wakeups_ = 0;
+    };
+
     // Asynchronous I/O (above). Returns 0 (queued or completed with an error
-    // already: check B_DONE).
-    int strategy(struct buf* bp);
+    // already: check B_DONE). With w, biodone wakes w (wait(w) returns).
+    int strategy(struct buf* bp, waiter* w = nullptr);
+    // Sleeps until at least one buf given to strategy(bp, &w) is done since
+    // the last return (returns at once if one already is), servicing sd's
+    // queues meanwhile. Returns how many were done.
+    unsigned wait(waiter& w);
     // Sleeps until bp is done (running due retries meanwhile); returns
     // geterror(bp).
     int biowait(struct buf* bp);
@@ -130,6 +161,13 @@ private:
     void retry(xfer* x, std::uint64_t delay_ns);
     void finish(xfer* x, int error);
     static void comp(struct scsi_pkt* pkt);
+    void sleep_in_sd(waiter& w);        // one sleep (timed while retries / resources are due)
+    void wake(waiter& w);
+    void wake_idle();
+
+    std::vector<waiter*> sleepers_;     // asleep in sd, oldest first
+    bool service_signalled_ = false;    // a sleeper is on its way to run the doneq
+    unsigned biowaiters_ = 0;           // threads in biowait
 
     struct scsi_device* dev_;
     kernel::kernel_context* k_;
@@ -137,7 +175,6 @@ private:
     std::uint64_t nblocks_ = 0;
     std::uint32_t bsize_ = 512;
     std::string vendor_, product_;
-    std::unique_ptr<kernel::kcondvar> cv_;
     std::deque<struct scsi_pkt*> doneq_;          // completed by the HBA, not yet processed
     std::deque<xfer*> waitq_;                      // not started (no packet yet / no resources)
     std::multimap<std::uint64_t, xfer*> retryq_;   // due time (ns) → transfer to re-transport

@@ -144,7 +144,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     const std::uint64_t fill_seed = job.randseed ^ (job.randrepeat ? 0 : seed_) ^ (std::uint64_t(job.ordinal) << 32);
     config::fio_verify_log vlog;
     const bool verify = !job.verify.empty();
-    std::deque<slot*> inflight;
+    std::deque<slot*> inflight;             // submission order
+    drivers::sd::waiter waiter(k_);         // this job's wait channel: any of its bufs done
     std::vector<slot*> free_slots;
     for (auto& s : slots) free_slots.push_back(&s);
     bool stream_end = false;
@@ -161,7 +162,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         s.done_ps = 0;
         s.submit_ps = now_ps();
         s.busy = true;
-        disk.strategy(&s.b);
+        disk.strategy(&s.b, &waiter);
         inflight.push_back(&s);
     };
     auto reap = [&](slot& s) {
@@ -184,9 +185,13 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         }
         free_slots.push_back(&s);
     };
+    // Sleeps until ANY of this job's bufs is done (fio with libaio refills
+    // on every completion), then reaps every done one in submission order.
     auto reap_some = [&] {
-        slot* oldest = inflight.front();
-        disk.biowait(&oldest->b);
+        auto any_done = [&] {
+            return std::any_of(inflight.begin(), inflight.end(), [](const slot* s) { return (s->b.b_flags & B_DONE) != 0; });
+        };
+        while (!any_done()) (void)disk.wait(waiter);
         for (auto it = inflight.begin(); it != inflight.end();) {
             if ((*it)->b.b_flags & B_DONE) {
                 reap(**it);

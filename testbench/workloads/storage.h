@@ -4,9 +4,11 @@
 //
 // One simulated software thread per fio job (numjobs clones included),
 // spawned with a 1 MiB stack. Each thread waits startdelay, keeps up to
-// iodepth bufs in flight with sd::strategy, reaps them with sd::biowait
-// (oldest first; every buf already done is reaped at the same time and its
-// slot refilled), waits thinktime every thinktime_blocks I/Os, and stops
+// iodepth bufs in flight with sd::strategy(bp, &waiter), sleeps in
+// sd::wait on its own waiter until ANY of them is done (as fio's libaio
+// engine), reaps every done buf in submission order and refills each slot
+// at once, so exactly iodepth I/Os stay in flight; only the completing
+// job's thread is woken (docs/drivers.md). It waits thinktime every thinktime_blocks I/Os, and stops
 // issuing when its fio_stream ends or at stop_ps(). Job times count from
 // the moment run() is called (after the drivers attached). Completion
 // latency is measured from sd::strategy to biodone (b_iodone). With

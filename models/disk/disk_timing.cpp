@@ -266,7 +266,7 @@ link_model::link_model(const disk_link_config& c) : rate_(c.rate), efficiency_(c
     if (!(rate_ > 0) || !(efficiency_ > 0)) throw std::invalid_argument("link: rate and efficiency must be positive");
 }
 
-std::uint64_t link_model::transfer_ps(std::uint64_t bytes) const {
+std::uint64_t link_model::compute_ps(std::uint64_t bytes) const {
     return std::uint64_t(std::llround((long double)bytes * bits_per_byte_ * 1e12L / ((long double)rate_ * efficiency_)));
 }
 

@@ -20,6 +20,7 @@
 //   link_model   bytes → time at the line rate after line encoding.
 // Formulas and worked figures: docs/disk.md.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -143,10 +144,21 @@ public:
     // Payload bytes per second after encoding and framing efficiency.
     double payload_rate() const { return rate_ * efficiency_ / bits_per_byte_; }
     // Time in ps (rounded to nearest) to carry `bytes` of payload.
-    std::uint64_t transfer_ps(std::uint64_t bytes) const;
+    std::uint64_t transfer_ps(std::uint64_t bytes) const {
+        // A command asks for the same few sizes over and over (a burst, the
+        // whole transfer): remember the last answers per size.
+        auto& e = memo_[(bytes * 0x9E3779B97F4A7C15ull) >> 60]; // Fibonacci hash to 16 slots
+        if (e.bytes != bytes) e = {bytes, compute_ps(bytes)};
+        return e.ps;
+    }
 
 private:
+    std::uint64_t compute_ps(std::uint64_t bytes) const;
     double rate_, efficiency_, bits_per_byte_;
+    struct memo_entry {
+        std::uint64_t bytes = ~std::uint64_t(0), ps = 0;
+    };
+    mutable std::array<memo_entry, 16> memo_{};
 };
 
 } // namespace ddisim::models

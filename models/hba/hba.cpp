@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <span>
 #include <stdexcept>
 
 #include "tlm/extensions.h"
@@ -48,7 +50,16 @@ struct hba::command {
     // Progress.
     dma_engine::stream s;
     tlm::ps_t start = 0;          // frame fetch issue
-    std::vector<std::uint8_t> buf; // data staged in the HBA
+    // Data staged in the HBA. Not value-initialised: a data-in command's
+    // target writes [0, r.data_in_len) (scsi_result's contract) and only
+    // those bytes go to the host; a data-out fetch fills all of it first.
+    std::unique_ptr<std::uint8_t[]> buf;
+    std::size_t buf_len = 0;
+    std::span<std::uint8_t> staged() { return {buf.get(), buf_len}; }
+    void stage(std::size_t n) {
+        buf.reset(n ? new std::uint8_t[n] : nullptr); // default-initialised: no zero fill
+        buf_len = n;
+    }
     cdb_info info;
     scsi_result r;
     std::uint8_t host_status = P::ok;
@@ -609,11 +620,11 @@ void hba::proceed(command& c, tlm::ps_t t) {
         // Data-out: fetch what the command will consume (the CDB's transfer
         // length, at most data_len), then the command runs at the target.
         const std::uint64_t n = c.info.ok ? std::min<std::uint64_t>(c.data_len, c.info.transfer_bytes) : 0;
-        c.buf.resize(n);
+        c.stage(n);
         tlm::ps_t done = t;
         bool err = false;
         const unsigned ep = c.epoch;
-        if (n) sgl_dma(c, false, c.buf.data(), n, t, 0, done, err);
+        if (n) sgl_dma(c, false, c.buf.get(), n, t, 0, done, err);
         if (gone(c, ep)) return;
         if (err) {
             c.host_status = P::dma_error;
@@ -629,14 +640,14 @@ void hba::proceed(command& c, tlm::ps_t t) {
 void hba::execute(command& c, tlm::ps_t t) {
     disk_port& port = *ports_[c.target];
     if (c.dir == F::DIR_IN && c.data_len > 0) {
-        c.buf.assign(c.data_len, 0);
-        c.r = port.execute(c.cdb, c.cdb_len, c.lun, c.buf, {}, t);
+        c.stage(c.data_len);
+        c.r = port.execute(c.cdb, c.cdb_len, c.lun, c.staged(), {}, t);
         if (c.r.data_in_len > 0) {
             schedule(std::max(c.r.complete_ps, t), step::data_in, c.id);
             return;
         }
     } else if (c.dir == F::DIR_OUT && c.data_len > 0) {
-        c.r = port.execute(c.cdb, c.cdb_len, c.lun, {}, c.buf, t);
+        c.r = port.execute(c.cdb, c.cdb_len, c.lun, {}, c.staged(), t);
         c.transferred = c.r.data_out_len;
     } else {
         c.r = port.execute(c.cdb, c.cdb_len, c.lun, {}, {}, t);
@@ -651,7 +662,7 @@ void hba::data_in(command& c, tlm::ps_t t) {
     tlm::ps_t done;
     bool err;
     const unsigned ep = c.epoch;
-    const std::uint64_t moved = sgl_dma(c, true, c.buf.data(), bytes, t, ls, done, err);
+    const std::uint64_t moved = sgl_dma(c, true, c.buf.get(), bytes, t, ls, done, err);
     if (gone(c, ep)) return;
     c.transferred = moved;
     if (err) c.host_status = P::dma_error;

@@ -20,19 +20,26 @@ dma_observer::dma_observer(sc_core::sc_module_name name, kernel::kernel_context&
 }
 
 void dma_observer::add_device(const dev_info* dip) {
-    if (dip) devs_[dip->requester_id] = dip;
+    if (!dip) return;
+    devs_[dip->requester_id] = dip;
+    last_ = {};
 }
 
 void dma_observer::observe(const ::tlm::tlm_generic_payload& gp) {
     const auto cmd = gp.get_command();
     if (cmd == ::tlm::TLM_IGNORE_COMMAND) return;
     ++stats_.transactions;
-    auto it = devs_.find(tlm::requester_id(gp));
-    if (it == devs_.end()) {
-        ++stats_.unknown;
-        return;
+    const std::uint32_t id = tlm::requester_id(gp);
+    if (!last_.dip || last_.id != id) {
+        // Transactions come in runs from one device: look up only on a change.
+        auto it = devs_.find(id);
+        if (it == devs_.end()) {
+            ++stats_.unknown;
+            return;
+        }
+        last_ = {id, it->second};
     }
-    ddi::checker::device_access(k_, it->second, gp.get_address(), gp.get_data_length(),
+    ddi::checker::device_access(k_, last_.dip, gp.get_address(), gp.get_data_length(),
                                 cmd == ::tlm::TLM_WRITE_COMMAND);
 }
 

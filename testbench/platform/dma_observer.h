@@ -49,6 +49,10 @@ private:
 
     kernel::kernel_context& k_;
     std::unordered_map<std::uint32_t, const dev_info*> devs_;
+    struct {
+        std::uint32_t id = 0;
+        const dev_info* dip = nullptr; // null: nothing remembered
+    } last_;
     struct stats_t {
         tlm::counter transactions, unknown;
         explicit stats_t(const std::string& o);

@@ -55,26 +55,47 @@ struct occupancy_timeline {
     ps_t start_at(ps_t ready) const { return std::max(ready, busy_until); }
 };
 
-// A resource shared by several requesters under temporal decoupling (LT).
-// A plain first-come-first-served timeline is unfair there: the initiator
-// that runs first in a quantum reserves the whole quantum and the others queue
-// behind it. Instead each requester gets its own timeline and its service
-// times are stretched by the share of the resource it can expect in its
-// current window (one quantum): the others' use in the previous window,
-// each counted up to a fair share, is taken off. Consequences: one requester
-// alone is served exactly first come first served at full rate; two
-// saturating requesters each get half from the second window on (the first
-// window is over-committed, a one-quantum transient); a light requester keeps
-// its demand and leaves the rest to the others. window 0 = plain FCFS.
+// A resource shared by several requesters (a memory channel, a bus target's
+// request or response channel): the arbitration model of ddisim, the same in
+// LT and AT (docs/architecture.md, "Arbitration").
+//
+// Semantics: each requester has its own queue, served in order; the resource
+// is divided between the requesters that use it as round robin at burst
+// granularity divides it in the fluid limit (generalised processor sharing):
+//   fair (default) — equal shares of service time (bytes, for a resource
+//     whose service time is proportional to bytes): a requester alone gets
+//     the full rate; n saturating requesters get 1/n each whatever their
+//     transaction sizes; a light requester keeps its demand and leaves the
+//     rest to the others, and its requests are not queued behind another
+//     requester's backlog (a 64 B access does not wait for 4 KiB ahead of it).
+//   priority — requester 0 first, then 1, …: a requester gets what the
+//     lower-numbered ones leave (at least 1/16 of the window, so a
+//     low-priority requester slows down but is never stopped outright).
+// Implementation: each requester gets its own timeline and its service times
+// are stretched by the share of the resource it can expect in its current
+// window (one quantum): the others' use in the recent windows (fair: each
+// counted up to a fair share; priority: the higher-priority ones in full) is
+// taken off. Being a function of per-requester history rather than of the
+// global arrival order, the same computation holds under temporal decoupling
+// (LT, where the initiator that runs first in a quantum would otherwise
+// reserve the whole quantum) and in AT (arrivals in time order), so the two
+// styles agree. Two saturating requesters each get half from the second
+// window on (the first window is over-committed, a one-window transient).
+// window 0 = plain first come first served (no sharing).
 class shared_timeline {
 public:
     explicit shared_timeline(ps_t window = 0) : window_(window) {}
     void set_window(ps_t w) { window_ = w; }
     ps_t window() const { return window_; }
+    // Priority sharing (lower requester id first) instead of fair sharing.
+    void set_priority(bool p) { priority_ = p; }
+    bool priority() const { return priority_; }
     // Reserves `duration` of service for `requester` (small integer id)
     // ready at `ready`; returns the start and sets `end` (start + stretched
-    // duration).
-    ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
+    // duration). `arrival` (≤ ready) is when the request reached the
+    // resource if `ready` also includes the requester's own backlog kept
+    // elsewhere; it tells which other requesters are still active.
+    ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival = ~0ull) {
         // Fast path: the only requester so far, inside its current window.
         if (requester == 0 && !users_.empty() && users_.begin() + 1 == users_.end()) { // size() == 1, no division
             user& me = users_[0];
@@ -86,7 +107,7 @@ public:
                 return start;
             }
         }
-        return reserve_slow(requester, ready, duration, end);
+        return reserve_slow(requester, ready, duration, end, arrival < ready ? arrival : ready);
     }
     ps_t busy_ps = 0; // total unstretched service reserved
 
@@ -99,8 +120,9 @@ private:
         ps_t used[4] = {};                                   // service charged per window
         ps_t used_in(std::uint64_t w) const { return win[w & 3] == w ? used[w & 3] : 0; }
     };
-    ps_t reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
+    ps_t reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival);
     ps_t window_;
+    bool priority_ = false;
     ps_t fcfs_until_ = 0;
     std::vector<user> users_;
 };

@@ -218,6 +218,8 @@ void bus::end_of_elaboration() {
         const tlm::ps_t q = ::tlm::tlm_global_quantum::instance().get().value();
         p->lt_req.set_window(q);
         p->lt_resp.set_window(q);
+        p->lt_req.set_priority(fixed_priority_);
+        p->lt_resp.set_priority(fixed_priority_);
         tgt_.push_back(std::move(p));
     }
 }
@@ -294,7 +296,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     if (bx) lt_burst_time(*bx, len, gp.get_command(), rq, rs, rq_tail, rs_head);
     else lt_channel_time(len, gp.get_command(), rq, rs);
     tlm::ps_t e1;
-    const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1);
+    const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1, arrival);
     ip.req.reserve(s, e1 - s);
     stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
@@ -320,7 +322,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     tlm::ps_t e2;
     const tlm::ps_t ready2 = rs_head ? std::max(done - std::min(done, rs_head), e1 - rq_tail + cfg_.request_latency)
                                      : done;
-    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(ready2, ip.resp.busy_until), rs, e2);
+    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(ready2, ip.resp.busy_until), rs, e2, ready2);
     ip.resp.reserve(s2, e2 - s2);
     const tlm::ps_t completion = e2 + cfg_.response_latency;
     ip.lt_window[ip.lt_next] = completion;
@@ -449,10 +451,12 @@ void bus::target_response(unsigned t, tlm_generic_payload& gp, tlm::ps_t ready) 
     initiator_port& ip = *ini_[rt->ini];
     target_port& tp = *tgt_[t];
     const tlm::ps_t rs = resp_cycles(gp) * period_;
-    const tlm::ps_t s = std::max({ready, ip.resp.busy_until, tp.resp.busy_until});
-    ip.resp.reserve(s, rs);
-    tp.resp.reserve(s, rs);
-    const tlm::ps_t at = s + rs + cfg_.response_latency;
+    // The target's response channel is shared between initiators exactly as
+    // in LT (tlm::shared_timeline), the initiator's own channel in order.
+    tlm::ps_t e;
+    const tlm::ps_t s = tp.lt_resp.reserve(rt->ini, std::max(ready, ip.resp.busy_until), rs, e, ready);
+    ip.resp.reserve(s, e - s);
+    const tlm::ps_t at = e + cfg_.response_latency;
     ip.responses.emplace_back(&gp, at);
     if (!ip.resp_in_progress && ip.responses.size() == 1) wake_at(at);
 }

@@ -30,13 +30,18 @@
 //   channel (occupancy timelines); a transaction holds the initiator's and the
 //   target's channel together. Idle read of 64 B, W = 32, P = 1 ns, request
 //   and response latency 2 ns: 1 + 2 + (target) + 2 + 2 ns.
+//   Arbitration (the same in LT and AT, docs/architecture.md "Arbitration"):
+//     the target's request and response channels are tlm::shared_timelines
+//     keyed by initiator: with round_robin the initiators share a channel's
+//     time fairly (per-initiator queues served round robin at burst
+//     granularity, in the fluid limit), with fixed_priority the lower index
+//     is served first and a higher index gets what is left (at least 1/16).
+//     The initiator's own channels serve its transactions in order.
 //   LT (b_transport): a request ready at t (and not before the completion of
 //     this initiator's transaction `outstanding` back) takes its initiator
-//     channel first come first served and the target channel through a
-//     tlm::shared_timeline: shared between initiators per quantum, so two
-//     saturating initiators each get about half (the arbitration policy
-//     itself is an AT feature). Initiators decouple with the global quantum,
-//     which the bus sets from bus_config::quantum.
+//     request channel and the target's shared request channel, then the
+//     response channels the same way. Initiators decouple with the global
+//     quantum, which the bus sets from bus_config::quantum.
 //   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
 //     engine's page-sized transaction): charged per burst of the extension
 //     (an address cycle and whole beats each); it reaches the target with its
@@ -50,9 +55,10 @@
 //     the request channels for the request cycles and forwards BEGIN_REQ to
 //     the target request_latency later (at most two granted requests wait per
 //     target while it withholds END_REQ). The target's BEGIN_RESP is taken at
-//     once (TLM_COMPLETED), occupies the response channels and reaches the
-//     initiator response_latency later; responses to one initiator go out in
-//     order, each after the previous END_RESP.
+//     once (TLM_COMPLETED), occupies the initiator's response channel and the
+//     target's shared one (as in LT) and reaches the initiator
+//     response_latency later; responses to one initiator go out in order,
+//     each after the previous END_RESP.
 //   Requester-id / I/O-tag extensions and all payload fields except the
 //   address (restored on the way back) pass through untouched.
 //

@@ -24,7 +24,7 @@ inline void describe(ddisim::tlm::param_group& g, bus_config& c) {
     g.frequency("clock", c.clock, "bus clock", {1e3, 1e12});
     g.size("data_width", c.data_width, "bytes transferred per beat", {1, 4096});
     g.size("max_burst", c.max_burst, "largest burst; longer transactions cost one address cycle per burst", {1, double(1ull << 30)});
-    g.choice("arbitration", c.arbitration, {"round_robin", "fixed_priority"}, "arbitration between initiators (AT; LT is first-come first-served)");
+    g.choice("arbitration", c.arbitration, {"round_robin", "fixed_priority"}, "arbitration between initiators: fair sharing or lower index first (LT and AT)");
     g.count("outstanding", c.outstanding, "transactions in flight per initiator port", {1, 4096});
     g.time("request_latency", c.request_latency, "request path latency after the request beats");
     g.time("response_latency", c.response_latency, "response path latency after the response beats");

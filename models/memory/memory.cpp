@@ -85,7 +85,7 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
 }
 
 [[gnu::always_inline]] inline void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester,
-                             tlm::ps_t& end) {
+                             tlm::ps_t& end, bool at) {
     auto& c = channels_[ch];
     // beats(): a shift instead of a division for the usual power-of-two width
     const std::uint64_t cycles = bytes == 0       ? 1
@@ -96,9 +96,29 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
     c.used = true;
     c.last_write = write;
     if (requester >= 0) {
-        // LT: the turnaround is charged as extra service time.
+        // Shared timeline (LT and AT). A requester pays the turnaround when
+        // its access goes the other way from its own previous access on the
+        // channel: its own stream's switches, which do not depend on how the
+        // requesters' accesses interleave (unknown under temporal
+        // decoupling), so LT and AT charge the same switches. It is extra
+        // service time: in AT (calls in time order) as much of it as has not
+        // already passed since the channel was last busy, as the plain
+        // timeline below does; in LT the whole of it.
+        bool own_turn = turn;
+        if (requester < 64) {
+            const std::uint64_t bit = 1ull << requester;
+            own_turn = (c.dir_known & bit) && ((c.dir_write & bit) != 0) != write;
+            c.dir_known |= bit;
+            c.dir_write = write ? c.dir_write | bit : c.dir_write & ~bit;
+        }
+        tlm::ps_t extra = 0;
+        if (own_turn) {
+            const tlm::ps_t lim = c.line.busy_until + cfg_.turnaround;
+            extra = !at || ready < c.line.busy_until ? cfg_.turnaround : ready >= lim ? 0 : lim - ready;
+        }
         tlm::ps_t e;
-        c.lt.reserve(static_cast<unsigned>(requester), ready, dur + (turn ? cfg_.turnaround : 0), e);
+        c.lt.reserve(static_cast<unsigned>(requester), ready, dur + extra, e);
+        c.line.busy_until = std::max(c.line.busy_until, e);
         end = std::max(end, e);
         return;
     }
@@ -121,7 +141,7 @@ void memory::end_of_elaboration() {
     for (auto& c : channels_) c.lt.set_window(q);
 }
 
-tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester) {
+tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester, bool at) {
     const unsigned nch = cfg_.channels;
     tlm::ps_t end = arrival;
     if (len == 0) return arrival + cfg_.latency;
@@ -131,15 +151,15 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
     if (first_chunk == last_chunk) {
         // Inside one interleave chunk (every small access): one channel.
         const std::uint64_t ch = nch == 1 ? 0 : channel_mask_ ? first_chunk & channel_mask_ : first_chunk % nch;
-        reserve_channel(static_cast<unsigned>(ch), arrival, len, write, requester, end);
+        reserve_channel(static_cast<unsigned>(ch), arrival, len, write, requester, end, at);
     } else if (nch == 1) {
-        reserve_channel(0, arrival, len, write, requester, end);
+        reserve_channel(0, arrival, len, write, requester, end, at);
     } else if (last_chunk - first_chunk < 2ull * nch) {
         // Short access: walk its chunks.
         std::uint64_t a = addr, left = len;
         while (left) {
             const std::uint64_t n = std::min(left, il - (a & (il - 1)));
-            reserve_channel(static_cast<unsigned>((a >> interleave_shift_) % nch), arrival, n, write, requester, end);
+            reserve_channel(static_cast<unsigned>((a >> interleave_shift_) % nch), arrival, n, write, requester, end, at);
             a += n;
             left -= n;
         }
@@ -159,7 +179,7 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
             per[c0] += n * il;
         }
         for (unsigned k = 0; k < nch; ++k)
-            if (per[k]) reserve_channel(k, arrival, per[k], write, requester, end);
+            if (per[k]) reserve_channel(k, arrival, per[k], write, requester, end, at);
     }
     return end + cfg_.latency;
 }
@@ -308,7 +328,9 @@ void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
     const tlm::ps_t now = now_.value();
     tlm::ps_t done = arrival;
     if (access(gp)) {
-        done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write());
+        // Same shared channel timelines as LT (the arbitration semantics of
+        // memory.h): requests of one requester in order, requesters sharing.
+        done = schedule(arrival, gp.get_address(), gp.get_data_length(), gp.is_write(), requester_index(gp), true);
         stats_.latency.add(static_cast<double>(done - arrival) * 1e-3);
     }
     ++inflight_;

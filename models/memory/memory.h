@@ -22,16 +22,21 @@
 //   direction]); the response follows `latency` after the last channel
 //   finishes. Idle access: transfer time + latency, e.g. 64 B on one 8 B/cycle
 //   channel at 1.6 GHz = 8 × 625 ps + 45 ns = 50 ns.
-//   The same timelines serve LT and AT. In AT the model accepts up to
-//   `queue_depth` requests in flight (END_REQ at once); beyond that END_REQ
-//   is withheld until a response completes (back-pressure to the bus).
+//   Arbitration (the same in LT and AT, docs/architecture.md "Arbitration"):
+//   each channel is a tlm::shared_timeline keyed by requester (the
+//   requester-id extension): a requester's accesses are served in order, and
+//   requesters share the channel's time fairly, like per-requester queues
+//   served round robin at burst granularity — two saturating requesters get
+//   half each whatever their access sizes, a light one is not queued behind
+//   another's backlog. A requester pays the turnaround when its access goes
+//   the other way from its own previous access on the channel (AT: only the
+//   part not already elapsed since the channel was last busy). In AT the
+//   model accepts up to `queue_depth` requests in flight (END_REQ at once);
+//   beyond that END_REQ is withheld until a response completes
+//   (back-pressure to the bus).
 //   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
 //   engine's page-sized transaction): each channel is charged the cycles and
 //   turnarounds its bursts would cost one by one, the latency once.
-//   LT under temporal decoupling shares each channel between requesters
-//   (told apart by the requester-id extension) per quantum with
-//   tlm::shared_timeline, so two saturating devices each get half rather than
-//   whichever runs first in a quantum getting it all.
 //
 // Errors
 //   Outside both regions or crossing a region end: TLM_ADDRESS_ERROR_RESPONSE
@@ -88,10 +93,12 @@ public:
     double peak_bandwidth() const;
     // Computes the completion time of an access arriving at `arrival` and
     // reserves the channels (exposed for tests of the timing arithmetic).
-    // requester < 0: AT (plain first come first served); otherwise the LT
-    // requester index, whose channel time is shared fairly per quantum
-    // (tlm::shared_timeline).
-    tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester = -1);
+    // requester < 0: one plain first-come-first-served timeline (no sharing,
+    // kept for tests of the arithmetic); otherwise the requester index, whose
+    // channel time is shared fairly per quantum (tlm::shared_timeline); `at`:
+    // calls arrive in time order (AT), so an elapsed turnaround is not charged.
+    tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester = -1,
+                       bool at = false);
 
     // tlm_fw_transport_if
     void b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
@@ -102,10 +109,11 @@ public:
 
 private:
     struct channel {
-        tlm::occupancy_timeline line; // AT
-        tlm::shared_timeline lt;      // LT, window = global quantum
+        tlm::occupancy_timeline line; // requester < 0; busy_until: latest end reserved (AT turnaround)
+        tlm::shared_timeline lt;      // LT and AT, window = global quantum
         bool last_write = false;
         bool used = false;
+        std::uint64_t dir_known = 0, dir_write = 0; // per requester (bit = index < 64): previous access seen, a write
     };
     // Checks and performs the data part; sets the response status. Returns
     // true if the access is valid (and timing applies).
@@ -116,7 +124,8 @@ private:
     void response_done();
     tlm::ps_t schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester,
                               const tlm::burst_ext& bx);
-    void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester, tlm::ps_t& end);
+    void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester, tlm::ps_t& end,
+                         bool at = false);
     int requester_index(const ::tlm::tlm_generic_payload& gp);
     void end_of_elaboration() override;
 

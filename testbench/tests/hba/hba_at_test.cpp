@@ -13,10 +13,10 @@
 // come from the AT bus/IOMMU/memory instead of the LT occupancy timelines
 // (tens of ns each). The software side sees interrupts with the CPU's LT
 // quantum (1 us) in both runs. So IOPS and mean completion latency agree
-// within 5 %. Measured: default scenario (randread QD 32) +1.2 % IOPS and
-// -3.9 % mean clat in AT (the software finds fewer replies per interrupt in
-// AT, so it reacts a little sooner); the 70/30 verified randrw job -0.1 %
-// IOPS, -1.0 % mean clat (flash programs of 600 us dominate even more).
+// within 5 %. Measured: default scenario (randread QD 32) +2.3 % IOPS and
+// -1.4 % mean clat in AT (the software finds fewer replies per interrupt in
+// AT, so it reacts a little sooner); the 70/30 verified randrw job agrees
+// more closely (flash programs of 600 us dominate even more).
 #include "hba_fixture.h"
 
 #include <sys/types.h>

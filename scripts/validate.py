@@ -557,11 +557,9 @@ def exp2(ctx):
         "issuing at the same time but finish their last I/O at different times, so the final "
         "≈ one latency has fewer than N outstanding." % sat)
     r.notes.append(
-        "Why N jobs and not one job with `iodepth=N`: the fio runner (testbench/workloads/storage.cpp) "
-        "reaps completions by waiting for the *oldest* buf in flight (`sd::biowait`), so a slot whose "
-        "buf completed early is refilled only when the oldest one completes and the job keeps fewer "
-        "than `iodepth` I/Os in flight (information rows below); fio's libaio engine refills as soon "
-        "as any I/O completes.")
+        "Queue depth N is N synchronous jobs; one job with libaio `iodepth=N` (the fio runner refills "
+        "on any completion and stamps clat when the job reaps the I/O, as fio does) keeps N in flight "
+        "too (information rows below).")
     # information: the disk timing model alone (the former experiment), and one job at iodepth N
     d = ctx.validate("ssd-little", "--requests", 4000 if ctx.reduced else 40000)
     for c in d["cases"]:
@@ -575,7 +573,7 @@ def exp2(ctx):
         x = storage(ctx, "validation-little.yaml", [], job)
         little = x.iops * x.clat_ns * 1e-9
         r.info.append(("one job, libaio iodepth=%d" % n, "%.0f IOPS × %.1f µs = %.2f" % (x.iops, x.clat_ns / 1e3, little),
-                       "%d" % n, "%.0f %% of iodepth in flight on average (runner reaps at the oldest buf)" % (100 * little / n)))
+                       "%d" % n, "%.0f %% of iodepth in flight on average" % (100 * little / n)))
     r.info.append(("time-average commands at the target (hba.t0.queue_depth), QD %d" % pts[-1][0],
                    "%.1f" % pts[-1][3], "< %d" % pts[-1][0],
                    "the rest of the N are in the software path, the HBA's request ring and the reply/interrupt path"))
@@ -895,16 +893,10 @@ def exp6(ctx):
 
 # Model gaps the experiments expose (kept in the report until fixed).
 WHAT_IS_LEFT = [
-    "Experiment 4: the deferred unmap policy flushes a batch with one range invalidation per queued "
-    "unbind (sw/ddi/iommu.cpp, `iommu_flush_deferred`), each waited for, so it costs as much CPU as "
-    "strict; a deferred flush should invalidate the batch with one (domain or global) invalidation.",
-    "CPU time per I/O is only the software time charged (`cpu.charged`): the time the CPU waits on "
-    "its own bus accesses (MMIO register reads while polling an invalidation, page-table writes) is "
-    "not counted anywhere, and there is no per-thread busy time in results.json.",
-    "The fio runner keeps fewer than `iodepth` I/Os in flight (it reaps at the oldest buf, "
-    "testbench/workloads/storage.cpp), so experiment 2 uses N synchronous jobs for queue depth N; "
-    "with many jobs every completion wakes every waiting job (sd's one condition variable, "
-    "broadcast), which makes QD 128 slow to simulate.",
+    "CPU time per I/O is the software time charged (`cpu.charged`, in the headline as "
+    "`fio.cpu_ns_per_io`): the time the CPU waits on its own bus accesses (MMIO register reads while "
+    "polling an invalidation, page-table writes) is simulated time but not counted as CPU, and there "
+    "is no per-thread busy time.",
 ]
 
 

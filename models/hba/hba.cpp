@@ -350,16 +350,16 @@ bool hba::reply_room() const {
 
 void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) { events_.emplace(std::make_pair(t, seq_++), event{s, id}); }
 
+// The scheduler, in both timing styles: the earliest of the next timed step,
+// the next request-frame fetch and the next queued reply. LT runs the step
+// here; AT hands it to a worker (docs/hba.md, "AT"), one fetch and one reply
+// write at a time (fetch_busy_ / reply_busy_ are only ever set in AT).
 void hba::run() {
-    if (at_) {
-        run_at();
-        return;
-    }
     for (;;) {
         const tlm::ps_t now = sc_time_stamp().value();
         const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
-        const tlm::ps_t tf = can_fetch() ? std::max(kick_, fetch_free_) : never;
-        const tlm::ps_t tr = (!reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
+        const tlm::ps_t tf = !fetch_busy_ && can_fetch() ? std::max(kick_, fetch_free_) : never;
+        const tlm::ps_t tr = (!reply_busy_ && !reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
         const tlm::ps_t next = std::min({te, tf, tr});
         if (next == never) {
             wait(wake_);
@@ -372,13 +372,34 @@ void hba::run() {
         if (tr == next) {
             const std::uint64_t id = reply_wait_.front();
             reply_wait_.pop_front();
-            post_reply(*cmds_.at(id), now);
+            if (!at_) {
+                post_reply(*cmds_.at(id), now);
+                continue;
+            }
+            reply_busy_ = true;
+            hand([this, id, now] {
+                const unsigned gen = generation_;
+                auto it = cmds_.find(id);
+                if (it != cmds_.end()) {
+                    command& c = *it->second;
+                    ++c.busy;
+                    post_reply(c, now);
+                    --c.busy;
+                }
+                if (gen == generation_) reply_busy_ = false;
+            });
         } else if (tf == next) {
-            fetch(now);
+            if (!at_) {
+                fetch(now);
+                continue;
+            }
+            fetch_busy_ = true;
+            hand([this, now] { fetch_at(now); });
         } else {
             const event e = events_.begin()->second;
             events_.erase(events_.begin());
-            dispatch(e, now);
+            if (at_) hand([this, e, now] { dispatch_at(e, now); });
+            else dispatch(e, now);
         }
     }
 }
@@ -824,48 +845,6 @@ void hba::worker_loop(worker* w) {
         idle_.push_back(w);
         sweep();
         wake_.notify(SC_ZERO_TIME); // the scheduler looks again
-    }
-}
-
-// The scheduler: the same choice as run(), but each step goes to a worker.
-void hba::run_at() {
-    for (;;) {
-        const tlm::ps_t now = sc_time_stamp().value();
-        const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
-        const tlm::ps_t tf = !fetch_busy_ && can_fetch() ? std::max(kick_, fetch_free_) : never;
-        const tlm::ps_t tr = (!reply_busy_ && !reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
-        const tlm::ps_t next = std::min({te, tf, tr});
-        if (next == never) {
-            wait(wake_);
-            continue;
-        }
-        if (next > now) {
-            wait(tlm::to_sc_time(next - now), wake_);
-            continue;
-        }
-        if (tr == next) {
-            const std::uint64_t id = reply_wait_.front();
-            reply_wait_.pop_front();
-            reply_busy_ = true;
-            hand([this, id, now] {
-                const unsigned gen = generation_;
-                auto it = cmds_.find(id);
-                if (it != cmds_.end()) {
-                    command& c = *it->second;
-                    ++c.busy;
-                    post_reply(c, now);
-                    --c.busy;
-                }
-                if (gen == generation_) reply_busy_ = false;
-            });
-        } else if (tf == next) {
-            fetch_busy_ = true;
-            hand([this, now] { fetch_at(now); });
-        } else {
-            const event e = events_.begin()->second;
-            events_.erase(events_.begin());
-            hand([this, e, now] { dispatch_at(e, now); });
-        }
     }
 }
 

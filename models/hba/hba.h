@@ -272,7 +272,6 @@ private:
     // AT: worker processes (one step of one command each, or a fetch, or a
     // held reply), and commands kept until no worker or transaction uses them.
     struct worker;
-    void run_at();
     void hand(std::function<void()> job);
     void worker_loop(worker* w);
     worker* current_worker() const;

@@ -3,7 +3,7 @@
 // IOMMU and the bus): random verified reads and writes, and the resets that
 // abort DMA in flight (TARGET_RESET, RESET_ALL = HBA_RESET), end as in LT:
 // no data lost or corrupted, every dropped command retried by sd.
-#include "storage_fixture.h"
+#include "storage_checks.h"
 
 namespace models = ddisim::models;
 namespace drivers = ddisim::drivers;
@@ -13,30 +13,7 @@ using namespace sc_core;
 namespace {
 
 verify_result run_at(st_system& s, const verify_options& vo) {
-    verify_result r;
-    s.sw->body = [&] { r = run_verify(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo); };
-    sc_start();
-    return r;
-}
-
-void check_clean_at(const verify_result& r, std::uint64_t ios) {
-    INFO(r.first_problem);
-    REQUIRE(r.hba_rc == DDI_SUCCESS);
-    for (int rc : r.sd_rc) REQUIRE(rc == DDI_SUCCESS);
-    CHECK(r.completed == ios);
-    CHECK(r.mismatches == 0);
-    CHECK(r.unexpected_errors == 0);
-    CHECK(r.missed_errors == 0);
-    CHECK(r.hba_outstanding_after == 0);
-    CHECK(r.live_packets_after == 0);
-    CHECK(r.reads > ios / 4);
-    CHECK(r.writes > ios / 4);
-}
-
-std::uint64_t sd_total(const verify_result& r, std::uint64_t drivers::sd::stats::*f) {
-    std::uint64_t n = 0;
-    for (auto& s : r.sd_stats) n += s.*f;
-    return n;
+    return run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
 }
 
 st_options at_options() {
@@ -56,7 +33,7 @@ TEST_CASE("storage: AT: 10000 random reads and writes verify through the IOMMU w
     vo.ios = 10000;
     vo.seed = 11;
     const auto r = run_at(s, vo);
-    check_clean_at(r, vo.ios);
+    check_clean(r, vo.ios);
     CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     CHECK(s.hba->engine().at());
 }
@@ -76,7 +53,7 @@ TEST_CASE("storage: AT: target resets mid-run abort the DMA in flight and are re
         }
     };
     const auto r = run_at(s, vo);
-    check_clean_at(r, vo.ios);
+    check_clean(r, vo.ios);
     CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     REQUIRE(in_flight_at_reset.size() == 2);
     CHECK(in_flight_at_reset[0] > 0);
@@ -99,7 +76,7 @@ TEST_CASE("storage: AT: a bus reset (RESET_ALL) mid-run drops every command in f
         }
     };
     const auto r = run_at(s, vo);
-    check_clean_at(r, vo.ios);
+    check_clean(r, vo.ios);
     CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     CHECK(out_at_reset > 0);
     CHECK(r.hba_stats.bus_resets == 1);

@@ -9,45 +9,12 @@
 #include <cstdio>
 #include <fstream>
 
-#include "storage_fixture.h"
+#include "storage_checks.h"
 
 namespace models = ddisim::models;
 namespace drivers = ddisim::drivers;
 using namespace ddisim::test;
 using namespace sc_core;
-
-namespace {
-
-verify_result run(st_system& s, const drivers::hba_drv_config& hc, const drivers::sd_config& sc,
-                  const verify_options& vo) {
-    verify_result r;
-    s.sw->body = [&] { r = run_verify(s, hc, sc, vo); };
-    sc_start();
-    return r;
-}
-
-// Everything that must hold after any clean run.
-void check_clean(const verify_result& r, std::uint64_t ios) {
-    INFO(r.first_problem);
-    REQUIRE(r.hba_rc == DDI_SUCCESS);
-    for (int rc : r.sd_rc) REQUIRE(rc == DDI_SUCCESS);
-    CHECK(r.completed == ios);
-    CHECK(r.mismatches == 0);
-    CHECK(r.unexpected_errors == 0);
-    CHECK(r.missed_errors == 0);
-    CHECK(r.hba_outstanding_after == 0);
-    CHECK(r.live_packets_after == 0);
-    CHECK(r.reads > ios / 4);
-    CHECK(r.writes > ios / 4);
-}
-
-[[maybe_unused]] std::uint64_t total(const verify_result& r, std::uint64_t drivers::sd::stats::*f) {
-    std::uint64_t n = 0;
-    for (auto& s : r.sd_stats) n += s.*f;
-    return n;
-}
-
-} // namespace
 
 TEST_CASE("storage: the driver's register map agrees with the model") {
     namespace P = drivers::hba_prog;
@@ -126,7 +93,7 @@ TEST_CASE("storage: attach finds both targets, their identity and capacity") {
     st_system s(o);
     verify_options vo;
     vo.ios = 200;
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
     REQUIRE(r.capacity.size() == 2);
     CHECK(r.capacity[0] == (24ull << 20) / 512);
@@ -152,9 +119,9 @@ TEST_CASE("storage: 20000 random reads and writes verify through the IOMMU with 
     verify_options vo;
     vo.ios = 20000;
     vo.seed = 11;
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
-    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     CHECK(s.mmu_drv != nullptr);
 }
 
@@ -166,7 +133,7 @@ TEST_CASE("storage: 20000 random reads and writes verify through the IOMMU with 
     verify_options vo;
     vo.ios = 20000;
     vo.seed = 12;
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
 }
 
@@ -179,7 +146,7 @@ TEST_CASE("storage: a 32-bit data path and buffers above 4 GiB verify through co
     vo.ios = 3000; // copy-buffer binds are slow to simulate (every byte copied by the CPU model)
     vo.seed = 13;
     vo.high_buffers = true;
-    const auto r = run(s, hc, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, hc, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
     CHECK(r.high_buffer_pages > 0);
     CHECK(r.low_buffer_pages == 0); // every data byte went through a copy buffer
@@ -194,9 +161,9 @@ TEST_CASE("storage: a small sgllen forces PARTIAL windows that sd walks") {
     vo.ios = 20000;
     vo.seed = 14;
     vo.small_fraction = 0.3;
-    const auto r = run(s, hc, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, hc, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
-    CHECK(total(r, &drivers::sd::stats::windows) > 1000);
+    CHECK(sd_total(r, &drivers::sd::stats::windows) > 1000);
     CHECK(r.hba_stats.chained == 0); // never more than the inline entries
 }
 
@@ -214,14 +181,14 @@ TEST_CASE("storage: medium errors fail only the bufs over the bad LBAs with EIO 
     vo.bad = {{{1000, 4}, {3000, 1}}, {{7, 1}}};
     drivers::sd_config sc;
     sc.medium_retries = 2;
-    const auto r = run(s, drivers::hba_drv_config{}, sc, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, sc, vo);
     check_clean(r, vo.ios);
     CHECK(r.expected_errors > 20);
     CHECK(r.bad_lba_reports == 0); // every error record names a bad LBA inside its buf
-    const std::uint64_t errs = total(r, &drivers::sd::stats::errors);
+    const std::uint64_t errs = sd_total(r, &drivers::sd::stats::errors);
     CHECK(errs == r.expected_errors);
     // each failed buf: one try plus medium_retries retries
-    CHECK(total(r, &drivers::sd::stats::medium_retries) == 2 * errs);
+    CHECK(sd_total(r, &drivers::sd::stats::medium_retries) == 2 * errs);
     for (auto& v : r.sd_errors)
         for (auto& e : v) {
             CHECK(e.key == KEY_MEDIUM_ERROR);
@@ -241,13 +208,13 @@ TEST_CASE("storage: BUSY and TASK SET FULL are retried transparently") {
     verify_options vo;
     vo.ios = 15000;
     vo.seed = 16;
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
-    CHECK(total(r, &drivers::sd::stats::errors) == 0);
-    CHECK(total(r, &drivers::sd::stats::busy_retries) > 100);
-    CHECK(total(r, &drivers::sd::stats::qfull_retries) > 100);
-    CHECK(r.hba_stats.qfull == total(r, &drivers::sd::stats::qfull_retries));
-    CHECK(r.hba_stats.busy == total(r, &drivers::sd::stats::busy_retries));
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::busy_retries) > 100);
+    CHECK(sd_total(r, &drivers::sd::stats::qfull_retries) > 100);
+    CHECK(r.hba_stats.qfull == sd_total(r, &drivers::sd::stats::qfull_retries));
+    CHECK(r.hba_stats.busy == sd_total(r, &drivers::sd::stats::busy_retries));
 }
 
 TEST_CASE("storage: target resets mid-run are recovered without losing data") {
@@ -264,14 +231,14 @@ TEST_CASE("storage: target resets mid-run are recovered without losing data") {
             (void)scsi_reset(&disks[0]->device()->sd_address, RESET_TARGET);
         }
     };
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
-    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     REQUIRE(in_flight_at_reset.size() == 2);
     CHECK(in_flight_at_reset[0] > 0);
     CHECK(r.hba_stats.target_resets == 2);
     CHECK(r.hba_stats.resets > 0);                                    // commands ended CMD_RESET
-    CHECK(total(r, &drivers::sd::stats::reset_retries) == r.hba_stats.resets);
+    CHECK(sd_total(r, &drivers::sd::stats::reset_retries) == r.hba_stats.resets);
     CHECK(r.sd_stats[0].ua_retries >= 2);                             // UNIT ATTENTION after each reset
     CHECK(r.sd_stats[1].ua_retries >= 1);                             // the disk's own reset
 }
@@ -338,13 +305,13 @@ TEST_CASE("storage: a bus reset (RESET_ALL) mid-run completes every command CMD_
             (void)scsi_reset(&h.device(0)->sd_address, RESET_ALL);
         }
     };
-    const auto r = run(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
     check_clean(r, vo.ios);
-    CHECK(total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
     CHECK(out_at_reset > 0);
     CHECK(r.hba_stats.bus_resets == 1);
     CHECK(r.hba_stats.resets == out_at_reset); // exactly the commands the HBA dropped
-    CHECK(total(r, &drivers::sd::stats::reset_retries) == out_at_reset);
+    CHECK(sd_total(r, &drivers::sd::stats::reset_retries) == out_at_reset);
 }
 
 namespace {

@@ -404,18 +404,23 @@ void hba::run() {
     }
 }
 
-void hba::dispatch(const event& e, tlm::ps_t t) {
-    auto it = cmds_.find(e.cmd);
-    if (it == cmds_.end()) return;
-    command& c = *it->second;
-    cur_tag_ = c.io_tag();
-    switch (e.what) {
+// One step of one command (both timing styles).
+void hba::run_step(command& c, step what, tlm::ps_t t) {
+    switch (what) {
     case step::start: start_command(c, t); break;
     case step::proceed: proceed(c, t); break;
     case step::execute: execute(c, t); break;
     case step::data_in: data_in(c, t); break;
     case step::reply: reply(c, t); break;
     }
+}
+
+void hba::dispatch(const event& e, tlm::ps_t t) {
+    auto it = cmds_.find(e.cmd);
+    if (it == cmds_.end()) return;
+    command& c = *it->second;
+    cur_tag_ = c.io_tag();
+    run_step(c, e.what, t);
 }
 
 void hba::fetch(tlm::ps_t t) {
@@ -854,13 +859,7 @@ void hba::dispatch_at(const event& e, tlm::ps_t t) {
     command& c = *it->second;
     ++c.busy;
     set_worker_tag(c.io_tag());
-    switch (e.what) {
-    case step::start: start_command(c, t); break;
-    case step::proceed: proceed(c, t); break;
-    case step::execute: execute(c, t); break;
-    case step::data_in: data_in(c, t); break;
-    case step::reply: reply(c, t); break;
-    }
+    run_step(c, e.what, t);
     --c.busy;
 }
 

@@ -251,6 +251,7 @@ private:
     bool admit(command& c, tlm::ps_t t);   // target queue: false = refused or held
     void proceed(command& c, tlm::ps_t t); // admitted: data-out, then execute
     void dispatch(const event& e, tlm::ps_t t);
+    void run_step(command& c, step what, tlm::ps_t t);
     bool reply_room() const;
     void execute(command& c, tlm::ps_t t);
     void data_in(command& c, tlm::ps_t t);

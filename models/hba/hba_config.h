@@ -25,7 +25,7 @@ struct hba_config {
     std::uint64_t burst_size = 256;           // bytes per DMA burst at most (device limit)
     std::uint64_t bus_max_burst = 0;          // bus limit (0 = none); not a scenario key: the platform copies bus.max_burst
     std::uint64_t boundary = 4096;            // DMA bursts never cross this alignment (0 = none)
-    std::uint64_t lt_transaction_size = 0;    // LT: bytes per engine transaction at most (0 = one burst); see dma_engine_config
+    std::uint64_t lt_transaction_size = 4096; // LT: bytes per engine transaction at most (0 = one burst); see dma_engine_config
     unsigned outstanding = 8;                 // DMA transactions in flight per command
     std::uint64_t register_latency = 1000;    // ps charged to a register access
     std::uint32_t requester_id = 32;          // requester id on every transaction the HBA issues (IOMMU context entry)

@@ -462,13 +462,18 @@ TEST_CASE("hba: two targets of different speed complete out of order") {
     CHECK(s.hba->latency().min() < 20e3);  // the RAM read well under 20 us
 }
 
-TEST_CASE("hba: a 4 KiB read's latency is fetch + overhead + disk + link + DMA + reply") {
-    // RAM disk: 5 us latency + 4096 B at 32 Gb/s = 1.024 us; link 12 Gb/s
-    // 8b10b: 4096 B × 10 bit / 12e9 = 3413.333 ns (3413333 ps); command_overhead
-    // 500 ns. The DMA writes are cut-through behind the link, so only the last
-    // 256-byte burst's write adds to the path. Bus/memory parts are taken from
-    // the tap: the frame fetch, the last data write, the reply write. Bound: 1 ps.
-    hba_system s(one_ram());
+namespace {
+// RAM disk: 5 us latency + 4096 B at 32 Gb/s = 1.024 us; link 12 Gb/s
+// 8b10b: 4096 B × 10 bit / 12e9 = 3413.333 ns (3413333 ps); command_overhead
+// 500 ns. The DMA writes are cut-through behind the link, so only the last
+// transaction's write adds to the path: burst by burst (lt_transaction_size
+// 0) the last 256-byte burst, with page transactions (the default, 4 KiB)
+// the one 4 KiB write. Bus/memory parts are taken from the tap: the frame
+// fetch, the last data write, the reply write. Bound: 1 ps.
+void read_latency_case(std::uint64_t lt_transaction_size, unsigned expect_writes) {
+    auto cfg = one_ram();
+    cfg.lt_transaction_size = lt_transaction_size;
+    hba_system s(cfg);
     s.c->body = [&](hba_cpu& p) {
         s.setup(p);
         request r;
@@ -497,7 +502,7 @@ TEST_CASE("hba: a 4 KiB read's latency is fetch + overhead + disk + link + DMA +
     REQUIRE(fetch);
     REQUIRE(last_data);
     REQUIRE(rep);
-    CHECK(data_writes == 16); // 256-byte bursts
+    CHECK(data_writes == expect_writes);
     const std::uint64_t disk = 5000000 + 1024000, link = 3413333, overhead = 500000;
     const std::uint64_t parts = (fetch->end - fetch->start) + overhead + disk + link + (last_data->end - last_data->start) +
                                 (rep->end - rep->start);
@@ -510,6 +515,16 @@ TEST_CASE("hba: a 4 KiB read's latency is fetch + overhead + disk + link + DMA +
     CHECK(measured < 10300000);
     CHECK(s.hba->latency().count() == 1);
     CHECK(s.hba->latency().max() == Approx(double(measured) / 1000).epsilon(0.01));
+}
+} // namespace
+
+TEST_CASE("hba: a 4 KiB read's latency is fetch + overhead + disk + link + DMA + reply") {
+    read_latency_case(0, 16); // burst by burst: 16 writes of 256 B
+}
+
+TEST_CASE("hba: with page transactions (the default) a 4 KiB read's latency has the same parts") {
+    CHECK(models::hba_config{}.lt_transaction_size == 4096);
+    read_latency_case(4096, 1); // one 4 KiB write charged as its 16 bursts
 }
 
 TEST_CASE("hba: bad request frames get error replies and the HBA keeps working") {

@@ -340,7 +340,9 @@ def exp7(ctx):
         "information, not a bound",
         "the default scenario (two traffic generators sharing bus and memory); the default "
         "scenario with `workload.kind=memcpy` (DMA-controller copies through the DDI and the "
-        "IOMMU, `software.iommu=vtd`, traffic generators removed)",
+        "IOMMU, `software.iommu=vtd`, traffic generators removed); the storage path "
+        "(`scenarios/default.yaml`: fio through sd, SCSA, the HBA driver, the HBA and the IOMMU) with "
+        "4 KiB random reads at QD 32 and 16 KiB sequential reads at QD 8 (link-bound) from the SSD",
         "|throughput difference| ≤ 5 %",
     )
     copies = 4 if ctx.reduced else 16
@@ -387,6 +389,21 @@ def exp7(ctx):
     e = err(agg["lt"], agg["at"])
     r.check("default: both generators, aggregate", "LT " + gbs(agg["lt"]), "AT " + gbs(agg["at"]), pct(e), "±5 %",
             abs(e) <= 0.05)
+    # the storage path: SSD random reads, and a link-bound sequential read
+    nios = 4000 if ctx.reduced else 20000
+    for name, sets, job in (
+            ("storage: 4 KiB random reads, QD 32, SSD (IOPS)", [],
+             "[rr]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=32\nnumber_ios=%d\n" % nios),
+            ("storage: 16 KiB sequential reads, QD 8, SSD, 12 Gb/s link (bandwidth)", [],
+             "[seq]\nioengine=libaio\nrw=read\nbs=16k\niodepth=8\nnumber_ios=%d\n" % (nios // 4))):
+        v = {t: storage(ctx, "default.yaml", sets + ["run.timing=" + t], job) for t in ("lt", "at")}
+        if "IOPS" in name:
+            e = err(v["lt"].iops, v["at"].iops)
+            r.check(name, "LT %.0f IOPS" % v["lt"].iops, "AT %.0f IOPS" % v["at"].iops, pct(e), "±5 %", abs(e) <= 0.05)
+        else:
+            bl, ba = v["lt"].total["bw_bytes_per_s"], v["at"].total["bw_bytes_per_s"]
+            e = err(bl, ba)
+            r.check(name, "LT " + gbs(bl), "AT " + gbs(ba), pct(e), "±5 %", abs(e) <= 0.05)
     # diagnosis: one 4 KiB sequential reader alone, by outstanding count
     for oc in ((1, 4) if ctx.reduced else (1, 2, 4, 8, 16)):
         v = {}

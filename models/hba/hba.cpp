@@ -72,6 +72,11 @@ struct hba::command {
     // in the reply step (a TARGET_RESET leaves it alone, as LT does).
     unsigned busy = 0, epoch = 0;
     bool replying = false;
+    // LT data-in in progress (data_in_more): the link's start, the next
+    // transaction (SGL entry, offset in it, offset in the data), completion.
+    tlm::ps_t din_link = 0, din_after = 0, din_done = 0;
+    std::size_t din_entry = 0;
+    std::uint64_t din_eoff = 0, din_off = 0;
     std::uint64_t io_tag() const { return std::uint64_t(target) << 32 | tag; }
 };
 
@@ -411,6 +416,7 @@ void hba::run_step(command& c, step what, tlm::ps_t t) {
     case step::proceed: proceed(c, t); break;
     case step::execute: execute(c, t); break;
     case step::data_in: data_in(c, t); break;
+    case step::data_in_more: data_in_more(c, t); break;
     case step::reply: reply(c, t); break;
     }
 }
@@ -685,6 +691,21 @@ void hba::data_in(command& c, tlm::ps_t t) {
     disk_port& port = *ports_[c.target];
     const std::uint64_t bytes = c.r.data_in_len;
     const tlm::ps_t ls = port.link_reserve(t, bytes);
+    if (!at_) {
+        // LT: each transaction is issued by a step at the time the link has
+        // delivered its last byte (cut-through), so the HBA's transactions
+        // reach the bus in time order with other commands' (a transaction
+        // issued ahead of time would hold the HBA's later-issued, earlier
+        // ones behind it on the bus and memory timelines).
+        c.din_link = ls;
+        c.din_after = t;
+        c.din_done = t;
+        c.din_entry = 0;
+        c.din_eoff = 0;
+        c.din_off = 0;
+        data_in_more(c, t);
+        return;
+    }
     tlm::ps_t done;
     bool err;
     const unsigned ep = c.epoch;
@@ -693,6 +714,40 @@ void hba::data_in(command& c, tlm::ps_t t) {
     c.transferred = moved;
     if (err) c.host_status = P::dma_error;
     schedule(std::max(done, ls + port.link().transfer_ps(bytes)), step::reply, c.id);
+}
+
+void hba::data_in_more(command& c, tlm::ps_t t) {
+    disk_port& port = *ports_[c.target];
+    const std::uint64_t len = c.r.data_in_len;
+    const unsigned ep = c.epoch;
+    while (c.din_off < len && c.din_entry < c.sgl.size()) {
+        const auto [addr, elen] = c.sgl[c.din_entry];
+        if (c.din_eoff >= elen) {
+            ++c.din_entry;
+            c.din_eoff = 0;
+            continue;
+        }
+        const std::uint64_t n = burst_len(addr + c.din_eoff, std::min<std::uint64_t>(elen - c.din_eoff, len - c.din_off),
+                                          engine_.transaction(), cfg_.boundary);
+        const tlm::ps_t ready = c.din_link + port.link().transfer_ps(c.din_off + n);
+        if (ready > t) {
+            schedule(ready, step::data_in_more, c.id);
+            return;
+        }
+        tlm::ps_t d;
+        const auto rs = engine_.write(c.s, addr + c.din_eoff, c.buf.get() + c.din_off, unsigned(n),
+                                      std::max(c.din_after, ready), &d);
+        if (gone(c, ep)) return;
+        c.din_done = std::max(c.din_done, d);
+        if (rs != ::tlm::TLM_OK_RESPONSE) {
+            c.host_status = P::dma_error;
+            break;
+        }
+        c.din_eoff += n;
+        c.din_off += n;
+    }
+    c.transferred = c.din_off;
+    schedule(std::max(c.din_done, c.din_link + port.link().transfer_ps(len)), step::reply, c.id);
 }
 
 void hba::reply(command& c, tlm::ps_t t) {

@@ -217,7 +217,7 @@ public:
 
 private:
     struct command;
-    enum class step { start, proceed, execute, data_in, reply };
+    enum class step { start, proceed, execute, data_in, data_in_more, reply };
     struct event {
         step what;
         std::uint64_t cmd; // key in cmds_
@@ -255,6 +255,7 @@ private:
     bool reply_room() const;
     void execute(command& c, tlm::ps_t t);
     void data_in(command& c, tlm::ps_t t);
+    void data_in_more(command& c, tlm::ps_t t); // LT: the data-in transactions due by t
     void reply(command& c, tlm::ps_t t);
     bool post_reply(command& c, tlm::ps_t t);
     void release(command& c, tlm::ps_t t);

@@ -148,13 +148,26 @@ std::string write_job(const std::string& name, const std::string& text) {
 
 double rel(double a, double b) { return std::fabs(a - b) / b; }
 
+// The fio job `text` on the default scenario with `sets`, once in LT and once
+// in AT (each in its own child process); the headlines.
+struct lt_at_runs {
+    nlohmann::json lt, at;
+};
+lt_at_runs run_lt_and_at(const std::string& name, const std::string& text, std::vector<std::string> sets = {}) {
+    const auto job = write_job(name, text);
+    sets.push_back("workload.fio.file=" + job);
+    auto lt_sets = sets, at_sets = sets;
+    lt_sets.push_back("run.timing=lt");
+    at_sets.push_back("run.timing=at");
+    lt_at_runs r{run_child(lt_sets), run_child(at_sets)};
+    std::filesystem::remove(job);
+    return r;
+}
+
 } // namespace
 
 TEST_CASE("hba: AT and LT agree within 5 % on IOPS and latency of a verified 4 KiB random read/write run on the default platform") {
-    const auto job = write_job("rw.fio", "[rw]\nioengine=libaio\nrw=randrw\nrwmixread=70\nbs=4k\niodepth=32\nsize=64m\nnumber_ios=4000\nverify=crc32c\n");
-    const auto lt = run_child({"workload.fio.file=" + job, "run.timing=lt"});
-    const auto at = run_child({"workload.fio.file=" + job, "run.timing=at"});
-    std::filesystem::remove(job);
+    const auto [lt, at] = run_lt_and_at("rw.fio", "[rw]\nioengine=libaio\nrw=randrw\nrwmixread=70\nbs=4k\niodepth=32\nsize=64m\nnumber_ios=4000\nverify=crc32c\n");
     INFO(lt.dump());
     INFO(at.dump());
     REQUIRE(!lt.contains("exception"));
@@ -186,10 +199,7 @@ TEST_CASE("hba: AT and LT agree within 5 % on IOPS and latency of a verified 4 K
 // transactions of other commands behind them on the bus and memory
 // timelines, and LT reached 61 % of the link (728 MB/s against 1193 MB/s in AT).
 TEST_CASE("hba: LT and AT both keep a 12 Gb/s link busy with 16 KiB sequential reads from the SSD") {
-    const auto job = write_job("seq16.fio", "[seq16]\nioengine=libaio\nrw=read\nbs=16k\niodepth=8\nnumber_ios=1000\n");
-    const auto lt = run_child({"workload.fio.file=" + job, "run.timing=lt"});
-    const auto at = run_child({"workload.fio.file=" + job, "run.timing=at"});
-    std::filesystem::remove(job);
+    const auto [lt, at] = run_lt_and_at("seq16.fio", "[seq16]\nioengine=libaio\nrw=read\nbs=16k\niodepth=8\nnumber_ios=1000\n");
     INFO(lt.dump());
     INFO(at.dump());
     REQUIRE(!lt.contains("exception"));
@@ -207,15 +217,9 @@ TEST_CASE("hba: AT: a medium error fails the same I/Os with EIO as in LT") {
     // 256 random 4 KiB reads cover the first 1 MiB of the SSD once; LBAs
     // 100..107 fail, i.e. the blocks at 48 KiB (LBAs 96..103) and 52 KiB
     // (104..111): 2 I/Os end in EIO after sd's retries, in LT and in AT.
-    const auto job = write_job("me.fio", "[me]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=8\nsize=1m\n");
-    const std::vector<std::string> base = {"workload.fio.file=" + job, "platform.hba.targets.0.faults.medium_errors.0.lba=100",
-                                           "platform.hba.targets.0.faults.medium_errors.0.count=8"};
-    auto lt_sets = base, at_sets = base;
-    lt_sets.push_back("run.timing=lt");
-    at_sets.push_back("run.timing=at");
-    const auto lt = run_child(lt_sets);
-    const auto at = run_child(at_sets);
-    std::filesystem::remove(job);
+    const auto [lt, at] = run_lt_and_at("me.fio", "[me]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=8\nsize=1m\n",
+                                        {"platform.hba.targets.0.faults.medium_errors.0.lba=100",
+                                         "platform.hba.targets.0.faults.medium_errors.0.count=8"});
     INFO(lt.dump());
     INFO(at.dump());
     REQUIRE(!lt.contains("exception"));

@@ -24,6 +24,23 @@ void dma_engine::stream::set_outstanding(unsigned n) {
     lookahead_ = std::max(1u, n / 2);
 }
 
+void dma_engine::stream::reuse(unsigned n) {
+    set_outstanding(n);
+    cursor_ = last_done_ = after_ = 0;
+    src_ = dst_ = len_ = read_ = written_ = bursts_ = 0;
+    geo_.clear();
+    rdone_.clear();
+    rring_.clear();
+    wring_.clear();
+    pending_.clear();
+    buf_.clear();
+    next_slot_ = 0;
+    st_ = status::ok;
+    active_ = false;
+    inflight_ = gen_ = 0;
+    writes_.clear();
+}
+
 void dma_engine::stream::abort() {
     active_ = false;
     ++gen_;
@@ -59,7 +76,7 @@ dma_engine::stats_t::stats_t(const std::string& o)
       latency(o, "latency", "ns", "issue to completion of each transaction") {}
 
 dma_engine::dma_engine(sc_module_name name, const dma_engine_config& cfg)
-    : sc_module(name), out("out"), cfg_(cfg), at_(cfg.timing == "at"), stats_(this->name()) {
+    : sc_module(name), out("out"), cfg_(cfg), at_(cfg.timing == "at"), now_(tlm::sim_time()), stats_(this->name()) {
     if (cfg_.timing != "lt" && cfg_.timing != "at")
         throw std::invalid_argument(std::string(this->name()) + ": timing must be lt or at");
     if (cfg_.burst_size == 0) throw std::invalid_argument(std::string(this->name()) + ": burst_size must be at least 1");
@@ -85,7 +102,7 @@ void dma_engine::set_lt_transaction_size(std::uint64_t bytes) {
     chunk_ = !at_ && bytes > burst_ ? bytes / burst_ * burst_ : burst_;
 }
 
-tlm::ps_t dma_engine::now() const { return sc_time_stamp().value() + qk_.get_local_time().value(); }
+tlm::ps_t dma_engine::now() const { return now_.value() + qk_.get_local_time().value(); }
 
 void dma_engine::sync() { qk_.sync(); }
 
@@ -104,7 +121,7 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     bx_->rt = 0;
     const std::uint64_t m = len > burst_ ? bx_->count(len) : 1;
     const std::uint64_t L = s.lookahead_;
-    const tlm::ps_t stamp = sc_time_stamp().value();
+    const tlm::ps_t stamp = now_.value();
     const tlm::ps_t t = m > 1 && ring ? std::max({s.cursor_, ring[k0 % L], dep, stamp})
                                       : std::max({s.cursor_, s.window_[s.wi_], dep, stamp});
     gp_.set_command(cmd);
@@ -118,7 +135,7 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     gp_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
     sc_time d = tlm::to_sc_time(t - stamp);
     out->b_transport(gp_, d);
-    const tlm::ps_t stamp2 = sc_time_stamp().value();
+    const tlm::ps_t stamp2 = now_.value();
     done = std::max<tlm::ps_t>(stamp2 + d.value(), t);
     const tlm::ps_t rt = bx_->rt;
     if (m > 1 && ring && rt) {

@@ -87,6 +87,9 @@ public:
     public:
         explicit stream(unsigned outstanding = 8);
         void set_outstanding(unsigned n); // only while idle
+        // Makes the stream what stream(n) makes, keeping its storage (a
+        // retired stream reused; nothing of it may be in flight).
+        void reuse(unsigned n);
         unsigned outstanding() const { return static_cast<unsigned>(window_.size()); }
 
         bool active() const { return active_; }
@@ -223,6 +226,7 @@ private:
     const ::tlm::tlm_generic_payload* req_gp_ = nullptr;
     tlm::ps_t req_free_at_ = 0;
     sc_core::sc_event ev_;
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
 
     struct stats_t {
         tlm::counter reads, writes, bytes_read, bytes_written, errors;

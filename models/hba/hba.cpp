@@ -35,10 +35,40 @@ template <class T>
 void put(std::uint8_t* p, unsigned off, T v) {
     std::memcpy(p + off, &v, sizeof v);
 }
+
+// Heap order of timed events and updates: the smallest (time, seq) on top.
+template <class E>
+bool later(const E& a, const E& b) {
+    return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+}
 } // namespace
 
 struct hba::command {
     command(std::uint64_t i, unsigned gen, unsigned outstanding) : id(i), generation(gen), s(outstanding) {}
+    // Makes a retired command what the constructor makes (LT reuse; the
+    // vectors and the staging buffer keep their storage).
+    void reuse(std::uint64_t i, unsigned gen, unsigned outstanding) {
+        id = i;
+        generation = gen;
+        tag = lun = data_len = sense_len = 0;
+        target = dir = cdb_len = flags = 0;
+        std::memset(cdb, 0, sizeof cdb);
+        sense_addr = 0;
+        sgl.clear();
+        s.reuse(outstanding);
+        start = 0;
+        buf_len = 0;
+        info = cdb_info{};
+        r = scsi_result{};
+        host_status = P::ok;
+        transferred = 0;
+        at_target = refused = sense_in_buf = false;
+        busy = epoch = 0;
+        replying = false;
+        din_link = din_after = din_done = 0;
+        din_entry = 0;
+        din_eoff = din_off = 0;
+    }
     std::uint64_t id;
     unsigned generation;
     // From the frame.
@@ -54,10 +84,13 @@ struct hba::command {
     // target writes [0, r.data_in_len) (scsi_result's contract) and only
     // those bytes go to the host; a data-out fetch fills all of it first.
     std::unique_ptr<std::uint8_t[]> buf;
-    std::size_t buf_len = 0;
+    std::size_t buf_len = 0, buf_cap = 0;
     std::span<std::uint8_t> staged() { return {buf.get(), buf_len}; }
     void stage(std::size_t n) {
-        buf.reset(n ? new std::uint8_t[n] : nullptr); // default-initialised: no zero fill
+        if (n > buf_cap) { // default-initialised: no zero fill
+            buf.reset(new std::uint8_t[n]);
+            buf_cap = n;
+        }
         buf_len = n;
     }
     cdb_info info;
@@ -104,7 +137,7 @@ hba::hba(sc_module_name name, const hba_config& cfg)
     : sc_module(name), engine_("engine", cfg.engine()), regs("regs"), out("out"), irq("irq"), cfg_(cfg),
       at_(cfg.timing == "at"), tag_in_("tag_in"), coalesce_count_(cfg.coalesce_count),
       coalesce_time_ns_(static_cast<std::uint32_t>(cfg.coalesce_time / 1000)), ctl_(std::max(1u, cfg.outstanding)),
-      stats_(this->name()) {
+      now_(tlm::sim_time()), stats_(this->name()) {
     const std::string me = this->name();
     if (cfg_.targets.empty() || cfg_.targets.size() > 256)
         throw std::invalid_argument(me + ": targets must list 1 to 256 disks");
@@ -153,7 +186,7 @@ void hba::b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
         return;
     }
     std::uint8_t* p = gp.get_data_ptr();
-    const tlm::ps_t when = sc_time_stamp().value() + delay.value();
+    const tlm::ps_t when = now_.value() + delay.value();
     for (unsigned k = 0; k < len; k += 4) {
         std::uint32_t v;
         if (gp.is_read()) {
@@ -200,7 +233,7 @@ std::uint32_t hba::reg_read(std::uint64_t off) const {
 }
 
 void hba::reg_write(std::uint64_t off, std::uint32_t v, tlm::ps_t when) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     auto wake_at = [&](tlm::ps_t t) { wake_.notify(tlm::to_sc_time(t > now ? t - now : 0)); };
     switch (off) {
     case R::CONTROL: {
@@ -252,7 +285,7 @@ void hba::reg_write(std::uint64_t off, std::uint32_t v, tlm::ps_t when) {
 
 void hba::hba_reset(tlm::ps_t when) {
     ++generation_;
-    for (auto& p : ports_) p->clear(std::max<tlm::ps_t>(when, sc_time_stamp().value()));
+    for (auto& p : ports_) p->clear(std::max<tlm::ps_t>(when, now_.value()));
     if (at_) {
         // Workers may be waiting inside a transaction of these commands:
         // abort their streams and keep them until nothing uses them.
@@ -270,7 +303,7 @@ void hba::hba_reset(tlm::ps_t when) {
     reply_wait_.clear();
     for (auto& q : target_wait_) q.clear();
     in_flight_ = 0;
-    stats_.outstanding.set(sc_time_stamp().value(), 0);
+    stats_.outstanding.set(now_.value(), 0);
     ctl_.abort();
     req_pi_ = req_ci_ = rpl_pi_ = rpl_ci_ = fetch_idx_ = rpl_next_ = 0;
     control_ = irq_status_ = completed_ = 0;
@@ -284,7 +317,7 @@ void hba::hba_reset(tlm::ps_t when) {
 }
 
 void hba::target_reset(unsigned t, tlm::ps_t when) {
-    const tlm::ps_t at = std::max<tlm::ps_t>(when, sc_time_stamp().value());
+    const tlm::ps_t at = std::max<tlm::ps_t>(when, now_.value());
     std::vector<std::uint64_t> victims;
     for (auto& [id, c] : cmds_) {
         if (c->target != t || c->host_status != P::ok) continue;
@@ -292,10 +325,10 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
         if (c->replying) continue; // AT: its reply is being written
         victims.push_back(id);
     }
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (std::find(victims.begin(), victims.end(), it->second.cmd) != victims.end()) it = events_.erase(it);
-        else ++it;
-    }
+    std::erase_if(events_, [&](const timed_event& x) {
+        return std::find(victims.begin(), victims.end(), x.e.cmd) != victims.end();
+    });
+    std::make_heap(events_.begin(), events_.end(), later<timed_event>);
     target_wait_[t].clear();
     for (std::uint64_t id : victims) {
         command& c = *cmds_.at(id);
@@ -309,7 +342,7 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
         schedule(at, step::reply, id);
     }
     ports_[t]->target().reset();
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     wake_.notify(tlm::to_sc_time(at > now ? at - now : 0));
 }
 
@@ -353,7 +386,10 @@ bool hba::reply_room() const {
     return used < rpl_size_ - 1;
 }
 
-void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) { events_.emplace(std::make_pair(t, seq_++), event{s, id}); }
+void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) {
+    events_.push_back({t, seq_++, event{s, id}});
+    std::push_heap(events_.begin(), events_.end(), later<timed_event>);
+}
 
 // The scheduler, in both timing styles: the earliest of the next timed step,
 // the next request-frame fetch and the next queued reply. LT runs the step
@@ -361,8 +397,8 @@ void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) { events_.emplace(std:
 // write at a time (fetch_busy_ / reply_busy_ are only ever set in AT).
 void hba::run() {
     for (;;) {
-        const tlm::ps_t now = sc_time_stamp().value();
-        const tlm::ps_t te = events_.empty() ? never : events_.begin()->first.first;
+        const tlm::ps_t now = now_.value();
+        const tlm::ps_t te = events_.empty() ? never : events_.front().t;
         const tlm::ps_t tf = !fetch_busy_ && can_fetch() ? std::max(kick_, fetch_free_) : never;
         const tlm::ps_t tr = (!reply_busy_ && !reply_wait_.empty() && reply_room()) ? rpl_kick_ : never;
         const tlm::ps_t next = std::min({te, tf, tr});
@@ -401,8 +437,9 @@ void hba::run() {
             fetch_busy_ = true;
             hand([this, now] { fetch_at(now); });
         } else {
-            const event e = events_.begin()->second;
-            events_.erase(events_.begin());
+            std::pop_heap(events_.begin(), events_.end(), later<timed_event>);
+            const event e = events_.back().e;
+            events_.pop_back();
             if (at_) hand([this, e, now] { dispatch_at(e, now); });
             else dispatch(e, now);
         }
@@ -459,7 +496,14 @@ void hba::accept_frame(const std::uint8_t* fr, tlm::ps_t t, tlm::ps_t done) {
     stats_.outstanding.set(t, in_flight_);
 
     const std::uint64_t id = next_id_++;
-    auto cp = std::make_unique<command>(id, generation_, cfg_.outstanding);
+    std::unique_ptr<command> cp;
+    if (!spare_.empty()) {
+        cp = std::move(spare_.back());
+        spare_.pop_back();
+        cp->reuse(id, generation_, cfg_.outstanding);
+    } else {
+        cp = std::make_unique<command>(id, generation_, cfg_.outstanding);
+    }
     command& c = *cp;
     cmds_.emplace(id, std::move(cp));
     c.start = t;
@@ -861,6 +905,7 @@ void hba::retire(std::uint64_t id) {
     auto it = cmds_.find(id);
     if (it == cmds_.end()) return;
     if (at_ && (it->second->busy || it->second->s.in_flight())) graveyard_.push_back(std::move(it->second));
+    else if (!at_) spare_.push_back(std::move(it->second));
     cmds_.erase(it);
 }
 
@@ -947,10 +992,11 @@ void hba::fetch_at(tlm::ps_t t) {
 // ---------------------------------------------------------------- visible side
 
 void hba::post(tlm::ps_t t, const update& u) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     if (t < now) t = now;
-    const bool earliest = updates_.empty() || t < updates_.begin()->first;
-    updates_.emplace(t, u);
+    const bool earliest = updates_.empty() || t < updates_.front().t;
+    updates_.push_back({t, useq_++, u});
+    std::push_heap(updates_.begin(), updates_.end(), later<timed_update>);
     if (earliest) update_ev_.notify(tlm::to_sc_time(t - now));
 }
 
@@ -980,10 +1026,11 @@ void hba::drive_irq() {
 }
 
 void hba::apply_updates() {
-    const tlm::ps_t now = sc_time_stamp().value();
-    while (!updates_.empty() && updates_.begin()->first <= now) {
-        const update u = updates_.begin()->second;
-        updates_.erase(updates_.begin());
+    const tlm::ps_t now = now_.value();
+    while (!updates_.empty() && updates_.front().t <= now) {
+        std::pop_heap(updates_.begin(), updates_.end(), later<timed_update>);
+        const update u = updates_.back().u;
+        updates_.pop_back();
         if (u.generation != generation_) continue; // an HBA reset came in between
         switch (u.k) {
         case update::req_ci:
@@ -1015,7 +1062,7 @@ void hba::apply_updates() {
             break;
         }
     }
-    if (!updates_.empty()) update_ev_.notify(tlm::to_sc_time(updates_.begin()->first - now));
+    if (!updates_.empty()) update_ev_.notify(tlm::to_sc_time(updates_.front().t - now));
     drive_irq();
 }
 

@@ -135,11 +135,13 @@
 //   (disk_port.h: queue_depth time average, link busy, bytes).
 // Waves: irq_level.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -302,15 +304,57 @@ private:
     bool stopped_ = false;
     unsigned generation_ = 0;
     tlm::ps_t kick_ = 0, fetch_free_ = 0, rpl_kick_ = 0;
-    std::uint64_t next_id_ = 1, seq_ = 0;
-    std::map<std::uint64_t, std::unique_ptr<command>> cmds_;
-    std::map<std::pair<tlm::ps_t, std::uint64_t>, event> events_; // (time, seq) → step
+    std::uint64_t next_id_ = 1, seq_ = 0, useq_ = 0;
+    // Commands by id, in id order (ids only grow: a new one goes at the end).
+    template <class T>
+    class id_table {
+    public:
+        using entry = std::pair<std::uint64_t, std::unique_ptr<T>>;
+        using iterator = typename std::vector<entry>::iterator;
+        iterator begin() { return v_.begin(); }
+        iterator end() { return v_.end(); }
+        bool empty() const { return v_.empty(); }
+        void clear() { v_.clear(); }
+        iterator find(std::uint64_t id) {
+            auto it = std::lower_bound(v_.begin(), v_.end(), id, [](const entry& e, std::uint64_t k) { return e.first < k; });
+            return it != v_.end() && it->first == id ? it : v_.end();
+        }
+        std::unique_ptr<T>& at(std::uint64_t id) {
+            auto it = find(id);
+            if (it == v_.end()) throw std::out_of_range("hba: no command with this id");
+            return it->second;
+        }
+        void emplace(std::uint64_t id, std::unique_ptr<T> p) {
+            auto it = std::lower_bound(v_.begin(), v_.end(), id, [](const entry& e, std::uint64_t k) { return e.first < k; });
+            v_.emplace(it, id, std::move(p));
+        }
+        iterator erase(iterator it) { return v_.erase(it); }
+
+    private:
+        std::vector<entry> v_;
+    };
+    id_table<command> cmds_;
+    std::vector<std::unique_ptr<command>> spare_; // LT: retired commands, reused (their buffers kept)
+    // Timed steps, a min-heap on (time, seq): the earliest first, ties in
+    // scheduling order.
+    struct timed_event {
+        tlm::ps_t t;
+        std::uint64_t seq;
+        event e;
+    };
+    std::vector<timed_event> events_;
     std::deque<std::uint64_t> reply_wait_;                         // replies held: reply ring full
     std::vector<std::deque<std::uint64_t>> target_wait_;           // commands held: target queue full
     unsigned in_flight_ = 0;
     dma_engine::stream ctl_; // frame fetches
     sc_core::sc_event wake_, update_ev_;
-    std::multimap<tlm::ps_t, update> updates_;
+    // Visible-side updates, a min-heap on (time, seq): ties in posting order.
+    struct timed_update {
+        tlm::ps_t t;
+        std::uint64_t seq;
+        update u;
+    };
+    std::vector<timed_update> updates_;
     // Coalescing (visible side).
     unsigned unsignalled_ = 0, timer_id_ = 0;
     bool timer_armed_ = false;
@@ -322,6 +366,7 @@ private:
     std::unordered_map<const sc_core::sc_object*, worker*> by_proc_;
     std::vector<std::unique_ptr<command>> graveyard_;
     bool fetch_busy_ = false, reply_busy_ = false;
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
 
     struct stats_t {
         tlm::counter commands, bytes_in, bytes_out, host_errors, check_conditions, queue_full, interrupts, coalesced;

@@ -2,6 +2,7 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn
 #include "models/intc/intc.h"
 
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -26,9 +27,10 @@ intc::intc(sc_module_name name, const intc_config& cfg)
     : sc_module(name), regs("regs"), cpu_irq("cpu_irq"), cfg_(cfg), stats_(this->name()) {
     if (cfg_.vectors == 0 || cfg_.vectors > 1024)
         throw std::invalid_argument(std::string(this->name()) + ": vectors must be in [1, 1024]");
-    enabled_.assign(cfg_.vectors, false);
-    in_service_.assign(cfg_.vectors, false);
-    msi_.assign(cfg_.vectors, false);
+    const std::size_t words = (cfg_.vectors + 63) / 64;
+    enabled_.assign(words, 0);
+    in_service_.assign(words, 0);
+    msi_.assign(words, 0);
     regs.register_b_transport(this, &intc::b_transport);
     tlm::waves::add(this->name(), "cpu_irq", out_level_);
     SC_METHOD(drive);
@@ -76,12 +78,26 @@ bool intc::level(unsigned v) const {
     return false;
 }
 
-bool intc::pending(unsigned v) const { return msi_.at(v) || level(v); }
+unsigned intc::check(unsigned v) const {
+    if (v >= cfg_.vectors) throw std::out_of_range(std::string(name()) + ": vector " + std::to_string(v) + " out of range");
+    return v;
+}
 
-bool intc::output() const {
-    for (unsigned v = 0; v < cfg_.vectors; ++v)
-        if (offered(v)) return true;
-    return false;
+bool intc::pending(unsigned v) const { return test(msi_, check(v)) || level(v); }
+
+unsigned intc::first_offered() const {
+    // Candidates by word: enabled, not in service, MSI latch or a level line
+    // high (the lines are read live, as level() does).
+    const std::size_t words = enabled_.size();
+    for (std::size_t w = 0; w < words; ++w) {
+        const std::uint64_t cand = enabled_[w] & ~in_service_[w];
+        if (!cand) continue;
+        std::uint64_t p = msi_[w];
+        for (const auto& in : lines_)
+            if ((in.vector >> 6) == w && (*in.port)->read()) p |= 1ull << (in.vector & 63);
+        if (const std::uint64_t o = cand & p) return static_cast<unsigned>(64 * w + std::countr_zero(o));
+    }
+    return cfg_.vectors;
 }
 
 void intc::drive() {
@@ -124,7 +140,10 @@ void intc::b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
         std::memcpy(&v, gp.get_data_ptr(), 4);
         reg_write(addr, v);
     }
-    change_.notify(SC_ZERO_TIME);
+    // drive() follows in the next delta, when the output it would drive
+    // differs from the one it drove last (otherwise it would write the same
+    // level: no change, no event).
+    if (output() != out_level_) change_.notify(SC_ZERO_TIME);
     gp.set_response_status(::tlm::TLM_OK_RESPONSE);
 }
 
@@ -141,21 +160,20 @@ std::uint32_t intc::reg_read(std::uint64_t off) {
     case R::VECTORS: return cfg_.vectors;
     case R::OUTPUT: return output() ? 1u : 0u;
     case R::CLAIM:
-        for (unsigned v = 0; v < cfg_.vectors; ++v)
-            if (offered(v)) {
-                in_service_[v] = true;
-                msi_[v] = false;
-                ++stats_.claims;
-                return v;
-            }
+        if (const unsigned v = first_offered(); v < cfg_.vectors) {
+            put(in_service_, v, true);
+            put(msi_, v, false);
+            ++stats_.claims;
+            return v;
+        }
         ++stats_.spurious;
         return R::claim_none;
     default: break;
     }
     if (off >= R::LEVEL) return bitmap(R::LEVEL, [&](unsigned v) { return level(v); });
-    if (off >= R::IN_SERVICE) return bitmap(R::IN_SERVICE, [&](unsigned v) { return bool(in_service_[v]); });
+    if (off >= R::IN_SERVICE) return bitmap(R::IN_SERVICE, [&](unsigned v) { return test(in_service_, v); });
     if (off >= R::PENDING) return bitmap(R::PENDING, [&](unsigned v) { return pending(v); });
-    if (off >= R::ENABLE) return bitmap(R::ENABLE, [&](unsigned v) { return bool(enabled_[v]); });
+    if (off >= R::ENABLE) return bitmap(R::ENABLE, [&](unsigned v) { return test(enabled_, v); });
     return 0; // write-only and reserved words read 0
 }
 
@@ -174,25 +192,25 @@ void intc::reg_write(std::uint64_t off, std::uint32_t v) {
     }
     switch (off) {
     case R::EOI:
-        if (!in_service_[v]) {
+        if (!test(in_service_, v)) {
             ++stats_.bad_writes;
             return;
         }
-        in_service_[v] = false;
+        put(in_service_, v, false);
         ++stats_.eois;
         return;
     case R::MSI:
-        msi_[v] = true;
+        put(msi_, v, true);
         ++stats_.msi_writes;
         ++stats_.raised;
         return;
-    case R::ENABLE_SET: enabled_[v] = true; return;
-    case R::ENABLE_CLR: enabled_[v] = false; return;
+    case R::ENABLE_SET: put(enabled_, v, true); return;
+    case R::ENABLE_CLR: put(enabled_, v, false); return;
     default: break;
     }
     if (off >= R::ENABLE && off < R::PENDING) {
         const unsigned w = static_cast<unsigned>((off - R::ENABLE) / 4);
-        for (unsigned i = 0; i < 32 && 32 * w + i < cfg_.vectors; ++i) enabled_[32 * w + i] = (v >> i) & 1u;
+        for (unsigned i = 0; i < 32 && 32 * w + i < cfg_.vectors; ++i) put(enabled_, 32 * w + i, (v >> i) & 1u);
     }
     // other registers are read-only: writes ignored
 }

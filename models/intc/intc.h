@@ -92,22 +92,32 @@ public:
 
     // State as software would read it (tests, debugging).
     bool pending(unsigned v) const;
-    bool enabled(unsigned v) const { return enabled_.at(v); }
-    bool in_service(unsigned v) const { return in_service_.at(v); }
+    bool enabled(unsigned v) const { return test(enabled_, check(v)); }
+    bool in_service(unsigned v) const { return test(in_service_, check(v)); }
 
 private:
     void b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     std::uint32_t reg_read(std::uint64_t off);
     void reg_write(std::uint64_t off, std::uint32_t v);
     bool level(unsigned v) const;
-    bool offered(unsigned v) const { return enabled_[v] && !in_service_[v] && pending(v); }
-    bool output() const;
+    // Vector sets as bitmaps, 64 vectors a word.
+    using bits = std::vector<std::uint64_t>;
+    static bool test(const bits& b, unsigned v) { return (b[v >> 6] >> (v & 63)) & 1; }
+    static void put(bits& b, unsigned v, bool on) {
+        if (on) b[v >> 6] |= 1ull << (v & 63);
+        else b[v >> 6] &= ~(1ull << (v & 63));
+    }
+    unsigned check(unsigned v) const; // v, or std::out_of_range
+    // Lowest offered vector (enabled, not in service, pending), or
+    // cfg_.vectors when there is none.
+    unsigned first_offered() const;
+    bool output() const { return first_offered() < cfg_.vectors; }
     void end_of_elaboration() override;
     void drive();       // SC_METHOD: the only writer of cpu_irq
     void sample_lines(); // spawned method: level changes
 
     intc_config cfg_;
-    std::vector<bool> enabled_, in_service_, msi_;
+    bits enabled_, in_service_, msi_;
     struct input {
         unsigned vector;
         std::unique_ptr<sc_core::sc_in<bool>> port;

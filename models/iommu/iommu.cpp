@@ -60,13 +60,14 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
       tlb_(cfg.iotlb_sets, cfg.iotlb_ways), pwc_(cfg.pwc_entries),
       ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), req_peq_("req_peq"),
       resp_peq_("resp_peq"), irq_q_("irq_q"),
-      walk_start_q_("walk_start_q"), walk_end_q_("walk_end_q"), stats_(this->name()) {
+      walk_start_q_("walk_start_q"), walk_end_q_("walk_end_q"), now_(tlm::sim_time()), stats_(this->name()) {
     const std::string me = this->name();
     if (cfg.fault_log_entries == 0 || cfg.fault_log_entries > 256)
         throw std::invalid_argument(me + ": fault_log_entries must be 1 … 256");
     if (cfg.iotlb_sets > 65535 || cfg.iotlb_ways > 255 || cfg.pwc_entries > 4095)
         throw std::invalid_argument(me + ": iotlb_sets ≤ 65535, iotlb_ways ≤ 255, pwc_entries ≤ 4095 (CAP fields)");
     fault_rec_.assign(2ull * cfg.fault_log_entries, 0);
+    rd_gp_.set_extension(new tlm::requester_id_ext(static_cast<std::uint32_t>(cfg_.walk_requester_id))); // owned by it
 
     dev_in.register_b_transport(this, &iommu::dev_b_transport_in);
     dev_in.register_nb_transport_fw(this, &iommu::dev_nb_transport_fw);
@@ -108,24 +109,43 @@ std::uint64_t iommu::regs_size() const {
 // ---------------------------------------------------------------- helpers
 
 tlm::ps_t iommu::forward(tlm_generic_payload& gp, tlm::ps_t t) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     sc_time d = tlm::to_sc_time(t > now ? t - now : 0);
     mem_out->b_transport(gp, d);
-    return sc_time_stamp().value() + d.value();
+    return now_.value() + d.value();
 }
 
 bool iommu::bus_read(std::uint64_t pa, void* dst, unsigned len, tlm::ps_t& t) {
-    tlm_generic_payload gp;
-    tlm::requester_id_ext ext(static_cast<std::uint32_t>(cfg_.walk_requester_id));
-    gp.set_extension(&ext);
+    if (rd_busy_) { // nested (another process while this one's read waits): a payload of its own
+        tlm_generic_payload gp;
+        tlm::requester_id_ext ext(static_cast<std::uint32_t>(cfg_.walk_requester_id));
+        gp.set_extension(&ext);
+        gp.set_command(::tlm::TLM_READ_COMMAND);
+        gp.set_address(pa);
+        gp.set_data_ptr(static_cast<unsigned char*>(dst));
+        gp.set_data_length(len);
+        gp.set_streaming_width(len);
+        gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+        t = forward(gp, t);
+        gp.clear_extension(&ext); // the extension lives on this stack frame
+        return gp.is_response_ok();
+    }
+    // The IOMMU's own reads reuse one payload, set up as a new one would be
+    // (nothing downstream adds extensions).
+    tlm_generic_payload& gp = rd_gp_;
+    rd_busy_ = true;
     gp.set_command(::tlm::TLM_READ_COMMAND);
     gp.set_address(pa);
     gp.set_data_ptr(static_cast<unsigned char*>(dst));
     gp.set_data_length(len);
     gp.set_streaming_width(len);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_gp_option(::tlm::TLM_MIN_PAYLOAD);
+    gp.set_dmi_allowed(false);
     gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
     t = forward(gp, t);
-    gp.clear_extension(&ext); // the extension lives on this stack frame
+    rd_busy_ = false;
     return gp.is_response_ok();
 }
 
@@ -148,7 +168,7 @@ pt::fault_reason iommu::fetch_context(std::uint32_t rid, tlm::ps_t& t, pt::conte
 
 pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, tlm::ps_t& t, iotlb_entry& out) {
     if (iova >> pt::iova_bits) return pt::fault_reason::address_width;
-    const tlm::ps_t start = t, now = sc_time_stamp().value();
+    const tlm::ps_t start = t, now = now_.value();
     walk_start_q_.notify(tlm::to_sc_time(start - now));
     int level = 4;
     std::uint64_t table = ctx.root;
@@ -183,7 +203,7 @@ pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, t
         table = s.next;
     }
     stats_.walk_latency.add(static_cast<double>(t - start) * 1e-3);
-    walk_end_q_.notify(tlm::to_sc_time(t - sc_time_stamp().value()));
+    walk_end_q_.notify(tlm::to_sc_time(t - now_.value()));
     return f;
 }
 
@@ -207,7 +227,7 @@ void iommu::record_fault(std::uint32_t rid, std::uint64_t iova, pt::fault_reason
 }
 
 void iommu::update_irq(tlm::ps_t t) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     irq_q_.notify(tlm::to_sc_time(t > now ? t - now : 0));
 }
 
@@ -263,12 +283,12 @@ void iommu::iq_thread() {
     for (;;) {
         while (!iq_size_ || iq_head_ == iq_tail_ || (iq_status_ & iommu_reg::iq_iqe)) wait(iq_ev_);
         std::uint64_t d[4] = {};
-        tlm::ps_t t = sc_time_stamp().value();
+        tlm::ps_t t = now_.value();
         if (!bus_read(iq_base_ + 32 * (iq_head_ % iq_size_), d, 32, t)) {
             iq_status_ |= iommu_reg::iq_iqe;
             continue;
         }
-        wait(tlm::to_sc_time(t - sc_time_stamp().value()));
+        wait(tlm::to_sc_time(t - now_.value()));
         const auto type = static_cast<unsigned>(d[0] & 0xf);
         const auto domain = static_cast<std::uint16_t>(d[0] >> 16);
         if (type >= iommu_reg::iq_global && type <= iommu_reg::iq_range) {
@@ -299,17 +319,17 @@ void iommu::iq_thread() {
     }
 }
 
-void iommu::inv_method() { apply_due(sc_time_stamp().value()); }
+void iommu::inv_method() { apply_due(now_.value()); }
 
 // ---------------------------------------------------------------- dev_in
 
 void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     tlm::ps_t t = now + delay.value();
     ++stats_.transactions;
     if (!cfg_.enable || !(ctrl_ & iommu_reg::ctrl_te)) {
         ++stats_.bypassed;
-        delay = tlm::to_sc_time(forward(gp, t) - sc_time_stamp().value());
+        delay = tlm::to_sc_time(forward(gp, t) - now_.value());
         return;
     }
     apply_due(t);
@@ -331,7 +351,7 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     }
     if (!ctx.translate) {
         ++stats_.bypassed;
-        delay = tlm::to_sc_time(forward(gp, t) - sc_time_stamp().value());
+        delay = tlm::to_sc_time(forward(gp, t) - now_.value());
         return;
     }
 
@@ -413,7 +433,7 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     gp.set_byte_enable_ptr(be);
     gp.set_byte_enable_length(be_len);
     gp.set_response_status(status);
-    delay = tlm::to_sc_time(done - sc_time_stamp().value());
+    delay = tlm::to_sc_time(done - now_.value());
 }
 
 ::tlm::tlm_sync_enum iommu::dev_nb_transport_fw(int port, tlm_generic_payload& gp, ::tlm::tlm_phase& ph, sc_time& delay) {
@@ -560,7 +580,7 @@ void iommu::reg_write(std::uint64_t off, std::uint64_t v, std::uint64_t mask, tl
         inv_cmd_ = c & (inv_go | 6ull | 0xffff'0000ull);
         if (inv_cmd_ & inv_go) {
             inv_due_ = t + cfg_.invalidation_latency;
-            inv_ev_.notify(tlm::to_sc_time(inv_due_ - sc_time_stamp().value()));
+            inv_ev_.notify(tlm::to_sc_time(inv_due_ - now_.value()));
         }
         return;
     }
@@ -577,11 +597,11 @@ void iommu::reg_write(std::uint64_t off, std::uint64_t v, std::uint64_t mask, tl
     case iq_tail:
         merge(iq_tail_);
         if (iq_size_) iq_tail_ %= iq_size_;
-        iq_ev_.notify(tlm::to_sc_time(t - sc_time_stamp().value()));
+        iq_ev_.notify(tlm::to_sc_time(t - now_.value()));
         return;
     case iq_status:
         iq_status_ &= ~(v & mask & iq_iqe);
-        iq_ev_.notify(tlm::to_sc_time(t - sc_time_stamp().value()));
+        iq_ev_.notify(tlm::to_sc_time(t - now_.value()));
         return;
     case inv_addr: merge(inv_addr_); return;
     case inv_npages: merge(inv_npages_); return;
@@ -592,7 +612,7 @@ void iommu::reg_write(std::uint64_t off, std::uint64_t v, std::uint64_t mask, tl
 }
 
 void iommu::regs_b_transport(tlm_generic_payload& gp, sc_time& delay) {
-    const tlm::ps_t now = sc_time_stamp().value();
+    const tlm::ps_t now = now_.value();
     const tlm::ps_t t = now + delay.value() + cfg_.register_latency;
     const std::uint64_t a = gp.get_address();
     const unsigned len = gp.get_data_length();

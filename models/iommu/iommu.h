@@ -265,6 +265,10 @@ private:
     sc_core::sc_event inv_ev_;
     sc_core::sc_event_queue irq_q_, walk_start_q_, walk_end_q_;
 
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
+    ::tlm::tlm_generic_payload rd_gp_; // bus_read's payload (requester id walk_requester_id)
+    bool rd_busy_ = false;
+
     // waves
     bool walk_busy_ = false, irq_level_ = false;
     std::uint32_t walks_ = 0;

@@ -9,9 +9,16 @@ assoc_cache::assoc_cache(unsigned sets, unsigned ways) : sets_(ways ? sets : 0),
 const assoc_cache::line* assoc_cache::lookup(std::uint64_t key, std::uint64_t set_hint) {
     if (!enabled()) return nullptr;
     line* s = &lines_[(set_hint % sets_) * ways_];
+    // A key lives in at most one way of its set: the line of the last hit is
+    // tried first (same line, same LRU update as the scan would find).
+    if (last_ >= s && last_ < s + ways_ && last_->valid && last_->key == key) {
+        last_->stamp = ++clock_;
+        return last_;
+    }
     for (unsigned w = 0; w < ways_; ++w)
         if (s[w].valid && s[w].key == key) {
             s[w].stamp = ++clock_;
+            last_ = &s[w];
             return &s[w];
         }
     return nullptr;
@@ -41,16 +48,6 @@ bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_
     }
     *victim = line{key, v0, v1, ++clock_, true};
     return evicted;
-}
-
-std::uint64_t assoc_cache::invalidate_if(const std::function<bool(const line&)>& pred) {
-    std::uint64_t n = 0;
-    for (auto& l : lines_)
-        if (l.valid && pred(l)) {
-            l.valid = false;
-            ++n;
-        }
-    return n;
 }
 
 std::uint64_t assoc_cache::valid_lines() const {
@@ -103,13 +100,22 @@ std::uint64_t iotlb::invalidate_range(std::uint16_t domain, std::uint64_t iova, 
     const std::uint64_t lo = iova & ~0xfffull;
     const std::uint64_t hi = lo + npages * 4096; // exclusive
     if (npages == 0) return 0;
-    return c_.invalidate_if([&](const assoc_cache::line& l) {
+    const auto overlaps = [&](const assoc_cache::line& l) {
         if (key_domain(l.key) != domain) return false;
         const unsigned shift = (l.key >> 39) & 1 ? 21 : 12;
         const std::uint64_t start = (l.key & ((1ull << 39) - 1)) << shift;
         const std::uint64_t end = start + (1ull << shift);
         return start < hi && lo < end;
-    });
+    };
+    // A page's entry can only live in its page number's set: a range of
+    // fewer pages (of either size) than there are sets touches only those
+    // sets, each once; a larger one scans the whole cache.
+    const std::uint64_t p4 = lo >> 12, n4 = npages, p2 = lo >> 21, n2 = ((hi - 1) >> 21) - p2 + 1;
+    if (!c_.enabled() || n4 >= c_.sets() || n2 >= c_.sets()) return c_.invalidate_if(overlaps);
+    std::uint64_t n = 0;
+    for (std::uint64_t k = 0; k < n4; ++k) n += c_.invalidate_set_if(p4 + k, overlaps);
+    for (std::uint64_t k = 0; k < n2; ++k) n += c_.invalidate_set_if(p2 + k, overlaps);
+    return n;
 }
 
 // ------------------------------------------------------------------ pwc

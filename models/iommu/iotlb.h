@@ -12,7 +12,6 @@
 //                 (domain, level, IOVA prefix), fully associative LRU.
 #pragma once
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -36,13 +35,36 @@ public:
     // Returns true if a valid line was evicted.
     bool insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1);
     // Invalidates every valid line for which pred is true; returns how many.
-    std::uint64_t invalidate_if(const std::function<bool(const line&)>& pred);
+    template <class Pred>
+    std::uint64_t invalidate_if(Pred&& pred) {
+        std::uint64_t n = 0;
+        for (auto& l : lines_)
+            if (l.valid && pred(l)) {
+                l.valid = false;
+                ++n;
+            }
+        return n;
+    }
+    // The same over the ways of set (set_hint % sets) only.
+    template <class Pred>
+    std::uint64_t invalidate_set_if(std::uint64_t set_hint, Pred&& pred) {
+        if (!enabled()) return 0;
+        std::uint64_t n = 0;
+        line* s = &lines_[(set_hint % sets_) * ways_];
+        for (unsigned w = 0; w < ways_; ++w)
+            if (s[w].valid && pred(s[w])) {
+                s[w].valid = false;
+                ++n;
+            }
+        return n;
+    }
     std::uint64_t valid_lines() const;
 
 private:
     unsigned sets_, ways_;
     std::uint64_t clock_ = 0;
     std::vector<line> lines_; // set-major
+    line* last_ = nullptr;     // line of the last lookup hit (lines_ is never resized)
 };
 
 // One cached translation.

@@ -18,7 +18,8 @@ cpu_port::stats_t::stats_t(const std::string& o)
       wakeups(o, "wakeups", "threads", "sleeping software threads woken") {}
 
 cpu_port::cpu_port(sc_core::sc_module_name name, std::uint32_t requester_id)
-    : sc_module(name), out("out"), irq("irq"), requester_id_(requester_id), stats_(this->name()) {
+    : sc_module(name), out("out"), irq("irq"), now_(tlm::sim_time()), requester_id_(requester_id),
+      stats_(this->name()) {
     out.bind(*this);
     SC_THREAD(intr_thread);
 }
@@ -36,7 +37,7 @@ cpu_port::thread_time& cpu_port::find_current(const sc_core::sc_object* key) {
     auto& e = qks_[h.get_process_object()];
     if (!e.qk) {
         e.proc = h;
-        e.qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+        e.qk = std::make_unique<keeper>(now_);
         e.qk->reset();
         e.gp = std::make_unique<::tlm::tlm_generic_payload>();
         e.gp->set_extension(new tlm::requester_id_ext(requester_id_)); // owned by the payload
@@ -53,7 +54,7 @@ sc_core::sc_time cpu_port::ns_time(std::uint64_t ns) {
     return tlm::to_sc_time(ns * ns_); // = sc_time(double(ns), SC_NS) for whole nanoseconds
 }
 
-tlm_utils::tlm_quantumkeeper& cpu_port::qk() { return *current().qk; }
+cpu_port::keeper& cpu_port::qk() { return *current().qk; }
 
 void cpu_port::charge_cpu(std::uint64_t ns) {
     auto& q = qk();
@@ -63,7 +64,7 @@ void cpu_port::charge_cpu(std::uint64_t ns) {
 }
 
 std::uint64_t cpu_port::now_ns() {
-    const sc_core::sc_time t = qk().get_current_time();
+    const sc_core::sc_time t = qk().current();
     return static_cast<std::uint64_t>(t.value() / ns_);
 }
 
@@ -100,7 +101,7 @@ bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
 }
 
 void cpu_port::wakeup(const void* chan, bool all) {
-    const sc_core::sc_time t = qk().get_current_time();
+    const sc_core::sc_time t = qk().current();
     auto [b, e] = sleepers_.equal_range(chan);
     while (b != e) {
         sleeper* s = b->second;
@@ -151,7 +152,7 @@ void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* d
     gp.set_dmi_allowed(false);
     gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
     auto& q = *tt.qk;
-    sc_core::sc_time delay = q.get_local_time();
+    sc_core::sc_time delay = q.local();
     out->b_transport(gp, delay);
     q.set(delay);
     if (gp.is_response_error()) {

@@ -73,7 +73,7 @@ public:
     void set_interrupt_entry(std::function<void()> entry) override { entry_ = std::move(entry); }
 
     // Local time of the calling software thread (sc_time_stamp + offset).
-    sc_core::sc_time local_time() { return qk().get_current_time(); }
+    sc_core::sc_time local_time() { return qk().current(); }
     // Synchronise the calling thread with simulated time now.
     void sync() { qk().sync(); }
 
@@ -84,8 +84,32 @@ public:
 
 private:
     void access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* data, std::size_t len);
+    // tlm_utils::tlm_quantumkeeper's semantics (same sync points, same
+    // waits), reading the kernel's time through a reference (tlm::sim_time)
+    // instead of calling sc_time_stamp() on every check, without virtual calls.
+    class keeper {
+    public:
+        explicit keeper(const sc_core::sc_time& now) : now_(now) {}
+        void inc(const sc_core::sc_time& t) { local_ += t; }
+        void set(const sc_core::sc_time& t) { local_ = t; }
+        bool need_sync() const { return now_ + local_ >= next_sync_; }
+        void sync() {
+            sc_core::wait(local_);
+            reset();
+        }
+        void reset() {
+            local_ = sc_core::SC_ZERO_TIME;
+            next_sync_ = now_ + ::tlm::tlm_global_quantum::instance().compute_local_quantum();
+        }
+        sc_core::sc_time current() const { return now_ + local_; }
+        const sc_core::sc_time& local() const { return local_; }
+
+    private:
+        const sc_core::sc_time& now_;
+        sc_core::sc_time next_sync_, local_;
+    };
     // The calling process's quantum keeper (created on first use).
-    tlm_utils::tlm_quantumkeeper& qk();
+    keeper& qk();
     void intr_thread();
 
     struct sleeper {
@@ -95,7 +119,7 @@ private:
     };
     struct thread_time {
         sc_core::sc_process_handle proc; // keeps the process object (the key) alive, so its address is never reused
-        std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
+        std::unique_ptr<keeper> qk;
         // The thread's bus payload, reused by every access it makes (a thread
         // has at most one access in flight); carries the requester id.
         std::unique_ptr<::tlm::tlm_generic_payload> gp;
@@ -115,6 +139,7 @@ private:
     // sc_time of whole nanoseconds without the library's double conversion
     sc_core::sc_time ns_time(std::uint64_t ns);
     std::uint64_t ns_ = 0; // sc_time(1, SC_NS).value(), set on first use
+    const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
     std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;

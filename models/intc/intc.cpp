@@ -69,7 +69,7 @@ void intc::sample_lines() {
         if (now && !in.last) ++stats_.raised;
         in.last = now;
     }
-    change_.notify(SC_ZERO_TIME);
+    if (output() != out_level_) change_.notify(SC_ZERO_TIME); // as in b_transport
 }
 
 bool intc::level(unsigned v) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -60,7 +61,7 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
       tlb_(cfg.iotlb_sets, cfg.iotlb_ways), pwc_(cfg.pwc_entries),
       ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), req_peq_("req_peq"),
       resp_peq_("resp_peq"), irq_q_("irq_q"),
-      walk_start_q_("walk_start_q"), walk_end_q_("walk_end_q"), now_(tlm::sim_time()), stats_(this->name()) {
+      now_(tlm::sim_time()), stats_(this->name()) {
     const std::string me = this->name();
     if (cfg.fault_log_entries == 0 || cfg.fault_log_entries > 256)
         throw std::invalid_argument(me + ": fault_log_entries must be 1 … 256");
@@ -83,10 +84,10 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
     sensitive << inv_ev_;
     dont_initialize();
     SC_METHOD(walk_start_method);
-    sensitive << walk_start_q_;
+    sensitive << walk_start_q_.ev;
     dont_initialize();
     SC_METHOD(walk_end_method);
-    sensitive << walk_end_q_;
+    sensitive << walk_end_q_.ev;
     dont_initialize();
     SC_THREAD(at_request_thread);
     SC_THREAD(iq_thread);
@@ -169,7 +170,7 @@ pt::fault_reason iommu::fetch_context(std::uint32_t rid, tlm::ps_t& t, pt::conte
 pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, tlm::ps_t& t, iotlb_entry& out) {
     if (iova >> pt::iova_bits) return pt::fault_reason::address_width;
     const tlm::ps_t start = t, now = now_.value();
-    walk_start_q_.notify(tlm::to_sc_time(start - now));
+    walk_start_q_.notify(now, start - now);
     int level = 4;
     std::uint64_t table = ctx.root;
     unsigned perms = pt::perm_rw;
@@ -203,7 +204,7 @@ pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, t
         table = s.next;
     }
     stats_.walk_latency.add(static_cast<double>(t - start) * 1e-3);
-    walk_end_q_.notify(tlm::to_sc_time(t - now_.value()));
+    walk_end_q_.notify(now_.value(), t - now_.value());
     return f;
 }
 
@@ -236,12 +237,28 @@ void iommu::irq_method() {
     irq.write(irq_level_);
 }
 
+void iommu::time_queue::notify(tlm::ps_t now, tlm::ps_t delay) {
+    const tlm::ps_t t = now + delay;
+    if (heap.empty() || t < heap.front()) ev.notify(tlm::to_sc_time(delay));
+    heap.push_back(t);
+    std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+}
+
+void iommu::time_queue::fired(tlm::ps_t now) {
+    if (heap.empty()) return;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+    heap.pop_back();
+    if (!heap.empty()) ev.notify(tlm::to_sc_time(heap.front() - now));
+}
+
 void iommu::walk_start_method() {
+    walk_start_q_.fired(now_.value());
     ++walks_;
     walk_busy_ = true;
 }
 
 void iommu::walk_end_method() {
+    walk_end_q_.fired(now_.value());
     if (walks_) --walks_;
     walk_busy_ = walks_ != 0;
 }
@@ -332,7 +349,7 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
         delay = tlm::to_sc_time(forward(gp, t) - now_.value());
         return;
     }
-    apply_due(t);
+    apply_if_due(t);
     const std::uint64_t addr = gp.get_address();
     const std::uint64_t len = gp.get_data_length();
     const bool write = gp.is_write();
@@ -620,7 +637,7 @@ void iommu::regs_b_transport(tlm_generic_payload& gp, sc_time& delay) {
         gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
         return;
     }
-    apply_due(t);
+    apply_if_due(t);
     const std::uint64_t off = a & ~7ull;
     const unsigned shift = static_cast<unsigned>(a & 4) * 8;
     const std::uint64_t mask = len == 8 ? ~0ull : (0xffff'ffffull << shift);

@@ -229,6 +229,10 @@ private:
     void record_fault(std::uint32_t rid, std::uint64_t iova, iommu_pt::fault_reason r, bool write,
                       std::uint16_t domain, tlm::ps_t t);
     void apply_due(tlm::ps_t t);
+    // apply_due's test inline (most accesses find no invalidation due).
+    void apply_if_due(tlm::ps_t t) {
+        if ((inv_cmd_ & iommu_reg::inv_go) && t >= inv_due_) apply_due(t);
+    }
     void update_irq(tlm::ps_t t);
     void irq_method();
     void inv_method();
@@ -263,7 +267,16 @@ private:
     sc_core::sc_event resp_ev_;
 
     sc_core::sc_event inv_ev_;
-    sc_core::sc_event_queue irq_q_, walk_start_q_, walk_end_q_;
+    sc_core::sc_event_queue irq_q_;
+    // sc_event_queue's behaviour (each queued time fires the event once; the
+    // next time is notified when one fires) without its allocation per
+    // notification: a min-heap of absolute times (ps) and a plain event.
+    struct time_queue {
+        sc_core::sc_event ev;
+        std::vector<tlm::ps_t> heap;
+        void notify(tlm::ps_t now, tlm::ps_t delay);
+        void fired(tlm::ps_t now); // from the method the event triggers
+    } walk_start_q_, walk_end_q_;
 
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
     ::tlm::tlm_generic_payload rd_gp_; // bus_read's payload (requester id walk_requester_id)

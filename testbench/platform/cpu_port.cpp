@@ -1,5 +1,7 @@
 #include "testbench/platform/cpu_port.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "tlm/extensions.h"
@@ -77,7 +79,7 @@ void cpu_port::delay_ns(std::uint64_t ns) {
 bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
     auto& q = qk();
     sleeper s;
-    auto it = sleepers_.emplace(chan, &s);
+    sleepers_.emplace_back(chan, &s);
     ++stats_.sleeps;
     // Catch up with simulated time first; a wakeup during this wait is kept
     // in s.woken, so none is lost.
@@ -92,7 +94,8 @@ bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
     }
     q.reset();
     if (!s.woken) {
-        sleepers_.erase(it);
+        sleepers_.erase(std::find_if(sleepers_.begin(), sleepers_.end(),
+                                     [&](const auto& e) { return e.second == &s; }));
         return false;
     }
     // Resume at the waker's local time.
@@ -102,8 +105,11 @@ bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
 
 void cpu_port::wakeup(const void* chan, bool all) {
     const sc_core::sc_time t = qk().current();
-    auto [b, e] = sleepers_.equal_range(chan);
-    while (b != e) {
+    for (auto b = sleepers_.begin(); b != sleepers_.end();) {
+        if (b->first != chan) {
+            ++b;
+            continue;
+        }
         sleeper* s = b->second;
         b = sleepers_.erase(b);
         s->woken = true;

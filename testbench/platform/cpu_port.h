@@ -140,7 +140,7 @@ private:
     sc_core::sc_time ns_time(std::uint64_t ns);
     std::uint64_t ns_ = 0; // sc_time(1, SC_NS).value(), set on first use
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
-    std::multimap<const void*, sleeper*> sleepers_; // per channel, in arrival order
+    std::vector<std::pair<const void*, sleeper*>> sleepers_; // in arrival order (so per channel too)
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;
     std::uint32_t requester_id_;

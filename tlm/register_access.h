@@ -14,7 +14,7 @@ inline bool register_access_ok(::tlm::tlm_generic_payload& gp) {
         gp.set_response_status(::tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
         return false;
     }
-    if ((len != 4 && len != 8) || addr % len || gp.get_streaming_width() < len) {
+    if ((len != 4 && len != 8) || (addr & (len - 1)) || gp.get_streaming_width() < len) { // len 4 or 8: a mask, no division
         gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
         return false;
     }

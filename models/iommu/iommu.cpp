@@ -633,7 +633,7 @@ void iommu::regs_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     const tlm::ps_t t = now + delay.value() + cfg_.register_latency;
     const std::uint64_t a = gp.get_address();
     const unsigned len = gp.get_data_length();
-    if ((len != 4 && len != 8) || (a % len) || gp.get_streaming_width() < len || gp.get_byte_enable_ptr()) {
+    if ((len != 4 && len != 8) || (a & (len - 1)) || gp.get_streaming_width() < len || gp.get_byte_enable_ptr()) {
         gp.set_response_status(::tlm::TLM_BURST_ERROR_RESPONSE);
         return;
     }
@@ -644,10 +644,12 @@ void iommu::regs_b_transport(tlm_generic_payload& gp, sc_time& delay) {
     bool ok = false;
     if (gp.is_read()) {
         const std::uint64_t v = reg_read(off, ok) >> shift;
-        std::memcpy(gp.get_data_ptr(), &v, len);
+        if (len == 8) std::memcpy(gp.get_data_ptr(), &v, 8); // fixed sizes: plain moves
+        else std::memcpy(gp.get_data_ptr(), &v, 4);
     } else if (gp.is_write()) {
         std::uint64_t v = 0;
-        std::memcpy(&v, gp.get_data_ptr(), len);
+        if (len == 8) std::memcpy(&v, gp.get_data_ptr(), 8);
+        else std::memcpy(&v, gp.get_data_ptr(), 4);
         reg_write(off, v << shift, mask, t, ok);
     } else {
         ok = true;

@@ -77,8 +77,18 @@ void cpu_port::delay_ns(std::uint64_t ns) {
 }
 
 bool cpu_port::sleep(const void* chan, std::uint64_t deadline_ns) {
-    auto& q = qk();
-    sleeper s;
+    thread_time& tt = current();
+    auto& q = *tt.qk;
+    // The thread's sleeper, reused (a thread sleeps once at a time), set as
+    // a new one; its event is cancelled on the way out, as destroying it did.
+    if (!tt.sl) tt.sl = std::make_unique<sleeper>();
+    sleeper& s = *tt.sl;
+    s.woken = false;
+    s.wake_at = sc_core::SC_ZERO_TIME;
+    struct cancel_on_exit {
+        sc_core::sc_event& ev;
+        ~cancel_on_exit() { ev.cancel(); }
+    } guard{s.ev};
     sleepers_.emplace_back(chan, &s);
     ++stats_.sleeps;
     // Catch up with simulated time first; a wakeup during this wait is kept

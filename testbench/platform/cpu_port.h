@@ -123,6 +123,7 @@ private:
         // The thread's bus payload, reused by every access it makes (a thread
         // has at most one access in flight); carries the requester id.
         std::unique_ptr<::tlm::tlm_generic_payload> gp;
+        std::unique_ptr<sleeper> sl; // sleep()'s (created on first use)
     };
     // The calling process's entry (created on first use); the last one found
     // is remembered, as one thread usually makes many accesses in a row.

@@ -155,3 +155,43 @@ TEST_CASE("iotlb: context entries round-trip through their 16-byte encoding") {
     CHECK(d.domain == 0x1234);
     CHECK(d.root == 0xabc'd000);
 }
+
+// invalidate_range probes only the sets of the range's pages when the range
+// has fewer pages than there are sets, and scans the whole cache otherwise;
+// both must drop exactly the entries overlapping the range (4 KiB and 2 MiB)
+// in that domain. 16 sets: ranges of 1, 2, 5 and 15 pages take the probe, 16
+// and 40 the scan. The 2 MiB page (page number 3: set 3) is dropped by the
+// range 0x5ff000 + 2 pages, whose 4 KiB pages are in sets 15 and 0.
+TEST_CASE("iotlb: range invalidation drops exactly the overlapping entries, probed by set or scanned") {
+    for (const std::uint64_t npages : {1u, 2u, 5u, 15u, 16u, 40u}) {
+        for (const std::uint64_t first : {0x1f0u, 0x1fbu, 0x200u, 0x5ffu}) { // around 2 MiB boundaries
+            models::iotlb t(16, 4);
+            // 4 KiB pages 0x1e0 … 0x21f in domains 1 and 2 (64 of them map to 16 sets × 4 ways: the last
+            // inserted stay), and a 2 MiB page at 0x60'0000 (pages 0x600 …) in domain 1.
+            for (std::uint64_t p = 0x1e0; p < 0x220; ++p) {
+                t.insert(1, p << 12, {p << 12, 12, pt::perm_rw});
+                t.insert(2, p << 12, {p << 12, 12, pt::perm_rw});
+            }
+            t.insert(1, 0x60'0000, {0x8000'0000, 21, pt::perm_rw});
+            const std::uint64_t lo = first << 12, hi = lo + (npages << 12);
+            // Presence of every 4 KiB page's translation before, per domain.
+            std::vector<bool> before1, before2;
+            for (std::uint64_t p = 0x1c0; p < 0x640; ++p) {
+                before1.push_back(t.lookup(1, p << 12).has_value());
+                before2.push_back(t.lookup(2, p << 12).has_value());
+            }
+            const std::uint64_t size_before = t.size();
+            const std::uint64_t n = t.invalidate_range(1, lo, npages);
+            CHECK(n == size_before - t.size());
+            const bool big_hit = lo < 0x80'0000 && 0x60'0000 < hi; // the 2 MiB page overlaps the range
+            for (std::uint64_t p = 0x1c0, i = 0; p < 0x640; ++p, ++i) {
+                const std::uint64_t a = p << 12;
+                const bool in_range = a >= lo && a < hi;
+                const bool in_big = a >= 0x60'0000 && a < 0x80'0000;
+                const bool expect1 = before1[i] && !in_range && !(in_big && big_hit);
+                CHECK(t.lookup(1, a).has_value() == expect1);
+                CHECK(t.lookup(2, a).has_value() == bool(before2[i])); // other domain untouched
+            }
+        }
+    }
+}

@@ -37,10 +37,14 @@ void put(std::uint8_t* p, unsigned off, T v) {
 }
 
 // Heap order of timed events and updates: the smallest (time, seq) on top.
-template <class E>
-bool later(const E& a, const E& b) {
-    return a.t != b.t ? a.t > b.t : a.seq > b.seq;
-}
+// (A function object, so the heap algorithms inline it.)
+struct later_t {
+    template <class E>
+    bool operator()(const E& a, const E& b) const {
+        return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+    }
+};
+constexpr later_t later{};
 } // namespace
 
 struct hba::command {
@@ -328,7 +332,7 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
     std::erase_if(events_, [&](const timed_event& x) {
         return std::find(victims.begin(), victims.end(), x.e.cmd) != victims.end();
     });
-    std::make_heap(events_.begin(), events_.end(), later<timed_event>);
+    std::make_heap(events_.begin(), events_.end(), later);
     target_wait_[t].clear();
     for (std::uint64_t id : victims) {
         command& c = *cmds_.at(id);
@@ -388,7 +392,7 @@ bool hba::reply_room() const {
 
 void hba::schedule(tlm::ps_t t, step s, std::uint64_t id) {
     events_.push_back({t, seq_++, event{s, id}});
-    std::push_heap(events_.begin(), events_.end(), later<timed_event>);
+    std::push_heap(events_.begin(), events_.end(), later);
 }
 
 // The scheduler, in both timing styles: the earliest of the next timed step,
@@ -437,7 +441,7 @@ void hba::run() {
             fetch_busy_ = true;
             hand([this, now] { fetch_at(now); });
         } else {
-            std::pop_heap(events_.begin(), events_.end(), later<timed_event>);
+            std::pop_heap(events_.begin(), events_.end(), later);
             const event e = events_.back().e;
             events_.pop_back();
             if (at_) hand([this, e, now] { dispatch_at(e, now); });
@@ -996,7 +1000,7 @@ void hba::post(tlm::ps_t t, const update& u) {
     if (t < now) t = now;
     const bool earliest = updates_.empty() || t < updates_.front().t;
     updates_.push_back({t, useq_++, u});
-    std::push_heap(updates_.begin(), updates_.end(), later<timed_update>);
+    std::push_heap(updates_.begin(), updates_.end(), later);
     if (earliest) update_ev_.notify(tlm::to_sc_time(t - now));
 }
 
@@ -1028,7 +1032,7 @@ void hba::drive_irq() {
 void hba::apply_updates() {
     const tlm::ps_t now = now_.value();
     while (!updates_.empty() && updates_.front().t <= now) {
-        std::pop_heap(updates_.begin(), updates_.end(), later<timed_update>);
+        std::pop_heap(updates_.begin(), updates_.end(), later);
         const update u = updates_.back().u;
         updates_.pop_back();
         if (u.generation != generation_) continue; // an HBA reset came in between

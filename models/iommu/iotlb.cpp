@@ -27,23 +27,26 @@ const assoc_cache::line* assoc_cache::lookup(std::uint64_t key, std::uint64_t se
 bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1) {
     if (!enabled()) return false;
     line* s = &lines_[(set_hint % sets_) * ways_];
+    // One pass: the line holding key, else the first invalid line, else the
+    // first line with the smallest stamp (LRU).
     line* victim = nullptr;
-    for (unsigned w = 0; w < ways_; ++w)
-        if (s[w].valid && s[w].key == key) {
-            victim = &s[w];
+    line* free_line = nullptr;
+    line* lru = nullptr;
+    for (unsigned w = 0; w < ways_; ++w) {
+        line& l = s[w];
+        if (!l.valid) {
+            if (!free_line) free_line = &l;
+        } else if (l.key == key) {
+            victim = &l;
             break;
+        } else if (!lru || l.stamp < lru->stamp) {
+            lru = &l;
         }
-    if (!victim)
-        for (unsigned w = 0; w < ways_; ++w)
-            if (!s[w].valid) {
-                victim = &s[w];
-                break;
-            }
+    }
     bool evicted = false;
+    if (!victim) victim = free_line;
     if (!victim) {
-        victim = &s[0];
-        for (unsigned w = 1; w < ways_; ++w)
-            if (s[w].stamp < victim->stamp) victim = &s[w];
+        victim = lru;
         evicted = true;
     }
     *victim = line{key, v0, v1, ++clock_, true};

@@ -10,7 +10,10 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
         end = fcfs_until_;
         return start;
     }
-    if (requester >= users_.size()) users_.resize(requester + 1);
+    if (requester >= users_.size()) {
+        users_.resize(requester + 1);
+        solo_ = users_.size() == 1;
+    }
     user& me = users_[requester];
     const ps_t start = std::max(ready, me.own_until);
     if (start < me.cur_begin || start >= me.cur_end) {
@@ -31,45 +34,73 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
     // When this requester's backlog runs ahead of j's timeline but j still
     // has work reaching to within two windows of this request's arrival, j
     // is competing now: its latest (and latest complete) windows count too.
-    const auto use_of = [&](const user& u) {
-        ps_t use = u.used_in(w);
-        if (w >= 1) use = std::max(use, u.used_in(w - 1));
-        if (w >= 2) use = std::max(use, u.used_in(w - 2));
+    // `active`: j was seen in this or the previous window (or, lagging as
+    // above, in its own latest two).
+    const auto use_of = [&](const user& u, bool& active) {
+        const ps_t u0 = u.used_in(w);
+        const ps_t u1 = w >= 1 ? u.used_in(w - 1) : 0;
+        const ps_t u2 = w >= 2 ? u.used_in(w - 2) : 0;
+        ps_t use = std::max(std::max(u0, u1), u2);
+        active = u0 || u1;
         if (u.cur_w < w && u.own_until + 2 * window_ > arrival) {
-            use = std::max(use, u.used_in(u.cur_w));
-            if (u.cur_w >= 1) use = std::max(use, u.used_in(u.cur_w - 1));
+            const ps_t c0 = u.used_in(u.cur_w);
+            const ps_t c1 = u.cur_w >= 1 ? u.used_in(u.cur_w - 1) : 0;
+            use = std::max(std::max(use, c0), c1);
+            active = active || c0 || c1;
         }
         return use;
     };
+    // duration × window / avail, rounded up; in 64 bits when it fits.
+    const auto stretch = [&](ps_t avail) {
+        ps_t prod;
+        if (!__builtin_mul_overflow(duration, window_, &prod) && prod <= ~0ull - (avail - 1))
+            return (prod + avail - 1) / avail;
+        return static_cast<ps_t>((static_cast<unsigned __int128>(duration) * window_ + avail - 1) / avail);
+    };
+    bool active;
     if (priority_) {
         // Requesters before this one are served first: take their expected
         // use in full, keeping at least 1/16 of the window.
         ps_t others = 0;
-        for (unsigned j = 0; j < requester; ++j) others += use_of(users_[j]);
+        for (unsigned j = 0; j < requester; ++j) others += use_of(users_[j], active);
         if (others) {
             const ps_t avail = std::max(window_ - std::min(others, window_), std::max<ps_t>(window_ / 16, 1));
-            stretched = static_cast<ps_t>((static_cast<unsigned __int128>(duration) * window_ + avail - 1) / avail);
+            stretched = stretch(avail);
         }
     } else if (users_.size() > 1) {
-        // Requesters seen in this or the previous window compete (or, as in
-        // use_of, behind this one's window but still busy).
+        // Requesters active now compete (fair share window / n); every other
+        // requester's expected use counts up to that share.
+        constexpr std::size_t small = 32;
+        ps_t uses[small];
+        const std::size_t nu = users_.size();
         unsigned n = 1;
-        for (unsigned j = 0; j < users_.size(); ++j) {
-            if (j == requester) continue;
-            const user& u = users_[j];
-            if (u.used_in(w) || (w && u.used_in(w - 1)) ||
-                (u.cur_w < w && u.own_until + 2 * window_ > arrival &&
-                 (u.used_in(u.cur_w) || (u.cur_w && u.used_in(u.cur_w - 1)))))
-                ++n;
+        if (nu <= small) {
+            for (unsigned j = 0; j < nu; ++j) {
+                if (j == requester) {
+                    uses[j] = 0;
+                    continue;
+                }
+                uses[j] = use_of(users_[j], active);
+                n += active;
+            }
+        } else {
+            for (unsigned j = 0; j < nu; ++j)
+                if (j != requester) {
+                    use_of(users_[j], active);
+                    n += active;
+                }
         }
         if (n > 1) {
             const ps_t fair = window_ / n;
             ps_t others = 0;
-            for (unsigned j = 0; j < users_.size(); ++j)
-                if (j != requester) others += std::min(use_of(users_[j]), fair);
+            if (nu <= small) {
+                for (unsigned j = 0; j < nu; ++j) others += std::min(uses[j], fair); // uses[requester] = 0
+            } else {
+                for (unsigned j = 0; j < nu; ++j)
+                    if (j != requester) others += std::min(use_of(users_[j], active), fair);
+            }
             const ps_t avail = std::max(window_ - std::min(others, window_), fair);
-            // duration × window / avail, rounded up
-            stretched = static_cast<ps_t>((static_cast<unsigned __int128>(duration) * window_ + avail - 1) / avail);
+            stretched = stretch(avail);
         }
     }
     me.own_until = start + stretched;

@@ -97,7 +97,7 @@ public:
     // elsewhere; it tells which other requesters are still active.
     ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival = ~0ull) {
         // Fast path: the only requester so far, inside its current window.
-        if (requester == 0 && !users_.empty() && users_.begin() + 1 == users_.end()) { // size() == 1, no division
+        if (requester == 0 && solo_) {
             user& me = users_[0];
             const ps_t start = ready > me.own_until ? ready : me.own_until;
             if (start >= me.cur_begin && start < me.cur_end) {
@@ -125,6 +125,7 @@ private:
     bool priority_ = false;
     ps_t fcfs_until_ = 0;
     std::vector<user> users_;
+    bool solo_ = false; // users_.size() == 1 (requester 0 alone)
 };
 
 // Bytes/s of a port: bytes_per_cycle × clock.

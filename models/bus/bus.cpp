@@ -110,8 +110,12 @@ struct bus::initiator_port {
     tlm::occupancy_timeline req, resp;
     std::vector<tlm::ps_t> lt_window; // LT: completion of the last `outstanding` transactions
     std::size_t lt_next = 0;
-    std::unique_ptr<tlm::counter> transactions, bytes;
-    std::unique_ptr<tlm::time_average> outstanding_avg;
+    tlm::counter transactions, bytes;
+    tlm::time_average outstanding_avg;
+    initiator_port(const std::string& me, const std::string& pre)
+        : transactions(me, pre + "transactions", "transactions", "transactions completed from this initiator"),
+          bytes(me, pre + "bytes", "bytes", "bytes carried for this initiator"),
+          outstanding_avg(me, pre + "outstanding", "transactions", "AT transactions in flight from this initiator") {}
 };
 
 struct bus::target_port {
@@ -196,13 +200,7 @@ void bus::end_of_elaboration() {
             throw std::invalid_argument(me + ": region '" + r.name + "' names target " + std::to_string(r.target) +
                                         " but only " + std::to_string(out.size()) + " targets are bound");
     for (unsigned i = 0; i < in.size(); ++i) {
-        auto p = std::make_unique<initiator_port>();
-        const std::string pre = "in" + std::to_string(i) + ".";
-        p->transactions = std::make_unique<tlm::counter>(me, pre + "transactions", "transactions",
-                                                         "transactions completed from this initiator");
-        p->bytes = std::make_unique<tlm::counter>(me, pre + "bytes", "bytes", "bytes carried for this initiator");
-        p->outstanding_avg = std::make_unique<tlm::time_average>(me, pre + "outstanding", "transactions",
-                                                                 "AT transactions in flight from this initiator");
+        auto p = std::make_unique<initiator_port>(me, "in" + std::to_string(i) + ".");
         p->lt_window.assign(cfg_.outstanding, 0);
         ini_.push_back(std::move(p));
     }
@@ -269,7 +267,8 @@ void bus::lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_
 
 // Hot path of every LT simulation: times are integer ps read from the cached
 // kernel time, channel times come from lt_channel_time (same arithmetic as
-// req_cycles / resp_cycles).
+// req_cycles / resp_cycles), computed once (a target does not change the
+// length or command of a payload).
 void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const std::uint64_t addr = gp.get_address();
     // decode(), its cached last region checked here without a call
@@ -287,50 +286,55 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const auto requester = static_cast<unsigned>(i);
 
     const tlm::ps_t now = now_.value();
-    tlm::ps_t arrival = now + delay.value();
-    arrival = std::max(arrival, ip.lt_window[ip.lt_next]);
+    const tlm::ps_t arrival = std::max<tlm::ps_t>(now + delay.value(), ip.lt_window[ip.lt_next]);
     // Initiator link first, then the target link shared with the others.
     tlm::ps_t rq, rs, rq_tail = 0, rs_head = 0;
     tlm::burst_ext* bx = gp.get_extension<tlm::burst_ext>();
     if (bx && !bx->multi(len)) bx = nullptr;
     if (bx) lt_burst_time(*bx, len, gp.get_command(), rq, rs, rq_tail, rs_head);
     else lt_channel_time(len, gp.get_command(), rq, rs);
+    // Each channel pair: the target's shared channel from the later of the
+    // ready time and the initiator's own channel, which is then held for the
+    // same span (occupancy_timeline::reserve(s, e - s) with s ≥ busy_until).
     tlm::ps_t e1;
     const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1, arrival);
-    ip.req.reserve(s, e1 - s);
-    stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
+    ip.req.busy_ps += e1 - s;
+    ip.req.busy_until = e1;
+    if (s == arrival) stats_.arbitration_wait.add_zero();
+    else stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
     gp.set_address(addr - r.base + r.target_base);
     // A multi-burst transaction reaches the target with its first burst; the
     // others stream in behind it (bx->tail).
-    sc_time d = tlm::to_sc_time(e1 - rq_tail + cfg_.request_latency - now);
+    const tlm::ps_t at_target = e1 - rq_tail + cfg_.request_latency;
+    sc_time d = tlm::to_sc_time(at_target - now);
     if (bx) bx->tail = rq_tail;
     out[r.target]->b_transport(gp, d);
-    if (bx) {
-        bx->tail = 0;
-        // one burst's unloaded trip through the bus (burst_ext::rt)
-        bx->rt += (rq - rq_tail) + (rs - rs_head) + cfg_.request_latency + cfg_.response_latency;
-    }
     gp.set_address(addr);
 
     const tlm::ps_t now2 = now_.value();
     const tlm::ps_t done = now2 + d.value();
-    if (!bx) lt_channel_time(gp.get_data_length(), gp.get_command(), rq, rs);
-    // Multi-burst: the response beats of all but the last burst overlap the
-    // target's work on the later bursts (as burst by burst), not before the
-    // request reached it.
+    tlm::ps_t ready2 = done;
+    if (bx) {
+        bx->tail = 0;
+        // one burst's unloaded trip through the bus (burst_ext::rt)
+        bx->rt += (rq - rq_tail) + (rs - rs_head) + cfg_.request_latency + cfg_.response_latency;
+        // Multi-burst: the response beats of all but the last burst overlap
+        // the target's work on the later bursts (as burst by burst), not
+        // before the request reached it.
+        if (rs_head) ready2 = std::max(done - std::min(done, rs_head), at_target);
+    }
     tlm::ps_t e2;
-    const tlm::ps_t ready2 = rs_head ? std::max(done - std::min(done, rs_head), e1 - rq_tail + cfg_.request_latency)
-                                     : done;
     const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(ready2, ip.resp.busy_until), rs, e2, ready2);
-    ip.resp.reserve(s2, e2 - s2);
+    ip.resp.busy_ps += e2 - s2;
+    ip.resp.busy_until = e2;
     const tlm::ps_t completion = e2 + cfg_.response_latency;
     ip.lt_window[ip.lt_next] = completion;
     if (++ip.lt_next == ip.lt_window.size()) ip.lt_next = 0;
     ++stats_.transactions;
     stats_.bytes += len;
-    ++*ip.transactions;
-    *ip.bytes += len;
+    ++ip.transactions;
+    ip.bytes += len;
     delay = tlm::to_sc_time(completion - now2);
 }
 
@@ -398,13 +402,13 @@ void bus::finish(unsigned i, tlm_generic_payload& gp) {
     ip.resp_in_progress = nullptr;
     --ip.outstanding;
     --in_flight_;
-    ip.outstanding_avg->set(now_.value(), ip.outstanding);
+    ip.outstanding_avg.set(now_.value(), ip.outstanding);
     routes_->erase(&gp);
     const std::uint64_t len = gp.get_data_length();
     ++stats_.transactions;
     stats_.bytes += len;
-    ++*ip.transactions;
-    *ip.bytes += len;
+    ++ip.transactions;
+    ip.bytes += len;
 }
 
 tlm_sync_enum bus::nb_transport_bw(int t, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
@@ -508,7 +512,7 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
         --waiting_requests_;
         ++ip.outstanding;
         ++in_flight_;
-        ip.outstanding_avg->set(now, ip.outstanding);
+        ip.outstanding_avg.set(now, ip.outstanding);
         const tlm::ps_t rq = req_cycles(gp) * period_;
         ip.req.reserve(now, rq);
         tp.req.reserve(now, rq);

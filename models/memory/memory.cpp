@@ -22,6 +22,12 @@ namespace ddisim::models {
 namespace {
 constexpr std::uint64_t high_base = memory_high_base;
 
+// memcpy, with the cache-line size (most accesses) copied inline.
+inline void copy(std::uint8_t* to, const std::uint8_t* from, unsigned len) {
+    if (len == 64) std::memcpy(to, from, 64);
+    else std::memcpy(to, from, len);
+}
+
 void check_config(const memory_config& c) {
     if (c.low_size > high_base)
         throw std::invalid_argument("memory: low_size " + std::to_string(c.low_size) + " exceeds 4 GiB");
@@ -130,10 +136,12 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
 [[gnu::always_inline]] inline int memory::requester_index(const tlm_generic_payload& gp) {
     const auto* ext = gp.get_extension<tlm::requester_id_ext>(); // as tlm::requester_id(gp), inline
     const std::uint32_t id = ext ? ext->id : 0;
+    if (id == last_id_) return last_index_;
+    last_id_ = id;
     for (std::size_t k = 0; k < requester_ids_.size(); ++k)
-        if (requester_ids_[k] == id) return static_cast<int>(k);
+        if (requester_ids_[k] == id) return last_index_ = static_cast<int>(k);
     requester_ids_.push_back(id);
-    return static_cast<int>(requester_ids_.size() - 1);
+    return last_index_ = static_cast<int>(requester_ids_.size() - 1);
 }
 
 void memory::end_of_elaboration() {
@@ -280,14 +288,14 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         return false;
     }
     if (cmd == ::tlm::TLM_READ_COMMAND) {
-        if (!be) std::memcpy(data, mem, len);
+        if (!be) copy(data, mem, len);
         else
             for (unsigned i = 0; i < len; ++i)
                 if (be[i % be_len] == TLM_BYTE_ENABLED) data[i] = mem[i];
         ++stats_.reads;
         stats_.bytes_read += len;
     } else if (cmd == ::tlm::TLM_WRITE_COMMAND) {
-        if (!be) std::memcpy(mem, data, len);
+        if (!be) copy(mem, data, len);
         else
             for (unsigned i = 0; i < len; ++i)
                 if (be[i % be_len] == TLM_BYTE_ENABLED) mem[i] = data[i];

@@ -146,7 +146,9 @@ private:
     ::tlm::tlm_generic_payload* req_waiting_ = nullptr; // END_REQ withheld
     tlm::ps_t req_waiting_arrival_ = 0;
     std::uint32_t inflight_ = 0;
-    std::vector<std::uint32_t> requester_ids_; // LT: requester-id extension value → index
+    std::vector<std::uint32_t> requester_ids_; // requester-id extension value → index
+    std::uint64_t last_id_ = ~0ull;            // requester_index cache: last id (none yet) …
+    int last_index_ = -1;                      // … and its index
 
     struct stats_t {
         tlm::counter reads, writes, bytes_read, bytes_written, errors, dmi_grants, debug_accesses;

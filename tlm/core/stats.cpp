@@ -104,21 +104,23 @@ void histogram::add_slow(double v) {
 }
 
 double histogram::percentile(double p) const {
-    if (n_ == 0) return 0.0;
+    const std::uint64_t n = count();
+    if (n == 0) return 0.0;
     p = std::clamp(p, 0.0, 100.0);
     // Rank of the wanted sample (1-based, nearest-rank definition).
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n_))));
-    std::uint64_t seen = 0;
+    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n))));
+    const double lo = min(), hi = max();
+    std::uint64_t seen = zeros_; // bucket 0's samples from add_zero()
     for (std::uint32_t b = 0; b < buckets_.size(); ++b) {
         seen += buckets_[b];
-        if (seen >= rank) return std::clamp(bucket_mid(b), min_, max_);
+        if (seen >= rank) return std::clamp(bucket_mid(b), lo, hi);
     }
-    return max_;
+    return buckets_.empty() ? std::clamp(bucket_mid(0), lo, hi) : hi; // only zeros, or (never) past the end
 }
 
 void histogram::to_json(nlohmann::json& out) const {
     common_json(*this, out);
-    out["count"] = n_;
+    out["count"] = count();
     out["mean"] = mean();
     out["min"] = min();
     out["max"] = max();
@@ -130,7 +132,7 @@ void histogram::to_json(nlohmann::json& out) const {
 
 void histogram::reset() {
     buckets_.clear();
-    n_ = 0;
+    n_ = zeros_ = 0;
     sum_ = min_ = max_ = 0;
 }
 

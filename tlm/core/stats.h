@@ -101,10 +101,14 @@ public:
         sum_ += v;
         ++buckets_[b];
     }
-    std::uint64_t count() const { return n_; }
-    double mean() const { return n_ ? sum_ / static_cast<double>(n_) : 0.0; }
-    double min() const { return n_ ? min_ : 0.0; }
-    double max() const { return n_ ? max_ : 0.0; }
+    // add(0.0) in one increment: the common "no wait" sample of a queueing
+    // statistic. Zeros are counted apart and folded in by every reader (they
+    // leave the sum unchanged), so the results equal those of add(0.0).
+    void add_zero() { ++zeros_; }
+    std::uint64_t count() const { return n_ + zeros_; }
+    double mean() const { return count() ? sum_ / static_cast<double>(count()) : 0.0; }
+    double min() const { return n_ ? (zeros_ && 0.0 < min_ ? 0.0 : min_) : 0.0; }
+    double max() const { return n_ ? (zeros_ && 0.0 > max_ ? 0.0 : max_) : 0.0; }
     double sum() const { return sum_; }
     // p in [0, 100]; 0 when empty.
     double percentile(double p) const;
@@ -133,7 +137,8 @@ private:
     // Flat bucket array indexed by bucket number (grown on demand): add() is
     // on every model's hot path, so no tree lookup and no libm call.
     std::vector<std::uint64_t> buckets_;
-    std::uint64_t n_ = 0;
+    std::uint64_t n_ = 0;     // samples through add()
+    std::uint64_t zeros_ = 0; // samples through add_zero() (bucket 0)
     double sum_ = 0, min_ = 0, max_ = 0;
 };
 

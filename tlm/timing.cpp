@@ -36,7 +36,7 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
     // is competing now: its latest (and latest complete) windows count too.
     // `active`: j was seen in this or the previous window (or, lagging as
     // above, in its own latest two).
-    const auto use_of = [&](const user& u, bool& active) {
+    const auto use_of = [&](const user& u, bool& active) __attribute__((always_inline)) {
         const ps_t u0 = u.used_in(w);
         const ps_t u1 = w >= 1 ? u.used_in(w - 1) : 0;
         const ps_t u2 = w >= 2 ? u.used_in(w - 2) : 0;
@@ -51,7 +51,7 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
         return use;
     };
     // duration × window / avail, rounded up; in 64 bits when it fits.
-    const auto stretch = [&](ps_t avail) {
+    const auto stretch = [&](ps_t avail) __attribute__((always_inline)) {
         ps_t prod;
         if (!__builtin_mul_overflow(duration, window_, &prod) && prod <= ~0ull - (avail - 1))
             return (prod + avail - 1) / avail;
@@ -69,18 +69,20 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
         }
     } else if (users_.size() > 1) {
         // Requesters active now compete (fair share window / n); every other
-        // requester's expected use counts up to that share.
-        constexpr std::size_t small = 32;
+        // requester's expected use counts up to that share. A requester idle
+        // for over two windows (nothing charged in w, w-1, w-2, no work
+        // reaching within two windows of the arrival) has use 0 and is not
+        // active: skipped without looking at its windows.
+        constexpr unsigned small = 32;
         ps_t uses[small];
-        const std::size_t nu = users_.size();
-        unsigned n = 1;
+        unsigned m = 0, n = 1;
+        const unsigned nu = static_cast<unsigned>(users_.size());
         if (nu <= small) {
             for (unsigned j = 0; j < nu; ++j) {
-                if (j == requester) {
-                    uses[j] = 0;
-                    continue;
-                }
-                uses[j] = use_of(users_[j], active);
+                if (j == requester) continue;
+                const user& u = users_[j];
+                if (u.cur_w + 2 < w && u.own_until + 2 * window_ <= arrival) continue;
+                uses[m++] = use_of(u, active);
                 n += active;
             }
         } else {
@@ -94,7 +96,7 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
             const ps_t fair = window_ / n;
             ps_t others = 0;
             if (nu <= small) {
-                for (unsigned j = 0; j < nu; ++j) others += std::min(uses[j], fair); // uses[requester] = 0
+                for (unsigned k = 0; k < m; ++k) others += std::min(uses[k], fair);
             } else {
                 for (unsigned j = 0; j < nu; ++j)
                     if (j != requester) others += std::min(use_of(users_[j], active), fair);

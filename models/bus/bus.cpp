@@ -485,7 +485,8 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
         const bool target_free = tp.fwd.size() < forward_depth && tp.req.busy_until <= now;
         unsigned winner = n;
         for (unsigned k = 0; k < n; ++k) {
-            const unsigned i = fixed_priority_ ? k : (tp.rr + k) % n;
+            unsigned i = k;
+            if (!fixed_priority_ && (i += tp.rr) >= n) i -= n; // (rr + k) % n, rr < n
             initiator_port& ip = *ini_[i];
             if (!ip.pending || ip.pending_target != t) continue;
             if (ip.pending_arrival > now) {
@@ -519,7 +520,7 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
         const tlm::ps_t ready = now + rq + cfg_.request_latency;
         tp.fwd.emplace_back(&gp, ready);
         next = std::min(next, ready);
-        tp.rr = (winner + 1) % n;
+        tp.rr = winner + 1 == n ? 0 : winner + 1;
         tlm_phase ph = ::tlm::END_REQ;
         sc_time d = SC_ZERO_TIME;
         in[winner]->nb_transport_bw(gp, ph, d);

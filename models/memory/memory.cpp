@@ -68,14 +68,14 @@ memory::memory(sc_module_name name, const memory_config& cfg, tlm::backing_store
       interleave_shift_(static_cast<unsigned>(std::countr_zero(cfg.interleave))),
       channel_mask_(std::has_single_bit(cfg.channels) ? cfg.channels - 1 : 0),
       bpc_shift_(std::has_single_bit(cfg.bytes_per_cycle) ? std::countr_zero(cfg.bytes_per_cycle) : -1),
-      channels_(cfg.channels), resp_peq_("resp_peq"), stats_(this->name(), this) {
+      channels_(cfg.channels), due_ev_("resp_due"), stats_(this->name(), this) {
     if (store.size() < store_size(cfg))
         throw std::invalid_argument(std::string(this->name()) + ": backing store of " + std::to_string(store.size()) +
                                     " bytes is smaller than the memory map (" + std::to_string(store_size(cfg)) +
                                     " bytes)");
     in.bind(*this);
     SC_METHOD(on_response_due);
-    sensitive << resp_peq_.get_event();
+    sensitive << due_ev_;
     dont_initialize();
     tlm::waves::add(this->name(), "inflight", inflight_);
 }
@@ -343,7 +343,7 @@ void memory::accept_at(tlm_generic_payload& gp, tlm::ps_t arrival) {
     }
     ++inflight_;
     stats_.inflight.set(now, inflight_);
-    resp_peq_.notify(gp, tlm::to_sc_time(done - now));
+    due_push(gp, done);
 }
 
 tlm_sync_enum memory::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {
@@ -371,8 +371,40 @@ tlm_sync_enum memory::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& phase,
     return ::tlm::TLM_COMPLETED;
 }
 
+void memory::due_push(tlm_generic_payload& gp, tlm::ps_t t) {
+    if (due_head_ == due_.size()) {
+        due_.clear();
+        due_head_ = 0;
+    } else if (due_head_ >= 64 && due_head_ * 2 >= due_.size()) {
+        due_.erase(due_.begin(), due_.begin() + static_cast<std::ptrdiff_t>(due_head_)); // amortised O(1)
+        due_head_ = 0;
+    }
+    due_.push_back({t, &gp});
+    // After every entry due no later (equal times stay in acceptance order).
+    std::size_t k = due_.size() - 1;
+    while (k > due_head_ && due_[k - 1].t > t) {
+        due_[k] = due_[k - 1];
+        --k;
+    }
+    due_[k] = {t, &gp};
+    due_ev_.notify(tlm::to_sc_time(t - now_.value()));
+}
+
+// The next response due now, or null (then the event is set for the next).
+tlm_generic_payload* memory::due_pop() {
+    if (due_head_ == due_.size()) return nullptr;
+    const tlm::ps_t now = now_.value();
+    const due_entry& e = due_[due_head_];
+    if (e.t <= now) {
+        ++due_head_;
+        return e.gp;
+    }
+    due_ev_.notify(tlm::to_sc_time(e.t - now));
+    return nullptr;
+}
+
 void memory::on_response_due() {
-    while (tlm_generic_payload* gp = resp_peq_.get_next_transaction()) {
+    while (tlm_generic_payload* gp = due_pop()) {
         if (resp_in_progress_) resp_queue_.push_back(gp);
         else send_response(*gp);
     }

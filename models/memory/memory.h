@@ -55,7 +55,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/peq_with_get.h>
 
 #include "models/memory/memory_config.h"
 #include "tlm/core/stats.h"
@@ -140,7 +139,20 @@ private:
     std::vector<channel> channels_;
 
     // AT state
-    tlm_utils::peq_with_get<::tlm::tlm_generic_payload> resp_peq_;
+    // Responses not yet due: what tlm_utils::peq_with_get did (same event
+    // notifications, same order: time, then acceptance), as a sorted array
+    // instead of a multimap node allocated per transaction. Responses are
+    // accepted nearly in time order, so an insertion from the back is about
+    // one comparison; due_[due_head_] is the earliest.
+    struct due_entry {
+        tlm::ps_t t;
+        ::tlm::tlm_generic_payload* gp;
+    };
+    std::vector<due_entry> due_;
+    std::size_t due_head_ = 0;
+    sc_core::sc_event due_ev_;
+    void due_push(::tlm::tlm_generic_payload& gp, tlm::ps_t t);
+    ::tlm::tlm_generic_payload* due_pop();
     std::deque<::tlm::tlm_generic_payload*> resp_queue_; // due, waiting for the response channel
     ::tlm::tlm_generic_payload* resp_in_progress_ = nullptr;
     ::tlm::tlm_generic_payload* req_waiting_ = nullptr; // END_REQ withheld

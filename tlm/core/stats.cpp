@@ -48,26 +48,6 @@ void counter::to_json(nlohmann::json& out) const {
     out["value"] = v_;
 }
 
-void time_average::advance(std::uint64_t now_ps) {
-    if (!started_) {
-        // The level was 0 from the start of the run (time 0) until its first
-        // change, and that time counts in the average: a resource first used
-        // late in the run was idle before.
-        started_ = true;
-        start_ps_ = last_ps_ = 0;
-    }
-    if (now_ps > last_ps_) {
-        area_ += level_ * static_cast<double>(now_ps - last_ps_);
-        last_ps_ = now_ps;
-    }
-}
-
-void time_average::set(std::uint64_t now_ps, double level) {
-    advance(now_ps);
-    level_ = level;
-    max_ = std::max(max_, level);
-}
-
 void time_average::finish(std::uint64_t now_ps) { advance(now_ps); }
 
 double time_average::value() const {

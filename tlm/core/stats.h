@@ -13,6 +13,7 @@
 // byte-identical output. Time is passed in picoseconds (SystemC's default
 // resolution), so this header needs no SystemC. Plain C++.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -68,7 +69,12 @@ private:
 class time_average final : public stat {
 public:
     using stat::stat;
-    void set(std::uint64_t now_ps, double level);
+    // Inline: models call it on every AT request and response.
+    void set(std::uint64_t now_ps, double level) {
+        advance(now_ps);
+        level_ = level;
+        max_ = std::max(max_, level);
+    }
     void add(std::uint64_t now_ps, double delta) { set(now_ps, level_ + delta); }
     void finish(std::uint64_t now_ps);
     double level() const { return level_; }
@@ -79,7 +85,19 @@ public:
     void reset() override;
 
 private:
-    void advance(std::uint64_t now_ps);
+    void advance(std::uint64_t now_ps) {
+        if (!started_) {
+            // The level was 0 from the start of the run (time 0) until its
+            // first change, and that time counts in the average: a resource
+            // first used late in the run was idle before.
+            started_ = true;
+            start_ps_ = last_ps_ = 0;
+        }
+        if (now_ps > last_ps_) {
+            area_ += level_ * static_cast<double>(now_ps - last_ps_);
+            last_ps_ = now_ps;
+        }
+    }
     double level_ = 0, max_ = 0, area_ = 0; // area in level·ps
     std::uint64_t start_ps_ = 0, last_ps_ = 0;
     bool started_ = false;

@@ -154,7 +154,7 @@ bus::bus(sc_module_name name, const bus_config& cfg)
     out.register_invalidate_direct_mem_ptr(this, &bus::invalidate_direct_mem_ptr);
 
     SC_METHOD(step);
-    sensitive << wake_;
+    sensitive << wake_ << wake_now_;
     dont_initialize();
     tlm::waves::add(this->name(), "outstanding", in_flight_);
     tlm::waves::add(this->name(), "waiting", waiting_requests_);
@@ -344,9 +344,20 @@ void bus::wake_at(tlm::ps_t t) {
     const tlm::ps_t now = now_.value();
     if (t < now) t = now;
     if (wake_pending_ != never && wake_pending_ <= t) return; // an earlier wake is already due
-    wake_pending_ = t;
-    if (t == now) wake_.notify(SC_ZERO_TIME);
-    else wake_.notify(tlm::to_sc_time(t - now));
+    if (t == now) {
+        // A second event for "now", so that wake_'s timed notification (the
+        // next thing due later) stays in the kernel's queue instead of being
+        // cancelled and issued again after this delta.
+        wake_pending_ = t;
+        wake_now_.notify(SC_ZERO_TIME);
+        return;
+    }
+    if (timed_pending_ > now && timed_pending_ <= t) { // wake_ still set for then
+        wake_pending_ = timed_pending_;
+        return;
+    }
+    wake_pending_ = timed_pending_ = t;
+    wake_.notify(tlm::to_sc_time(t - now));
 }
 
 tlm_sync_enum bus::nb_transport_fw(int i, tlm_generic_payload& gp, tlm_phase& phase, sc_time& delay) {

@@ -182,8 +182,9 @@ private:
     std::vector<std::unique_ptr<initiator_port>> ini_;
     std::vector<std::unique_ptr<target_port>> tgt_;
     std::unique_ptr<route_table> routes_;
-    sc_core::sc_event wake_;
-    tlm::ps_t wake_pending_ = ~0ull;
+    sc_core::sc_event wake_, wake_now_;   // step(): later (timed), now (delta)
+    tlm::ps_t wake_pending_ = ~0ull;      // earliest time step() is set to run
+    tlm::ps_t timed_pending_ = ~0ull;     // time of wake_'s notification (fired once ≤ now)
     std::uint32_t waiting_requests_ = 0; // BEGIN_REQs not yet granted (all ports)
     std::uint32_t in_flight_ = 0;        // AT: granted, not finished (all ports)
 

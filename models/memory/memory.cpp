@@ -201,40 +201,67 @@ tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t 
 // channel from the arrival, and the latency once (the bursts pipeline). The
 // last burst arrives bx.tail after the first, so the access ends no earlier
 // than that plus the last burst's own transfer time.
-tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write,
-                                  int requester, const tlm::burst_ext& bx) {
-    const unsigned nch = cfg_.channels;
-    const std::uint64_t il = cfg_.interleave;
-    std::array<std::uint64_t, 64> cycles, turns;
-    std::array<std::int8_t, 64> dir; // direction each channel last served, as burst by burst (-1: none)
-    for (unsigned ch = 0; ch < nch; ++ch) {
-        cycles[ch] = turns[ch] = 0;
-        dir[ch] = channels_[ch].used ? channels_[ch].last_write : -1;
-    }
+namespace {
+// Channel and cycle arithmetic of schedule_bursts: by shift and mask when the
+// channel count and the bytes per cycle are powers of two (the usual case),
+// else by division.
+struct pow2_geometry {
+    unsigned shift;          // log2 interleave
+    std::uint64_t mask;      // channels - 1
+    unsigned bpc_shift;      // log2 bytes per cycle
+    bool single() const { return mask == 0; }
+    unsigned chan(std::uint64_t b) const { return static_cast<unsigned>((b >> shift) & mask); }
+    std::uint64_t cycles(std::uint64_t bytes) const { return (bytes + (1ull << bpc_shift) - 1) >> bpc_shift; }
+};
+struct any_geometry {
+    unsigned shift;
+    unsigned nch;
+    std::uint64_t bpc;
+    bool single() const { return nch == 1; }
+    unsigned chan(std::uint64_t b) const { return static_cast<unsigned>((b >> shift) % nch); }
+    std::uint64_t cycles(std::uint64_t bytes) const { return tlm::beats(bytes, bpc); }
+};
+
+struct burst_tally {
+    std::array<std::uint64_t, 64> cycles, turns; // per channel
+    std::array<std::int8_t, 64> dir;              // direction each channel last served (-1: none)
+    std::uint64_t touched = 0;                    // channel bit mask (channels ≤ 64)
+    tlm::ps_t last = 0;                           // the last burst's time on its slowest channel
+};
+
+// Replays the bursts of [addr, addr + len) on the channels' direction state
+// (schedule_bursts' comment), adding up cycles and turnarounds per channel.
+template <class Geo>
+void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint64_t len, bool write,
+                  const tlm::burst_ext& bx, tlm::ps_t period, tlm::ps_t turnaround, burst_tally& t) {
     const std::int8_t me = write, other = !write;
-    std::uint64_t touched = 0; // channel bit mask (channels ≤ 64)
-    tlm::ps_t last = 0;        // transfer time of the latest burst on its slowest channel
     // The channel pieces of a burst at b of n bytes.
-    auto split = [&](std::uint64_t b, std::uint64_t n, auto&& f) {
-        if (nch == 1) return f(0u, n);
-        while (n) {
-            const std::uint64_t k = std::min(n, il - (b & (il - 1)));
-            f(static_cast<unsigned>((b >> interleave_shift_) % nch), k);
+    auto split = [&](std::uint64_t b, std::uint64_t n, auto&& f) __attribute__((always_inline)) {
+        if (g.single()) return f(0u, n); // one channel: the burst in one piece
+        std::uint64_t k = il - (b & (il - 1));
+        if (n <= k) return f(g.chan(b), n); // inside one interleave chunk
+        for (;;) {
+            f(g.chan(b), k);
             b += k;
             n -= k;
+            if (!n) return;
+            k = std::min(n, il);
         }
     };
-    auto piece = [&](unsigned ch, std::uint64_t bytes) {
-        const std::uint64_t c = bpc_shift_ >= 0 ? (bytes + cfg_.bytes_per_cycle - 1) >> bpc_shift_
-                                                : tlm::beats(bytes, cfg_.bytes_per_cycle);
-        const bool turn = dir[ch] == other;
-        dir[ch] = me;
-        cycles[ch] += c;
-        turns[ch] += turn;
-        touched |= 1ull << ch;
-        last = std::max(last, c * period_ + (turn ? cfg_.turnaround : 0));
+    auto piece = [&](unsigned ch, std::uint64_t bytes) __attribute__((always_inline)) {
+        const bool turn = t.dir[ch] == other;
+        t.dir[ch] = me;
+        t.cycles[ch] += g.cycles(bytes);
+        t.turns[ch] += turn;
+        t.touched |= 1ull << ch;
     };
-    auto mark_other = [&](unsigned ch, std::uint64_t) { dir[ch] = other; };
+    // The last burst also gives its own transfer time on its slowest channel.
+    auto last_piece = [&](unsigned ch, std::uint64_t bytes) {
+        const tlm::ps_t x = g.cycles(bytes) * period + (t.dir[ch] == other ? turnaround : 0);
+        piece(ch, bytes);
+        t.last = std::max(t.last, x);
+    };
+    auto mark_other = [&](unsigned ch, std::uint64_t) __attribute__((always_inline)) { t.dir[ch] = other; };
     std::uint64_t a = addr, left = len, idx = 0, blen = bx.first_len();
     while (left) {
         const std::uint64_t n = std::min(left, blen);
@@ -243,13 +270,34 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
             if (bx.opp) split(bx.opp[idx].addr, bx.opp[idx].len, mark_other);
             else split(a, n, mark_other);
         }
-        last = 0;
-        split(a, n, piece);
+        if (n == left) split(a, n, last_piece);
+        else split(a, n, piece);
         a += n;
         left -= n;
         ++idx;
         blen = bx.burst;
     }
+}
+} // namespace
+
+tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write,
+                                  int requester, const tlm::burst_ext& bx) {
+    const unsigned nch = cfg_.channels;
+    burst_tally t;
+    for (unsigned ch = 0; ch < nch; ++ch) {
+        t.cycles[ch] = t.turns[ch] = 0;
+        t.dir[ch] = channels_[ch].used ? channels_[ch].last_write : -1;
+    }
+    if ((nch == 1 || channel_mask_) && bpc_shift_ >= 0)
+        tally_bursts(pow2_geometry{interleave_shift_, channel_mask_, static_cast<unsigned>(bpc_shift_)},
+                     cfg_.interleave, addr, len, write, bx, period_, cfg_.turnaround, t);
+    else
+        tally_bursts(any_geometry{interleave_shift_, nch, cfg_.bytes_per_cycle}, cfg_.interleave, addr, len, write,
+                     bx, period_, cfg_.turnaround, t);
+    const auto& cycles = t.cycles;
+    const auto& turns = t.turns;
+    const std::uint64_t touched = t.touched;
+    const tlm::ps_t last = t.last;
     tlm::ps_t end = arrival + bx.tail + last;
     for (unsigned ch = 0; ch < nch; ++ch) {
         if (!(touched >> ch & 1)) continue;

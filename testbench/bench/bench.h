@@ -5,7 +5,13 @@
 //   static ddisim::bench::registrar r{{"bus_lt_per_s", "txn/s", "bus+memory, LT, one saturating initiator",
 //                                      &measure_bus_lt, 300, "raw_b_transport_per_s", 0.25}};
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string>
+
+namespace sc_core {
+class sc_time;
+}
 
 namespace ddisim::bench {
 
@@ -27,5 +33,14 @@ struct registrar {
 // Wall-clock budget a single measurement should aim for (seconds); set from
 // `ddisim bench --seconds`. Measurements scale their work to it.
 double budget_seconds();
+
+// Runs the simulation in slices of `slice` until the wall budget is spent and
+// returns (count() after − before) / wall seconds, skipping a warm-up slice.
+// With DDISIM_BENCH_SLICES=N in the environment it runs exactly N slices
+// instead and reports the count on stderr: a fixed amount of work for
+// instruction counting (valgrind --tool=callgrind with N and 2N slices; the
+// difference of the totals over the difference of the counts is the cost per
+// unit of count, free of start-up).
+double run_for_budget(const sc_core::sc_time& slice, const std::function<std::uint64_t()>& count);
 
 } // namespace ddisim::bench

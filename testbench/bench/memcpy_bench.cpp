@@ -11,7 +11,6 @@
 // are not verified here (the tests check every byte).
 #include "testbench/bench/bench.h"
 
-#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -34,7 +33,6 @@ namespace m = ddisim::models;
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
 constexpr std::uint64_t regs_base = 0xF000'0000, iommu_base = 0xF002'0000;
 
 struct rig : sc_module {
@@ -133,16 +131,8 @@ double copy_rate(bool iommu, const char* timing, std::uint64_t lt_txn = ~0ull) {
             bytes += len;
         }
     };
-    const sc_time slice(200, SC_US);
-    sc_start(slice); // elaboration, attach, first copies
-    const std::uint64_t b0 = bytes;
-    const auto t0 = clock_type::now();
-    double wall = 0;
-    do {
-        sc_start(slice);
-        wall = std::chrono::duration<double>(clock_type::now() - t0).count();
-    } while (wall < ddisim::bench::budget_seconds());
-    return static_cast<double>(bytes - b0) / wall;
+    // elaboration, attach and the first copies in the warm-up slice
+    return ddisim::bench::run_for_budget(sc_time(200, SC_US), [&bytes] { return bytes; });
 }
 
 double lt_iommu() { return copy_rate(true, "lt"); }

@@ -34,33 +34,7 @@
 using namespace sc_core;
 
 namespace {
-using clock_type = std::chrono::steady_clock;
-
-// Runs the simulation in slices of `slice` until the wall budget is spent and
-// returns (count() after − before) / wall seconds, skipping a warm-up slice.
-// With DDISIM_BENCH_SLICES=N in the environment it runs exactly N slices
-// instead and reports the count on stderr: a fixed amount of work for
-// instruction counting (valgrind --tool=callgrind with N and 2N slices; the
-// difference of the totals over the difference of the counts is the cost per
-// transaction, free of start-up).
-template <class Count>
-double run_for_budget(const sc_time& slice, Count count) {
-    sc_start(slice); // elaboration + warm-up
-    const double budget = ddisim::bench::budget_seconds();
-    const char* fixed = std::getenv("DDISIM_BENCH_SLICES");
-    const long slices = fixed ? std::atol(fixed) : 0;
-    const std::uint64_t c0 = count();
-    const auto t0 = clock_type::now();
-    double wall = 0;
-    long done = 0;
-    do {
-        sc_start(slice);
-        ++done;
-        wall = std::chrono::duration<double>(clock_type::now() - t0).count();
-    } while (slices > 0 ? done < slices : wall < budget);
-    if (slices > 0) std::fprintf(stderr, "slices %ld count %llu\n", done, static_cast<unsigned long long>(count() - c0));
-    return static_cast<double>(count() - c0) / wall;
-}
+using ddisim::bench::run_for_budget;
 
 // ---------------------------------------------------------------- raw ceilings
 

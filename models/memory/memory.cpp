@@ -284,9 +284,15 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
                                   int requester, const tlm::burst_ext& bx) {
     const unsigned nch = cfg_.channels;
     burst_tally t;
+    // Turnarounds by the requester's own previous direction on each channel,
+    // as reserve_channel charges them burst by burst (its own stream's
+    // switches; the channel's last direction only past 64 requesters).
+    const std::uint64_t bit = requester >= 0 && requester < 64 ? 1ull << requester : 0;
     for (unsigned ch = 0; ch < nch; ++ch) {
+        const auto& c = channels_[ch];
         t.cycles[ch] = t.turns[ch] = 0;
-        t.dir[ch] = channels_[ch].used ? channels_[ch].last_write : -1;
+        if (bit) t.dir[ch] = (c.dir_known & bit) ? (c.dir_write & bit) != 0 : -1;
+        else t.dir[ch] = c.used ? c.last_write : -1;
     }
     if ((nch == 1 || channel_mask_) && bpc_shift_ >= 0)
         tally_bursts(pow2_geometry{interleave_shift_, channel_mask_, static_cast<unsigned>(bpc_shift_)},
@@ -308,6 +314,15 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         c.lt.reserve(static_cast<unsigned>(requester), arrival, cycles[ch] * period_ + turns[ch] * cfg_.turnaround, e);
         end = std::max(end, e);
     }
+    // The requester's direction on each channel after its bursts (those of
+    // the other direction replayed here included), for its next access.
+    if (bit)
+        for (unsigned ch = 0; ch < nch; ++ch) {
+            if (t.dir[ch] < 0) continue;
+            auto& c = channels_[ch];
+            c.dir_known |= bit;
+            c.dir_write = t.dir[ch] ? c.dir_write | bit : c.dir_write & ~bit;
+        }
     bx.rt += last + cfg_.latency; // one burst's unloaded time here (burst_ext::rt)
     return end + cfg_.latency;
 }

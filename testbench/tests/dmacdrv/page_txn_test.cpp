@@ -70,7 +70,8 @@ pair_outcome run_pair(bool iommu, std::uint64_t burst_size, unsigned outstanding
     return out;
 }
 
-void check_pair(const pair_outcome& o, bool iommu) {
+// tol: relative copy-time difference allowed.
+void check_pair(const pair_outcome& o, bool iommu, double tol = 0.02) {
     REQUIRE(o.attach_rc == DDI_SUCCESS);
     REQUIRE(o.burst.rc == DDI_SUCCESS);
     REQUIRE(o.page.rc == DDI_SUCCESS);
@@ -83,7 +84,7 @@ void check_pair(const pair_outcome& o, bool iommu) {
                                << " vs " << o.page.translations << ", misses " << o.burst.misses << " vs "
                                << o.page.misses);
     CHECK(o.page.reads * 4 < o.burst.reads);
-    CHECK(std::abs(e) <= 0.02);
+    CHECK(std::abs(e) <= tol);
     if (iommu) {
         // ~513 source and destination pieces a side against 4096+ bursts.
         CHECK(o.page.translations * 4 < o.burst.translations);
@@ -96,8 +97,13 @@ void check_pair(const pair_outcome& o, bool iommu) {
 
 } // namespace
 
+// Without the IOMMU the engine is the only device on the memory: page
+// transactions charge the same turnarounds as its bursts (each requester's own
+// direction changes, docs/architecture.md "Arbitration"), so the copy times
+// agree within 0.1 % (they were 1.07 % apart while page transactions took the
+// channel's last direction, which the CPU's accesses also set).
 TEST_CASE("dmacdrv: LT page transactions match burst-accurate copy time, fragmented 1 MiB, 256-B bursts") {
-    check_pair(run_pair(false, 256, 16), false);
+    check_pair(run_pair(false, 256, 16), false, 0.001);
 }
 
 TEST_CASE("dmacdrv: LT page transactions match burst-accurate copy time through the IOMMU, 256-B bursts") {

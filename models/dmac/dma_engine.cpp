@@ -2,6 +2,7 @@
 #include "models/dmac/dma_engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -150,8 +151,9 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
         // transaction's service time before that.
         const tlm::ps_t spread = done - t > rt ? (done - t - rt) / m : 0;
         tlm::ps_t c = done;
-        for (std::uint64_t j = 0; j < m; ++j) {
-            tlm::ps_t& slot = ring[(k0 + j) % L];
+        std::uint64_t r = k0 % L; // ring index of burst j, wrapped without a division per burst
+        for (std::uint64_t j = 0; j < m; ++j, r = r + 1 == L ? 0 : r + 1) {
+            tlm::ps_t& slot = ring[r];
             tlm::ps_t a = std::max(t, slot);
             if (deps) a = std::max(a, deps[j]);
             c = std::max(done - (m - 1 - j) * spread, a + rt);
@@ -209,11 +211,14 @@ std::uint32_t dma_engine::next_chunk(const stream& s) const {
 // The bursts of s's transfer as step() cuts them burst by burst.
 void dma_engine::cut_bursts(stream& s) const {
     s.geo_.clear();
+    const std::uint64_t bnd = cfg_.boundary;
+    const std::uint64_t mask = std::has_single_bit(bnd) ? bnd - 1 : 0; // offset by mask, no division
+    const auto off = [&](std::uint64_t a) { return mask ? a & mask : a % bnd; };
     for (std::uint64_t pos = 0; pos < s.len_;) {
         std::uint64_t n = std::min(s.len_ - pos, burst_);
-        if (cfg_.boundary) {
-            n = std::min(n, cfg_.boundary - (s.src_ + pos) % cfg_.boundary);
-            n = std::min(n, cfg_.boundary - (s.dst_ + pos) % cfg_.boundary);
+        if (bnd) {
+            n = std::min(n, bnd - off(s.src_ + pos));
+            n = std::min(n, bnd - off(s.dst_ + pos));
         }
         s.geo_.push_back({pos, n});
         pos += n;

@@ -186,60 +186,56 @@ double raw_wait() {
 
 // ---------------------------------------------------------------- bus + memory
 
+namespace m = ddisim::models;
+
+// 1 GiB of DRAM behind the bus (quantum 1 us, as the ceilings); the
+// initiator binds to `bus.in`.
+struct bus_memory {
+    static m::memory_config mem_config() {
+        m::memory_config mc;
+        mc.low_size = 1ull << 30;
+        mc.high_size = 0;
+        return mc;
+    }
+    static m::bus_config bus_config(unsigned outstanding) {
+        m::bus_config bc;
+        if (outstanding) bc.outstanding = outstanding;
+        return bc;
+    }
+    ddisim::tlm::backing_store store{m::memory::store_size(mem_config())};
+    m::memory mem{"mem", mem_config(), store};
+    m::bus bus;
+    explicit bus_memory(unsigned outstanding = 0) : bus("bus", bus_config(outstanding)) {
+        bus.out.bind(mem.in);
+        bus.add_region(m::bus_region::absolute("dram", 0, mem_config().low_size, 0));
+    }
+};
+
 double bus_lt() {
-    namespace m = ddisim::models;
-    m::memory_config mc;
-    mc.low_size = 1ull << 30;
-    mc.high_size = 0;
-    m::bus_config bc; // quantum 1 us, as the ceiling
-    ddisim::tlm::backing_store store(m::memory::store_size(mc));
-    m::memory mem("mem", mc, store);
-    m::bus bus("bus", bc);
+    bus_memory bm;
     loop_initiator ini("ini");
-    ini.out.bind(bus.in);
-    bus.out.bind(mem.in);
-    bus.add_region(m::bus_region::absolute("dram", 0, mc.low_size, 0));
+    ini.out.bind(bm.bus.in);
     return run_for_budget(sc_time(1, SC_MS), [&] { return ini.n; });
 }
 
-double tgen_bus_memory(ddisim::models::tgen::style st) {
-    namespace m = ddisim::models;
-    m::memory_config mc;
-    mc.low_size = 1ull << 30;
-    mc.high_size = 0;
-    m::bus_config bc;
-    bc.outstanding = 64;
+double tgen_bus_memory(m::tgen::style st) {
     m::tgen_config tc;
     tc.count = 0; // until stopped
     tc.outstanding = 48;
     tc.range = 64ull << 20;
-    ddisim::tlm::backing_store store(m::memory::store_size(mc));
-    m::memory mem("mem", mc, store);
-    m::bus bus("bus", bc);
+    bus_memory bm(64);
     m::tgen gen("gen", tc, st);
-    gen.out.bind(bus.in);
-    bus.out.bind(mem.in);
-    bus.add_region(m::bus_region::absolute("dram", 0, mc.low_size, 0));
+    gen.out.bind(bm.bus.in);
     return run_for_budget(sc_time(100, SC_US), [&] { return gen.transactions(); });
 }
 
-double tgen_bus_lt() { return tgen_bus_memory(ddisim::models::tgen::style::lt); }
-double tgen_bus_at() { return tgen_bus_memory(ddisim::models::tgen::style::at); }
+double tgen_bus_lt() { return tgen_bus_memory(m::tgen::style::lt); }
+double tgen_bus_at() { return tgen_bus_memory(m::tgen::style::at); }
 
 double bus_at() {
-    namespace m = ddisim::models;
-    m::memory_config mc;
-    mc.low_size = 1ull << 30;
-    mc.high_size = 0;
-    m::bus_config bc;
-    bc.outstanding = 64;
-    ddisim::tlm::backing_store store(m::memory::store_size(mc));
-    m::memory mem("mem", mc, store);
-    m::bus bus("bus", bc);
+    bus_memory bm(64);
     at_loop_initiator ini("ini");
-    ini.out.bind(bus.in);
-    bus.out.bind(mem.in);
-    bus.add_region(m::bus_region::absolute("dram", 0, mc.low_size, 0));
+    ini.out.bind(bm.bus.in);
     return run_for_budget(sc_time(100, SC_US), [&] { return ini.n; });
 }
 

@@ -19,7 +19,8 @@ intc::stats_t::stats_t(const std::string& o)
     : raised(o, "raised", "interrupts", "interrupts raised (MSI doorbell writes and rising level lines)"),
       msi_writes(o, "msi_writes", "writes", "MSI doorbell writes"),
       claims(o, "claims", "claims", "CLAIM reads that returned a vector"),
-      spurious(o, "spurious", "claims", "CLAIM reads with nothing to claim"),
+      empty_claims(o, "empty_claims", "claims",
+                   "CLAIM reads with nothing to claim (every dispatch loop ends with one; not an error)"),
       eois(o, "eois", "writes", "EOI writes that ended a vector's service"),
       bad_writes(o, "bad_writes", "writes", "writes naming a vector out of range, or EOI of a vector not in service") {}
 
@@ -166,7 +167,7 @@ std::uint32_t intc::reg_read(std::uint64_t off) {
             ++stats_.claims;
             return v;
         }
-        ++stats_.spurious;
+        ++stats_.empty_claims;
         return R::claim_none;
     default: break;
     }

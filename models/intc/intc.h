@@ -35,7 +35,7 @@
 //   0x008 OUTPUT      RO  bit0 = level of cpu_irq
 //   0x010 CLAIM       RO  read: lowest pending, enabled, not-in-service vector,
 //                         which becomes in service and loses its MSI latch;
-//                         0xFFFFFFFF when there is none (a spurious claim)
+//                         0xFFFFFFFF when there is none (an empty claim)
 //   0x014 EOI         WO  vector number: end of service
 //   0x018 MSI         WO  vector number: MSI doorbell (sets the vector's latch)
 //   0x020 ENABLE_SET  WO  vector number: unmask the vector
@@ -49,7 +49,7 @@
 //   or not 4-byte aligned get an error response.
 //
 // Statistics (under the module name)
-//   raised (MSI writes + rising level lines), msi_writes, claims, spurious
+//   raised (MSI writes + rising level lines), msi_writes, claims, empty_claims
 //   (CLAIM read with nothing to claim), eois, bad_writes (out-of-range vector
 //   numbers, EOI of a vector not in service).
 // Waves: cpu_irq.
@@ -128,7 +128,7 @@ private:
     bool out_level_ = false;
 
     struct stats_t {
-        tlm::counter raised, msi_writes, claims, spurious, eois, bad_writes;
+        tlm::counter raised, msi_writes, claims, empty_claims, eois, bad_writes;
         explicit stats_t(const std::string& o);
     } stats_;
 };

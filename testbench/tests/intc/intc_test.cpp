@@ -154,7 +154,7 @@ TEST_CASE("model: an MSI write latches its vector until claimed, and masking hol
     CHECK(claim == 33);
     CHECK(second == R::claim_none);
     CHECK(stat("top.intc.msi_writes") == 1);
-    CHECK(stat("top.intc.spurious") == 2);
+    CHECK(stat("top.intc.empty_claims") == 2);
     CHECK(stat("top.intc.claims") == 1);
 }
 

@@ -41,6 +41,11 @@ nlohmann::json software_report(kernel::kernel_context& k, std::size_t max_items)
         [](const ddi::checker_report& r) {
             return nlohmann::json{{"kind", r.kind}, {"device", r.device}, {"call", r.call}, {"message", r.message}};
         });
+    const auto& ic = k.intr_stats();
+    j["interrupts"] = {{"dispatches", ic.dispatches},
+                       {"claimed", ic.claimed},
+                       {"unclaimed", ic.unclaimed},
+                       {"spurious", ic.spurious}};
     return j;
 }
 

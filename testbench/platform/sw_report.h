@@ -4,7 +4,11 @@
 //                e.g. the spec §8 behaviours reproduced under fidelity illumos)
 //   checker      the DMA-API checker's reports (sw/ddi/checker.h: missing-sync,
 //                dma-after-unbind, dma-unbound, leak, cookie-rule, …)
-// Each part has "count" (all entries), "by_kind" (entries per id / kind,
+//   interrupts   the kernel's interrupt dispatch counts: dispatches (entries
+//                of the dispatch loop), claimed / unclaimed (vectors some
+//                handler / no handler claimed), spurious (entries that found
+//                nothing to claim)
+// Each of the first two parts has "count" (all entries), "by_kind" (entries per id / kind,
 // sorted by name) and "list" (the first max_items entries in the order they
 // were raised; "truncated" says how many were left out). IOMMU faults are not
 // here: they are the IOMMU model's statistics (iommu.faults).

@@ -159,6 +159,20 @@ TEST_CASE("inject: inject none through the IOMMU - no fault and no checker repor
     CHECK(r.sw["checker"]["count"] == 0);
 }
 
+TEST_CASE("report: the software report counts the kernel's interrupt dispatches, one claimed vector per copy") {
+    const auto r = run({"software.iommu=none"});
+    REQUIRE(r.done);
+    const auto& i = r.sw.at("interrupts");
+    const auto copies = r.headline["memcpy"]["copies"].get<std::uint64_t>();
+    REQUIRE(copies == 4);
+    // One completion interrupt per copy, each dispatched once and claimed by
+    // the driver's handler; none found nothing to claim.
+    CHECK(i.at("dispatches").get<std::uint64_t>() == r.headline["memcpy"]["interrupts"].get<std::uint64_t>());
+    CHECK(i.at("claimed").get<std::uint64_t>() == copies);
+    CHECK(i.at("unclaimed") == 0);
+    CHECK(i.at("spurious") == 0);
+}
+
 TEST_CASE("report: software_summary names the kinds and counts") {
     nlohmann::json j = {{"diagnostics", {{"count", 0}, {"by_kind", nlohmann::json::object()}}},
                         {"checker", {{"count", 3}, {"by_kind", {{"missing-sync", 2}, {"dma-after-unbind", 1}}}}}};

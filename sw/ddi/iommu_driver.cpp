@@ -36,6 +36,7 @@ vtd_iommu_driver::guard::~guard() {
 }
 
 vtd_iommu_driver::~vtd_iommu_driver() {
+    if (intr_id_) k_.intr_remove(intr_id_);
     for (auto pa : owned_pages_) k_.pages().free_page(pa);
 }
 
@@ -83,8 +84,44 @@ bool vtd_iommu_driver::init() {
     fault_entries_ = ((reg_read(vtd::reg_cap) >> vtd::cap_fault_entries_shift) & 0xff) + 1;
     reg_write(vtd::reg_ctx_base, ctx_table_);
     reg_write(vtd::reg_ctx_count, cfg_.context_entries);
-    reg_write(vtd::reg_ctrl, vtd::ctrl_te | (cfg_.fault_interrupt ? vtd::ctrl_fie : 0));
+    const bool fie = cfg_.fault_interrupt;
+    if (fie && cfg_.fault_vector != ~0u && !intr_id_) {
+        // handler first, then the controller's enable, then the IOMMU's
+        intr_id_ = k_.intr_add(cfg_.fault_vector, [this] { return on_fault_interrupt(); });
+        k_.intr_enable(cfg_.fault_vector, true);
+    }
+    reg_write(vtd::reg_ctrl, vtd::ctrl_te | (fie ? vtd::ctrl_fie : 0));
     return true;
+}
+
+const char* vtd_iommu_driver::reason_name(unsigned reason) {
+    switch (reason) {
+    case 0: return "none";
+    case 1: return "context_not_present";
+    case 2: return "not_present";
+    case 3: return "read_denied";
+    case 4: return "write_denied";
+    case 5: return "bad_entry";
+    case 6: return "bus_error";
+    case 7: return "address_width";
+    default: return "unknown";
+    }
+}
+
+bool vtd_iommu_driver::on_fault_interrupt() {
+    ++stats_.fault_interrupts;
+    const auto faults = read_faults();
+    const std::uint64_t now = port_.now_ns();
+    for (const auto& f : faults) {
+        ++stats_.faults_reported;
+        fault_log_.push_back({f, now});
+        k_.report("iommu-fault",
+                  fmt::format("IOMMU fault read by the fault interrupt at {:.3f} us: requester {:#x} (domain {}) {} "
+                              "DVMA {:#x}: {}",
+                              static_cast<double>(now) * 1e-3, f.requester, f.domain,
+                              f.write ? "write to" : "read from", f.iova, reason_name(f.reason)));
+    }
+    return !faults.empty();
 }
 
 std::uint64_t vtd_iommu_driver::domain_root(std::uint32_t domain, bool create) {

@@ -46,6 +46,8 @@ void describe(tlm::param_group& g, software_config& c) {
     g.choice("iommu", c.iommu, {"none", "vtd"}, "DDI IOMMU path: none (x86 rootnex) or vtd (Intel VT-d-like DVMA binds)");
     g.choice("iommu_unmap", c.iommu_unmap, {"by_fidelity", "strict", "deferred", "never"},
              "IOMMU unbind policy: strict invalidates at every unbind, deferred batches, never keeps stale entries (illumos); by_fidelity = never under illumos, strict under fixed");
+    g.flag("iommu_fault_interrupt", c.iommu_fault_interrupt,
+           "the IOMMU driver enables the fault interrupt: its handler reads each fault record when it is logged and reports it as diagnostic iommu-fault (false: records stay in the IOMMU's fault ring; iommu.faults counts them either way)");
     g.count("iommu_deferred_batch", c.iommu_deferred_batch, "unbinds per IOTLB flush with iommu_unmap: deferred", {1, 1 << 20});
     g.time("iommu_deferred_timeout", c.iommu_deferred_timeout,
            "with iommu_unmap: deferred, also flush once the oldest queued unbind is this old, checked at the next bind or unbind (0 = no time bound)");

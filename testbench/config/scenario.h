@@ -87,6 +87,7 @@ struct software_config {
     std::string placement = "contiguous"; // physical page placement: contiguous | random | high_first
     std::string iommu = "none";         // none | vtd: the DDI's IOMMU path (devices in translated domains)
     std::string iommu_unmap = "by_fidelity"; // by_fidelity | strict | deferred | never
+    bool iommu_fault_interrupt = true;  // the IOMMU driver takes the fault interrupt (diagnostic iommu-fault per record)
     unsigned iommu_deferred_batch = 16; // unbinds per IOTLB flush with iommu_unmap = deferred
     std::uint64_t iommu_deferred_timeout = 0; // ps; deferred also flushes once the oldest queued unbind is this old (0 = no bound)
     std::uint64_t copybuf_max = 0x101000; // largest copy buffer per bind (dma_max_copybuf_size)

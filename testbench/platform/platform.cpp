@@ -245,6 +245,8 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         ddi::vtd_iommu_driver_config ic;
         ic.reg_base = address_map::iommu_regs;
         ic.table_hi = mc.low_size ? mc.low_size - 1 : ic.table_hi;
+        ic.fault_interrupt = sc.software.iommu_fault_interrupt;
+        ic.fault_vector = address_map::iommu_fault_vector; // the IOMMU's irq is on this intc line
         p_->iommu_drv = std::make_unique<ddi::vtd_iommu_driver>(k, *p_->cpu, ic);
         p_->cpu->set_iommu(p_->iommu_drv.get());
     }

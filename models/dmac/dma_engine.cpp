@@ -199,7 +199,7 @@ void dma_engine::account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued,
 // makes the copy latency-bound at burst level, which the transaction-level
 // charge does not reproduce (docs/dmac.md): it stays burst accurate.
 std::uint32_t dma_engine::next_chunk(const stream& s) const {
-    std::uint64_t n = std::min(s.len_ - s.read_, s.window_.size() * burst_ >= chunk_ ? chunk_ : burst_);
+    std::uint64_t n = std::min(s.len_ - s.read_, page_window(s) ? chunk_ : burst_);
     if (cfg_.boundary) {
         const std::uint64_t src = s.src_ + s.read_, dst = s.dst_ + s.read_;
         n = std::min(n, cfg_.boundary - src % cfg_.boundary);
@@ -237,7 +237,7 @@ void dma_engine::start(stream& s, std::uint64_t src, std::uint64_t dst, std::uin
     s.st_ = status::ok;
     s.active_ = len > 0;
     if (at_) return; // AT: every transaction has its own buffer
-    if (chunk_ > burst_ && s.window_.size() * burst_ >= chunk_) { // multi-burst (next_chunk)
+    if (chunk_ > burst_ && page_window(s)) { // multi-burst (next_chunk)
         cut_bursts(s);
         const std::size_t per = static_cast<std::size_t>(s.lookahead_) * (chunk_ / burst_);
         if (s.rdone_.size() < per) s.rdone_.resize(per);

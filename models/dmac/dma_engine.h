@@ -145,6 +145,13 @@ public:
     // Largest transaction: burst() in AT; in LT max(burst(),
     // config.lt_transaction_size).
     std::uint64_t transaction() const { return chunk_; }
+    // LT: whether stream s may use transactions of several bursts: its
+    // window, capped by the bus port's outstanding limit, covers one.
+    bool page_window(const stream& s) const {
+        const std::uint64_t w = cfg_.bus_outstanding ? std::min<std::uint64_t>(s.window_.size(), cfg_.bus_outstanding)
+                                                     : s.window_.size();
+        return w * burst_ >= chunk_;
+    }
     const dma_engine_config& config() const { return cfg_; }
     // LT: changes config.lt_transaction_size (0 or ≤ burst(): burst
     // accurate). Takes effect at the next start() and read()/write(); call it

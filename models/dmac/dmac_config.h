@@ -23,6 +23,12 @@ struct dma_engine_config {
     // as the bursts one by one (docs/dmac.md, "LT transaction size"). 0 here;
     // the DMA controller defaults to a page (dmac_config).
     std::uint64_t lt_transaction_size = 0;
+    // LT: the bus's per-initiator-port outstanding limit (0 = none known).
+    // A stream uses transactions of several bursts only where min(its
+    // window, this) × burst covers one: burst by burst, the bus would hold
+    // the bursts beyond its limit. Not a scenario key: the platform copies
+    // bus.outstanding.
+    unsigned bus_outstanding = 0;
     std::string timing = "lt";        // lt (b_transport + quantum) | at (nb_transport base protocol); not a scenario key: the platform copies run.timing
 };
 
@@ -39,6 +45,7 @@ struct dmac_config {
     std::string interrupt_mode = "descriptor";  // reset value of CONTROL.IRQ_BATCH: descriptor | batch
     std::uint64_t register_latency = 1000;      // ps charged to a register access
     std::uint32_t requester_id = 16;            // requester id on every payload the controller issues (IOMMU context entry)
+    unsigned bus_outstanding = 0;               // the bus port's outstanding limit (0 = none); not a scenario key: the platform copies bus.outstanding
     std::string timing = "lt";                  // lt | at; not a scenario key: the platform copies run.timing
 
     dma_engine_config engine() const {
@@ -48,6 +55,7 @@ struct dmac_config {
         e.boundary = boundary;
         e.lt_transaction_size = lt_transaction_size;
         e.requester_id = requester_id;
+        e.bus_outstanding = bus_outstanding;
         e.timing = timing;
         return e;
     }

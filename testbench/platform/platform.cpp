@@ -219,6 +219,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     if (sc.platform.dmac.present) {
         auto dc = sc.platform.dmac.config;
         dc.bus_max_burst = sc.platform.bus.max_burst;
+        dc.bus_outstanding = sc.platform.bus.outstanding;
         dc.timing = sc.run.timing;
         p_->dmac = std::make_unique<models::dmac>("dmac", dc);
         p_->dmac_irq = std::make_unique<sc_core::sc_signal<bool>>("dmac_irq");

@@ -154,8 +154,14 @@ int run_scenario(const run_opts& o) {
         if (h.contains("cpu") && h["cpu"]["charged_ns"].get<std::uint64_t>() > 0) {
             const auto& c = h["cpu"];
             std::string per;
-            if (h.contains("fio")) per = fmt::format(", {:.2f} us per I/O", h["fio"]["cpu_ns_per_io"].get<double>() / 1e3);
-            if (h.contains("memcpy")) per = fmt::format(", {:.2f} us per copy", h["memcpy"]["cpu_ns_per_copy"].get<double>() / 1e3);
+            if (h.contains("fio"))
+                per = fmt::format(", {:.2f} us per I/O (+ {:.2f} us in its own bus accesses)",
+                                  h["fio"]["cpu_ns_per_io"].get<double>() / 1e3,
+                                  h["fio"].value("cpu_bus_wait_ns_per_io", 0.0) / 1e3);
+            if (h.contains("memcpy"))
+                per = fmt::format(", {:.2f} us per copy (+ {:.2f} us in its own bus accesses)",
+                                  h["memcpy"]["cpu_ns_per_copy"].get<double>() / 1e3,
+                                  h["memcpy"].value("cpu_bus_wait_ns_per_copy", 0.0) / 1e3);
             std::cout << fmt::format("  cpu: {:.3f} ms charged by the software ({:.1f} % of simulated time){}\n",
                                      c["charged_ns"].get<double>() / 1e6, c["busy_fraction"].get<double>() * 100, per);
         }

@@ -11,6 +11,9 @@ namespace ddisim::platform {
 
 cpu_port::stats_t::stats_t(const std::string& o)
     : charged(o, "charged", "ns", "software time charged by the kernel, DDI layer and drivers"),
+      bus_wait(o, "bus_wait", "ps",
+               "time software threads spent in their own bus accesses, issue to completion (the CPU stalls on an "
+               "uncached register or memory access); simulated time, not in `charged`"),
       reads(o, "reads", "accesses", "CPU bus reads (registers, memory)"),
       writes(o, "writes", "accesses", "CPU bus writes (registers, page-table entries, memory)"),
       bytes_read(o, "bytes_read", "bytes", "bytes read by the CPU over the bus"),
@@ -169,8 +172,10 @@ void cpu_port::access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* d
     gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
     auto& q = *tt.qk;
     sc_core::sc_time delay = q.local();
+    const std::uint64_t issued = now_.value() + delay.value(); // the target may wait: absolute times
     out->b_transport(gp, delay);
     q.set(delay);
+    stats_.bus_wait += now_.value() + delay.value() - issued;
     if (gp.is_response_error()) {
         SC_REPORT_ERROR("ddisim/cpu", fmt::format("{}: machine check: CPU {} of {} bytes at {:#x}: {}", name(),
                                                   cmd == ::tlm::TLM_READ_COMMAND ? "read" : "write", len, pa,

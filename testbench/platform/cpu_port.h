@@ -146,7 +146,7 @@ private:
     kernel::iommu_map_ops* iommu_ = nullptr;
     std::uint32_t requester_id_;
     struct stats_t {
-        tlm::counter charged, reads, writes, bytes_read, bytes_written, interrupts, sleeps, wakeups;
+        tlm::counter charged, bus_wait, reads, writes, bytes_read, bytes_written, interrupts, sleeps, wakeups;
         explicit stats_t(const std::string& o);
     } stats_;
 };

@@ -472,19 +472,25 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     }
     // Software CPU time: what the kernel, DDI layer and drivers charged to the
     // cost model (cpu_port's `charged`; time a thread waits for its own bus
-    // accesses and polls is simulated time, not charged CPU). Several software
+    // accesses is simulated time, not charged CPU: reported apart as
+    // bus_wait_ns, cpu_port's `bus_wait`). Several software
     // threads can overlap, so busy_fraction may exceed 1 (CPUs' worth).
     if (const tlm::stat* c = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".charged")) {
         const double ns = c->value();
         h["cpu"] = {{"charged_ns", static_cast<std::uint64_t>(ns)},
                     {"busy_fraction", o.end_ps ? ns * 1e3 / static_cast<double>(o.end_ps) : 0.0}};
+        const tlm::stat* w = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".bus_wait");
+        const double wait_ns = w ? w->value() * 1e-3 : 0.0;
+        h["cpu"]["bus_wait_ns"] = wait_ns;
         if (h.contains("fio")) {
             const double ios = h["fio"]["total"]["ios"].get<double>();
             h["fio"]["cpu_ns_per_io"] = ios > 0 ? ns / ios : 0.0;
+            h["fio"]["cpu_bus_wait_ns_per_io"] = ios > 0 ? wait_ns / ios : 0.0;
         }
         if (h.contains("memcpy")) {
             const double n = h["memcpy"]["copies"].get<double>();
             h["memcpy"]["cpu_ns_per_copy"] = n > 0 ? ns / n : 0.0;
+            h["memcpy"]["cpu_bus_wait_ns_per_copy"] = n > 0 ? wait_ns / n : 0.0;
         }
     }
     h["simulated_time_ps"] = o.end_ps;

@@ -347,7 +347,12 @@ TEST_CASE("run: the software's CPU time is reported per I/O, and grows by exactl
         CHECK((*h)["fio"]["cpu_ns_per_io"].get<double>() * ios == Approx(charged));
         CHECK((*h)["cpu"]["busy_fraction"].get<double>() ==
               Approx(charged * 1e3 / (*h)["simulated_time_ps"].get<double>()));
+        // the time in the software's own bus accesses, reported apart
+        const auto wait = (*h)["cpu"]["bus_wait_ns"].get<double>();
+        CHECK(wait > 0);
+        CHECK((*h)["fio"]["cpu_bus_wait_ns_per_io"].get<double>() * ios == Approx(wait));
     }
+
     // +10 us per unbind: one unbind per I/O plus the few of the disk's
     // attach (INQUIRY, READ CAPACITY …), each exactly 10 us more
     const auto extra = b["cpu"]["charged_ns"].get<std::uint64_t>() - a["cpu"]["charged_ns"].get<std::uint64_t>();

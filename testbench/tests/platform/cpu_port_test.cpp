@@ -55,12 +55,13 @@ struct rig : sc_module {
 TEST_CASE("cpu port: a write lands in DRAM, a read returns it, and both take bus time") {
     const std::uint64_t v = 0x1122334455667788ull;
     std::uint64_t back = 0;
-    sc_time t0, t1;
+    sc_time t0, t1, t2;
     rig r([&](rig& t) {
         t0 = t.cpu.local_time();
         t.cpu.bus_write(0x1000, &v, sizeof v);
         t1 = t.cpu.local_time();
         t.cpu.bus_read(0x1000, &back, sizeof back);
+        t2 = t.cpu.local_time();
     });
     sc_start();
     REQUIRE(r.finished);
@@ -74,6 +75,10 @@ TEST_CASE("cpu port: a write lands in DRAM, a read returns it, and both take bus
     REQUIRE(reg.find("top.cpu.writes") != nullptr);
     CHECK(reg.find("top.cpu.writes")->value() == 1);
     CHECK(reg.find("top.cpu.bytes_read")->value() == 8);
+    // the thread's time in its two accesses, nothing charged
+    REQUIRE(reg.find("top.cpu.bus_wait") != nullptr);
+    CHECK(reg.find("top.cpu.bus_wait")->value() == static_cast<double>((t2 - t0).value()));
+    CHECK(reg.find("top.cpu.charged")->value() == 0);
     CHECK(r.chk_cpu.violations() == 0);
 }
 

@@ -113,9 +113,9 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
         bool own_turn = turn;
         if (requester < 64) {
             const std::uint64_t bit = 1ull << requester;
-            own_turn = (c.dir_known & bit) && ((c.dir_write & bit) != 0) != write;
-            c.dir_known |= bit;
-            c.dir_write = write ? c.dir_write | bit : c.dir_write & ~bit;
+            const int prev = c.own_dir(bit);
+            own_turn = prev >= 0 && prev != static_cast<int>(write);
+            c.set_own_dir(bit, write);
         }
         tlm::ps_t extra = 0;
         if (own_turn) {
@@ -291,8 +291,7 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
     for (unsigned ch = 0; ch < nch; ++ch) {
         const auto& c = channels_[ch];
         t.cycles[ch] = t.turns[ch] = 0;
-        if (bit) t.dir[ch] = (c.dir_known & bit) ? (c.dir_write & bit) != 0 : -1;
-        else t.dir[ch] = c.used ? c.last_write : -1;
+        t.dir[ch] = static_cast<std::int8_t>(bit ? c.own_dir(bit) : c.used ? c.last_write : -1);
     }
     if ((nch == 1 || channel_mask_) && bpc_shift_ >= 0)
         tally_bursts(pow2_geometry{interleave_shift_, channel_mask_, static_cast<unsigned>(bpc_shift_)},
@@ -300,30 +299,22 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
     else
         tally_bursts(any_geometry{interleave_shift_, nch, cfg_.bytes_per_cycle}, cfg_.interleave, addr, len, write,
                      bx, period_, cfg_.turnaround, t);
-    const auto& cycles = t.cycles;
-    const auto& turns = t.turns;
-    const std::uint64_t touched = t.touched;
-    const tlm::ps_t last = t.last;
-    tlm::ps_t end = arrival + bx.tail + last;
+    tlm::ps_t end = arrival + bx.tail + t.last;
     for (unsigned ch = 0; ch < nch; ++ch) {
-        if (!(touched >> ch & 1)) continue;
+        if (!(t.touched >> ch & 1)) continue;
         auto& c = channels_[ch];
         c.used = true;
         c.last_write = write;
         tlm::ps_t e;
-        c.lt.reserve(static_cast<unsigned>(requester), arrival, cycles[ch] * period_ + turns[ch] * cfg_.turnaround, e);
+        c.lt.reserve(static_cast<unsigned>(requester), arrival, t.cycles[ch] * period_ + t.turns[ch] * cfg_.turnaround, e);
         end = std::max(end, e);
     }
     // The requester's direction on each channel after its bursts (those of
     // the other direction replayed here included), for its next access.
     if (bit)
-        for (unsigned ch = 0; ch < nch; ++ch) {
-            if (t.dir[ch] < 0) continue;
-            auto& c = channels_[ch];
-            c.dir_known |= bit;
-            c.dir_write = t.dir[ch] ? c.dir_write | bit : c.dir_write & ~bit;
-        }
-    bx.rt += last + cfg_.latency; // one burst's unloaded time here (burst_ext::rt)
+        for (unsigned ch = 0; ch < nch; ++ch)
+            if (t.dir[ch] >= 0) channels_[ch].set_own_dir(bit, t.dir[ch]);
+    bx.rt += t.last + cfg_.latency; // one burst's unloaded time here (burst_ext::rt)
     return end + cfg_.latency;
 }
 

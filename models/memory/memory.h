@@ -113,6 +113,13 @@ private:
         bool last_write = false;
         bool used = false;
         std::uint64_t dir_known = 0, dir_write = 0; // per requester (bit = index < 64): previous access seen, a write
+        // The direction of the requester's previous access here (bit =
+        // 1 << its index): -1 none seen, 0 read, 1 write; and its update.
+        int own_dir(std::uint64_t bit) const { return (dir_known & bit) ? (dir_write & bit) != 0 : -1; }
+        void set_own_dir(std::uint64_t bit, bool write) {
+            dir_known |= bit;
+            dir_write = write ? dir_write | bit : dir_write & ~bit;
+        }
     };
     // Checks and performs the data part; sets the response status. Returns
     // true if the access is valid (and timing applies).

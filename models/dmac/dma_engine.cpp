@@ -198,28 +198,27 @@ void dma_engine::account(::tlm::tlm_command cmd, unsigned len, tlm::ps_t issued,
 // how the targets charge them (back to back, latency once). A smaller window
 // makes the copy latency-bound at burst level, which the transaction-level
 // charge does not reproduce (docs/dmac.md): it stays burst accurate.
+namespace {
+// n, cut so that neither [src, src + n) nor [dst, dst + n) crosses a
+// multiple of bnd (0: no boundary); by mask for a power of two.
+std::uint64_t within_boundary(std::uint64_t bnd, std::uint64_t src, std::uint64_t dst, std::uint64_t n) {
+    if (!bnd) return n;
+    const std::uint64_t mask = std::has_single_bit(bnd) ? bnd - 1 : 0;
+    const auto off = [&](std::uint64_t a) { return mask ? a & mask : a % bnd; };
+    return std::min({n, bnd - off(src), bnd - off(dst)});
+}
+} // namespace
+
 std::uint32_t dma_engine::next_chunk(const stream& s) const {
-    std::uint64_t n = std::min(s.len_ - s.read_, page_window(s) ? chunk_ : burst_);
-    if (cfg_.boundary) {
-        const std::uint64_t src = s.src_ + s.read_, dst = s.dst_ + s.read_;
-        n = std::min(n, cfg_.boundary - src % cfg_.boundary);
-        n = std::min(n, cfg_.boundary - dst % cfg_.boundary);
-    }
-    return static_cast<std::uint32_t>(n);
+    const std::uint64_t n = std::min(s.len_ - s.read_, page_window(s) ? chunk_ : burst_);
+    return static_cast<std::uint32_t>(within_boundary(cfg_.boundary, s.src_ + s.read_, s.dst_ + s.read_, n));
 }
 
 // The bursts of s's transfer as step() cuts them burst by burst.
 void dma_engine::cut_bursts(stream& s) const {
     s.geo_.clear();
-    const std::uint64_t bnd = cfg_.boundary;
-    const std::uint64_t mask = std::has_single_bit(bnd) ? bnd - 1 : 0; // offset by mask, no division
-    const auto off = [&](std::uint64_t a) { return mask ? a & mask : a % bnd; };
     for (std::uint64_t pos = 0; pos < s.len_;) {
-        std::uint64_t n = std::min(s.len_ - pos, burst_);
-        if (bnd) {
-            n = std::min(n, bnd - off(s.src_ + pos));
-            n = std::min(n, bnd - off(s.dst_ + pos));
-        }
+        const std::uint64_t n = within_boundary(cfg_.boundary, s.src_ + pos, s.dst_ + pos, std::min(s.len_ - pos, burst_));
         s.geo_.push_back({pos, n});
         pos += n;
     }

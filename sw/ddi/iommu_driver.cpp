@@ -114,7 +114,6 @@ bool vtd_iommu_driver::on_fault_interrupt() {
     const std::uint64_t now = port_.now_ns();
     for (const auto& f : faults) {
         ++stats_.faults_reported;
-        fault_log_.push_back({f, now});
         k_.report("iommu-fault",
                   fmt::format("IOMMU fault read by the fault interrupt at {:.3f} us: requester {:#x} (domain {}) {} "
                               "DVMA {:#x}: {}",

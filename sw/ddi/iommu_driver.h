@@ -32,8 +32,8 @@
 // controller) before it sets CTRL.FIE. The IOMMU raises its fault line when it
 // logs a record; the handler, on the kernel's interrupt thread, reads the new
 // records (read_faults: FAULT_HEAD/TAIL and the records over the bus, then
-// clears FAULT_STATUS, which drops the line before the EOI), keeps them in
-// fault_log() with the time it read them, and reports each as diagnostic
+// clears FAULT_STATUS, which drops the line before the EOI) and reports each,
+// with the time it read it, as diagnostic
 // `iommu-fault` naming requester, domain, direction, DVMA and reason, as
 // illumos' immu logs a DMAR fault. Without it the records wait in the ring
 // for read_faults().
@@ -166,13 +166,6 @@ public:
     // Reads the fault records not consumed yet over the bus, advances
     // FAULT_TAIL and clears FAULT_STATUS.
     std::vector<fault> read_faults();
-    // The records the fault-interrupt handler has read, in order, each with
-    // the simulated time (ns) the handler read it.
-    struct logged_fault {
-        fault f;
-        std::uint64_t at_ns = 0;
-    };
-    const std::vector<logged_fault>& fault_log() const { return fault_log_; }
     // Name of a fault record's reason code (VT-d-like, as the model's
     // fault_reason; a test keeps the two equal).
     static const char* reason_name(unsigned reason);
@@ -223,7 +216,6 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> roots_;
     std::unordered_map<std::uint64_t, std::unique_ptr<table>> tables_; // CPU copy, by physical address
     std::vector<std::uint64_t> owned_pages_;
-    std::vector<logged_fault> fault_log_;
     std::uint64_t intr_id_ = 0; // the fault handler's kernel interrupt-table id (0: none)
     stats_t stats_;
     bool busy_ = false;        // the driver lock is held

@@ -134,7 +134,7 @@ bus::stats_t::stats_t(const std::string& o)
       arbitration_wait(o, "arbitration_wait", "ns", "request arrival to grant") {}
 
 bus::bus(sc_module_name name, const bus_config& cfg)
-    : sc_module(name), in("in"), out("out"), cfg_(cfg), now_(tlm::sim_time()), period_(tlm::period_ps(cfg.clock)),
+    : sc_module(name), in("in", this), out("out"), cfg_(cfg), now_(tlm::sim_time()), period_(tlm::period_ps(cfg.clock)),
       routes_(std::make_unique<route_table>()), stats_(this->name()) {
     if (cfg.data_width == 0) throw std::invalid_argument(std::string(this->name()) + ": data_width must be at least 1");
     if (cfg.max_burst == 0) throw std::invalid_argument(std::string(this->name()) + ": max_burst must be at least 1");
@@ -146,10 +146,6 @@ bus::bus(sc_module_name name, const bus_config& cfg)
                                     "' is not round_robin or fixed_priority");
     if (cfg.quantum) ::tlm::tlm_global_quantum::instance().set(tlm::to_sc_time(cfg.quantum));
 
-    in.register_b_transport(this, &bus::b_transport);
-    in.register_nb_transport_fw(this, &bus::nb_transport_fw);
-    in.register_get_direct_mem_ptr(this, &bus::get_direct_mem_ptr);
-    in.register_transport_dbg(this, &bus::transport_dbg);
     out.register_nb_transport_bw(this, &bus::nb_transport_bw);
     out.register_invalidate_direct_mem_ptr(this, &bus::invalidate_direct_mem_ptr);
 

@@ -1,8 +1,9 @@
 // ddisim::models::bus — address-decoded interconnect, N initiators × M targets.
 //
 // Sockets
-//   in  — tlm_utils::multi_passthrough_target_socket: every initiator binds
-//         to it; binding order gives the initiator index (0, 1, …), which is
+//   in  — tlm::direct_target_socket (tlm_utils' multi passthrough target
+//         socket with one call per transaction instead of four,
+//         tlm/direct_target_socket.h): every initiator binds to it; binding order gives the initiator index (0, 1, …), which is
 //         also its fixed priority (0 highest).
 //   out — tlm_utils::multi_passthrough_initiator_socket: bind it to each
 //         target in turn; binding order gives the target index used by
@@ -84,9 +85,9 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "models/bus/bus_config.h"
+#include "tlm/direct_target_socket.h"
 #include "tlm/core/stats.h"
 #include "tlm/timing.h"
 
@@ -112,8 +113,17 @@ struct bus_region {
 };
 
 class bus : public sc_core::sc_module {
+    // tlm callbacks on `in` (index = port; declared first: the socket type names them)
+    void b_transport(int i, ::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    ::tlm::tlm_sync_enum nb_transport_fw(int i, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
+                                         sc_core::sc_time& delay);
+    bool get_direct_mem_ptr(int i, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
+    unsigned int transport_dbg(int i, ::tlm::tlm_generic_payload& gp);
+
 public:
-    tlm_utils::multi_passthrough_target_socket<bus> in;
+    tlm::direct_target_socket<bus, &bus::b_transport, &bus::nb_transport_fw, &bus::get_direct_mem_ptr,
+                              &bus::transport_dbg>
+        in;
     tlm_utils::multi_passthrough_initiator_socket<bus> out;
     SC_HAS_PROCESS(bus);
 
@@ -137,12 +147,6 @@ private:
     struct initiator_port;
     struct target_port;
 
-    // tlm callbacks (index = port)
-    void b_transport(int i, ::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    ::tlm::tlm_sync_enum nb_transport_fw(int i, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
-                                         sc_core::sc_time& delay);
-    bool get_direct_mem_ptr(int i, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
-    unsigned int transport_dbg(int i, ::tlm::tlm_generic_payload& gp);
     ::tlm::tlm_sync_enum nb_transport_bw(int t, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& phase,
                                          sc_core::sc_time& delay);
     void invalidate_direct_mem_ptr(int t, sc_dt::uint64 start, sc_dt::uint64 end);

@@ -57,7 +57,7 @@ iommu::stats_t::stats_t(const std::string& o)
       }) {}
 
 iommu::iommu(sc_module_name name, const iommu_config& cfg)
-    : sc_module(name), dev_in("dev_in"), mem_out("mem_out"), regs("regs"), irq("irq"), cfg_(cfg),
+    : sc_module(name), dev_in("dev_in", this), mem_out("mem_out"), regs("regs"), irq("irq"), cfg_(cfg),
       tlb_(cfg.iotlb_sets, cfg.iotlb_ways), pwc_(cfg.pwc_entries),
       ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), req_peq_("req_peq"),
       resp_peq_("resp_peq"), irq_q_("irq_q"),
@@ -70,10 +70,6 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
     fault_rec_.assign(2ull * cfg.fault_log_entries, 0);
     rd_gp_.set_extension(new tlm::requester_id_ext(static_cast<std::uint32_t>(cfg_.walk_requester_id))); // owned by it
 
-    dev_in.register_b_transport(this, &iommu::dev_b_transport_in);
-    dev_in.register_nb_transport_fw(this, &iommu::dev_nb_transport_fw);
-    dev_in.register_get_direct_mem_ptr(this, &iommu::dev_get_dmi);
-    dev_in.register_transport_dbg(this, &iommu::dev_dbg);
     regs.register_b_transport(this, &iommu::regs_b_transport);
     regs.register_nb_transport_fw(this, &iommu::regs_nb_transport_fw);
 

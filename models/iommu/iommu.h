@@ -20,7 +20,8 @@
 //   completes, and software must poll INV_CMD.GO until it reads 0.
 //
 // Sockets and signals
-//   dev_in  — target (multi-passthrough: bind every device), device traffic. LT b_transport, and AT
+//   dev_in  — target (a multi socket, tlm/direct_target_socket.h: bind every
+//             device), device traffic. LT b_transport, and AT
 //             nb_transport_fw (base protocol): BEGIN_REQ is accepted at once
 //             (END_REQ, so devices pipeline); at its arrival time a thread
 //             translates and forwards it with the LT path below, and
@@ -122,21 +123,21 @@
 //   faults (count).
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
-#include <deque>
 
 #include <tlm_utils/peq_with_get.h>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "models/iommu/iommu_config.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/page_table.h"
+#include "tlm/direct_target_socket.h"
 #include "tlm/core/stats.h"
 #include "tlm/timing.h"
 
@@ -172,8 +173,20 @@ struct iommu_fault {
 };
 
 class iommu : public sc_core::sc_module {
+    // dev_in (declared first: the socket type names them)
+    void dev_b_transport_in(int port, ::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+        dev_b_transport(gp, delay);
+    }
+    void dev_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    ::tlm::tlm_sync_enum dev_nb_transport_fw(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,
+                                             sc_core::sc_time& delay);
+    bool dev_get_dmi(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
+    unsigned int dev_dbg(int port, ::tlm::tlm_generic_payload& gp);
+
 public:
-    tlm_utils::multi_passthrough_target_socket<iommu> dev_in; // any number of devices
+    tlm::direct_target_socket<iommu, &iommu::dev_b_transport_in, &iommu::dev_nb_transport_fw, &iommu::dev_get_dmi,
+                              &iommu::dev_dbg>
+        dev_in; // any number of devices
     tlm_utils::simple_initiator_socket<iommu> mem_out;
     tlm_utils::simple_target_socket<iommu> regs;
     sc_core::sc_signal<bool> irq;
@@ -202,15 +215,6 @@ private:
     struct piece {
         std::uint64_t off, len, pa;
     };
-    // dev_in
-    void dev_b_transport_in(int port, ::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-        dev_b_transport(gp, delay);
-    }
-    void dev_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    ::tlm::tlm_sync_enum dev_nb_transport_fw(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,
-                                             sc_core::sc_time& delay);
-    bool dev_get_dmi(int port, ::tlm::tlm_generic_payload& gp, ::tlm::tlm_dmi& dmi);
-    unsigned int dev_dbg(int port, ::tlm::tlm_generic_payload& gp);
     // regs
     void regs_b_transport(::tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     ::tlm::tlm_sync_enum regs_nb_transport_fw(::tlm::tlm_generic_payload& gp, ::tlm::tlm_phase& ph,

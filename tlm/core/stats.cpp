@@ -81,6 +81,8 @@ void histogram::add_slow(double v) {
     const auto b = bucket_of(v);
     if (b >= buckets_.size()) buckets_.resize(b + 1);
     ++buckets_[b];
+    last_v_ = v;
+    last_b_ = b;
 }
 
 double histogram::percentile(double p) const {
@@ -114,6 +116,8 @@ void histogram::reset() {
     buckets_.clear();
     n_ = zeros_ = 0;
     sum_ = min_ = max_ = 0;
+    last_v_ = std::numeric_limits<double>::quiet_NaN();
+    last_b_ = 0;
 }
 
 formula::formula(const std::string& owner, const std::string& name, std::string unit, std::string desc,

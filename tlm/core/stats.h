@@ -18,6 +18,7 @@
 #include <cstring>
 #include <functional>
 #include <iosfwd>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -109,8 +110,16 @@ class histogram final : public stat {
 public:
     using stat::stat;
     // Inline: every model adds on its per-transaction path. The common case
-    // (not the first sample, bucket already allocated, not NaN) stays here.
+    // (not the first sample, bucket already allocated, not NaN) stays here;
+    // a repeat of the previous sample (an unloaded latency, a fixed size)
+    // needs neither its bucket nor the extremes worked out again.
     void add(double v) {
+        if (v == last_v_) {
+            ++n_;
+            sum_ += v;
+            ++buckets_[last_b_];
+            return;
+        }
         const std::uint32_t b = bucket_of(v);
         if (n_ == 0 || b >= buckets_.size() || v != v) return add_slow(v);
         min_ = v < min_ ? v : min_;
@@ -118,6 +127,8 @@ public:
         ++n_;
         sum_ += v;
         ++buckets_[b];
+        last_v_ = v;
+        last_b_ = b;
     }
     // add(0.0) in one increment: the common "no wait" sample of a queueing
     // statistic. Zeros are counted apart and folded in by every reader (they
@@ -158,6 +169,10 @@ private:
     std::uint64_t n_ = 0;     // samples through add()
     std::uint64_t zeros_ = 0; // samples through add_zero() (bucket 0)
     double sum_ = 0, min_ = 0, max_ = 0;
+    // The previous sample through add() and its bucket (NaN: none yet; NaN
+    // compares unequal to everything, samples included).
+    double last_v_ = std::numeric_limits<double>::quiet_NaN();
+    std::uint32_t last_b_ = 0;
 };
 
 // A value computed from others at dump time (hit rate, bandwidth …).

@@ -1,6 +1,7 @@
 // `ddisim bench`: simulator speed figures. Each measurement runs in its own
-// child process (`ddisim bench --one KEY`), --repeat times; the table shows
-// the median with min–max, ratios to the raw SystemC ceilings, and targets.
+// child process (`ddisim bench --one KEY`), once per round, --repeat rounds;
+// the table shows the median with min–max, ratios to the raw SystemC
+// ceilings (the median of the rounds' ratios) and targets.
 #include "testbench/app/command.h"
 #include "testbench/bench/bench.h"
 
@@ -84,16 +85,33 @@ void run_bench(const bench_opts& o) {
         double median, lo, hi;
     };
     std::vector<row> rows;
-    for (auto& m : ms) {
-        if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), m.key) == o.only.end()) continue;
-        std::vector<double> v;
-        for (int i = 0; i < std::max(1, o.repeat); ++i) v.push_back(bench::run_child(exe, m));
+    // Rounds: each runs every selected measurement once, in table order, so
+    // a ratio pairs a measurement with its ceiling from the same round: a
+    // drift of the machine's speed during the whole run (frequency, other
+    // load) moves both and cancels, where medians taken block by block would
+    // compare a fast block with a slow one.
+    std::vector<const bench::measurement*> sel;
+    for (auto& m : ms)
+        if (o.only.empty() || std::find(o.only.begin(), o.only.end(), m.key) != o.only.end()) sel.push_back(&m);
+    const int rounds = std::max(1, o.repeat);
+    std::map<std::string, std::vector<double>> runs;
+    for (int i = 0; i < rounds; ++i) {
+        for (const auto* m : sel) {
+            const double x = bench::run_child(exe, *m);
+            runs[m->key].push_back(x);
+            if (!o.json) std::cerr << fmt::format("  round {}/{}: {:<28} {:>14.4g} {}\n", i + 1, rounds, m->key, x, m->unit);
+        }
+    }
+    const auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
-        const double md = v[v.size() / 2];
-        med[m.key] = md;
-        j[m.key] = md;
-        rows.push_back({&m, md, v.front(), v.back()});
-        if (!o.json) std::cerr << fmt::format("  measured {:<28} {:>14.4g} {}\n", m.key, md, m.unit);
+        return v[v.size() / 2];
+    };
+    for (const auto* m : sel) {
+        const auto& v = runs[m->key];
+        const double md = median(v);
+        med[m->key] = md;
+        j[m->key] = md;
+        rows.push_back({m, md, *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())});
     }
     nlohmann::json ratios = nlohmann::json::object();
     bool all_met = true;
@@ -105,7 +123,12 @@ void run_bench(const bench_opts& o) {
         std::string ratio = "", target = "";
         bool met = true;
         if (*r.m->ceiling && med.count(r.m->ceiling)) {
-            const double q = r.median / med[r.m->ceiling];
+            // median over the rounds of this round's figure over its ceiling's
+            const auto& a = runs[r.m->key];
+            const auto& c = runs[r.m->ceiling];
+            std::vector<double> per;
+            for (std::size_t i = 0; i < a.size(); ++i) per.push_back(a[i] / c[i]);
+            const double q = median(per);
             ratio = fmt::format("{:.1f}%", 100 * q);
             ratios[std::string(r.m->key) + "_over_" + r.m->ceiling] = q;
             if (r.m->target_ratio > 0) {
@@ -133,7 +156,7 @@ void run_bench(const bench_opts& o) {
 app::command_registrar reg{"bench", 80, [](CLI::App& root) {
     auto o = std::make_shared<bench_opts>();
     auto* c = root.add_subcommand("bench", "Measure simulator speed (medians of repeated runs, one process each)");
-    c->add_option("--repeat", o->repeat, "Runs per measurement; the median is reported")->check(CLI::Range(1, 99));
+    c->add_option("--repeat", o->repeat, "Rounds: each runs every measurement once; medians are reported, and each ratio is the median of the rounds' own ratios")->check(CLI::Range(1, 99));
     c->add_option("--seconds", bench::g_budget, "Wall-clock budget per run (s)")->check(CLI::Range(0.05, 60.0));
     c->add_flag("--json", o->json, "Print one JSON object (measurement keys, ratios, targets_met)");
     c->add_option("--only", o->only, "Run only these measurement keys");

@@ -10,22 +10,14 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
         end = fcfs_until_;
         return start;
     }
-    if (requester >= users_.size()) {
-        users_.resize(requester + 1);
-        solo_ = users_.size() == 1;
-    }
+    if (requester >= users_.size()) users_.resize(requester + 1);
     user& me = users_[requester];
-    const ps_t start = std::max(ready, me.own_until);
-    if (start < me.cur_begin || start >= me.cur_end) {
-        me.cur_w = start / window_;
-        me.cur_begin = me.cur_w * window_;
-        me.cur_end = me.cur_begin + window_;
-        const unsigned k0 = me.cur_w & 3;
-        if (me.win[k0] != me.cur_w) {
-            me.win[k0] = me.cur_w;
-            me.used[k0] = 0;
-        }
+    if (!me.seen) {
+        me.seen = true;
+        solo_ = ++seen_ == 1 ? requester : ~0u;
     }
+    const ps_t start = std::max(ready, me.own_until);
+    if (start < me.cur_begin || start >= me.cur_end) me.move_to(start, window_);
     const std::uint64_t w = me.cur_w;
     ps_t stretched = duration;
     // Expected use of requester j in this requester's window w: the most of

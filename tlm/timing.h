@@ -85,7 +85,10 @@ struct occupancy_timeline {
 class shared_timeline {
 public:
     explicit shared_timeline(ps_t window = 0) : window_(window) {}
-    void set_window(ps_t w) { window_ = w; }
+    void set_window(ps_t w) {
+        window_ = w;
+        if (w == 0) solo_ = ~0u; // first come first served: reserve_slow only
+    }
     ps_t window() const { return window_; }
     // Priority sharing (lower requester id first) instead of fair sharing.
     void set_priority(bool p) { priority_ = p; }
@@ -96,16 +99,19 @@ public:
     // resource if `ready` also includes the requester's own backlog kept
     // elsewhere; it tells which other requesters are still active.
     ps_t reserve(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival = ~0ull) {
-        // Fast path: the only requester so far, inside its current window.
-        if (requester == 0 && solo_) {
-            user& me = users_[0];
+        // Fast path: the only requester so far. Nobody else's use can
+        // stretch its service, so it is reserve_slow's result without the
+        // look at the others (a register block has only the CPU, an idle
+        // system's memory only one device); moving to a later window (a
+        // sparse requester does so on most calls) included.
+        if (requester == solo_) {
+            user& me = users_[requester];
             const ps_t start = ready > me.own_until ? ready : me.own_until;
-            if (start >= me.cur_begin && start < me.cur_end) {
-                busy_ps += duration;
-                me.own_until = end = start + duration;
-                me.used[me.cur_w & 3] += duration;
-                return start;
-            }
+            if (start >= me.cur_end) me.move_to(start, window_);
+            busy_ps += duration;
+            me.own_until = end = start + duration;
+            me.used[me.cur_w & 3] += duration;
+            return start;
         }
         return reserve_slow(requester, ready, duration, end, arrival < ready ? arrival : ready);
     }
@@ -118,14 +124,29 @@ private:
         ps_t cur_begin = 0, cur_end = 0;  // cached to avoid a division per call
         std::uint64_t win[4] = {~0ull, ~0ull, ~0ull, ~0ull}; // window ids of used[]
         ps_t used[4] = {};                                   // service charged per window
+        bool seen = false;                                   // has reserved here
         ps_t used_in(std::uint64_t w) const { return win[w & 3] == w ? used[w & 3] : 0; }
+        // Makes the window holding t (window length `window`) the current one.
+        void move_to(ps_t t, ps_t window) {
+            cur_w = t / window;
+            cur_begin = cur_w * window;
+            cur_end = cur_begin + window;
+            const unsigned k = cur_w & 3;
+            if (win[k] != cur_w) {
+                win[k] = cur_w;
+                used[k] = 0;
+            }
+        }
     };
     ps_t reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival);
     ps_t window_;
     bool priority_ = false;
     ps_t fcfs_until_ = 0;
     std::vector<user> users_;
-    bool solo_ = false; // users_.size() == 1 (requester 0 alone)
+    // The one requester that has reserved so far (window ≠ 0): ~0u before
+    // the first, and for good once a second one has.
+    unsigned solo_ = ~0u;
+    unsigned seen_ = 0; // requesters that have reserved
 };
 
 // Bytes/s of a port: bytes_per_cycle × clock.

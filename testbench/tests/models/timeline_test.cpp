@@ -111,14 +111,19 @@ struct outcome {
 // `users` requesters, each issuing back to back with random gaps and sizes
 // (some idle stretches of several windows, some huge durations that need the
 // 128-bit division), interleaved in random order as LT initiators would be.
-outcome compare(ps_t window, bool priority, unsigned users, std::uint64_t seed, unsigned calls) {
+// Requester ids are first_id, first_id + 1, …; for the first `alone` calls
+// only the last of them issues (a lone requester whose id is not 0, which
+// the others join later).
+outcome compare(ps_t window, bool priority, unsigned users, std::uint64_t seed, unsigned calls, unsigned first_id = 0,
+                unsigned alone = 0) {
     shared_timeline fast(window);
     fast.set_priority(priority);
     reference_timeline ref(window, priority);
-    std::vector<ps_t> t(users, 0);
+    std::vector<ps_t> t(first_id + users, 0);
     outcome o;
     for (unsigned c = 0; c < calls; ++c) {
-        const unsigned r = static_cast<unsigned>(next_rand(seed) % users);
+        const std::uint64_t pick = next_rand(seed);
+        const unsigned r = first_id + (c < alone ? users - 1 : static_cast<unsigned>(pick % users));
         const std::uint64_t x = next_rand(seed);
         ps_t dur = 1000 + x % 200000;
         if (x % 997 == 0) dur = (1ull << 50) + x % 1000; // product with the window overflows 64 bits
@@ -163,4 +168,19 @@ TEST_CASE("timeline: more requesters than the one-pass buffer (33, 40) and windo
     CHECK(compare(1000000, false, 40, 5, 20000).mismatches == 0);
     CHECK(compare(1000000, false, 33, 6, 20000).mismatches == 0);
     CHECK(compare(0, false, 3, 9, 5000).mismatches == 0);
+}
+
+TEST_CASE("timeline: a lone requester whose id is not 0, and others joining it later, match the reference") {
+    // Alone for 5,000 calls (crossing windows on most of them: idle gaps of
+    // several windows), then shared. Fair and priority; the lone one is the
+    // lowest priority once the others come.
+    for (const bool priority : {false, true}) {
+        const outcome alone_only = compare(1000000, priority, 1, 21, 5000, 4);
+        CHECK(alone_only.mismatches == 0);
+        CHECK(alone_only.stretched == 0);
+        const outcome joined = compare(1000000, priority, 3, 22, 20000, 5, 5000);
+        CHECK(joined.mismatches == 0);
+        // (priority: only the lone one, now the lowest, is ever stretched)
+        CHECK(joined.stretched > (priority ? 5u : 20u));
+    }
 }

@@ -3,9 +3,11 @@
 // statistic; byte-identical for the same scenario and seed), stats.csv, and
 // scenario.yaml (the effective scenario); with fio jobs (--fio FILE or
 // workload.kind: fio) also fio.json in fio's JSON layout (docs/fio.md,
-// docs/storage.md). Wall-clock figures go to the terminal only, so result
-// files never depend on the host. Exit status: 0, 1 (errors during the
-// run), 2 (a fio job file error, printed as file:line:column).
+// docs/storage.md). Figures that depend on the host (wall time, host cost
+// per transaction and per I/O, peak RSS) go to the terminal and to host.json
+// only, so the result files never depend on the host. Exit status: 0, 1
+// (errors during the run), 2 (a fio job file error, printed as
+// file:line:column).
 #include "testbench/app/command.h"
 
 #include <chrono>
@@ -13,6 +15,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+
+#include <sys/resource.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -46,6 +50,56 @@ void write_file(const fs::path& p, const std::string& text) {
     if (!f) throw std::runtime_error("cannot write " + p.string());
     f << text;
     if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+// What the run cost the host (validation anchors, Part D: host time per bus
+// transaction and per I/O, slowdown, kernel activity, peak RSS). Host- and
+// load-dependent by nature: written to host.json, never to results.json.
+nlohmann::json host_report(double wall, std::uint64_t sim_ps, const nlohmann::json& headline) {
+    nlohmann::json h;
+    const double sim_s = static_cast<double>(sim_ps) * 1e-12;
+    h["wall_s"] = wall;
+    h["simulated_s"] = sim_s;
+    h["simulated_s_per_wall_s"] = wall > 0 ? sim_s / wall : 0.0;
+    h["wall_s_per_simulated_s"] = sim_s > 0 ? wall / sim_s : 0.0;
+    h["delta_cycles"] = static_cast<std::uint64_t>(sc_core::sc_delta_count());
+    std::uint64_t txns = 0;
+    if (const auto* st = tlm::stats_registry::instance().find("bus.transactions"))
+        txns = static_cast<std::uint64_t>(st->value());
+    h["bus_transactions"] = txns;
+    h["host_ns_per_bus_transaction"] = txns ? wall * 1e9 / static_cast<double>(txns) : 0.0;
+    if (headline.contains("fio")) {
+        const auto ios = headline["fio"]["total"]["ios"].get<std::uint64_t>();
+        h["ios"] = ios;
+        h["host_us_per_io"] = ios ? wall * 1e6 / static_cast<double>(ios) : 0.0;
+        h["ios_per_wall_s"] = wall > 0 ? static_cast<double>(ios) / wall : 0.0;
+    }
+    if (headline.contains("memcpy")) {
+        const auto copies = headline["memcpy"]["copies"].get<std::uint64_t>();
+        const auto bytes = headline["memcpy"]["bytes"].get<std::uint64_t>();
+        h["copies"] = copies;
+        h["host_us_per_copy"] = copies ? wall * 1e6 / static_cast<double>(copies) : 0.0;
+        h["copied_bytes_per_wall_s"] = wall > 0 ? static_cast<double>(bytes) / wall : 0.0;
+    }
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    h["peak_rss_mib"] = static_cast<double>(ru.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
+    return h;
+}
+
+std::string host_line(const nlohmann::json& h) {
+    std::string s = fmt::format("host: {:.2f} s wall, {:.3g} simulated s per wall s, {:.0f} ns per bus transaction",
+                                h["wall_s"].get<double>(), h["simulated_s_per_wall_s"].get<double>(),
+                                h["host_ns_per_bus_transaction"].get<double>());
+    if (h.contains("host_us_per_io"))
+        s += fmt::format(", {:.1f} us per I/O ({:.3g} I/Os per wall s)", h["host_us_per_io"].get<double>(),
+                         h["ios_per_wall_s"].get<double>());
+    if (h.contains("host_us_per_copy"))
+        s += fmt::format(", {:.1f} us per copy ({:.3g} B copied per wall s)", h["host_us_per_copy"].get<double>(),
+                         h["copied_bytes_per_wall_s"].get<double>());
+    s += fmt::format(", {} delta cycles, peak RSS {:.1f} MiB", h["delta_cycles"].get<std::uint64_t>(),
+                     h["peak_rss_mib"].get<double>());
+    return s;
 }
 
 int run_scenario(const run_opts& o) {
@@ -86,6 +140,8 @@ int run_scenario(const run_opts& o) {
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
     if (const auto* fr = plat.fio()) write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
+    const auto host = host_report(wall, res.end_ps, j["headline"]);
+    write_file(out / "host.json", host.dump(2) + "\n");
     {
         std::ofstream csv(out / "stats.csv");
         tlm::stats_registry::instance().write_csv(csv);
@@ -166,11 +222,13 @@ int run_scenario(const run_opts& o) {
                                      c["charged_ns"].get<double>() / 1e6, c["busy_fraction"].get<double>() * 100, per);
         }
         std::cout << "  " << platform::software_summary(j["software"]) << "\n";
+        std::cout << "  " << host_line(host) << "\n";
         if (!o.no_stats_text) {
             std::cout << "statistics:\n";
             tlm::stats_registry::instance().write_text(std::cout);
         }
-        std::cout << fmt::format("results: {}  {}", (out / "results.json").string(), (out / "stats.csv").string());
+        std::cout << fmt::format("results: {}  {}  {}", (out / "results.json").string(), (out / "stats.csv").string(),
+                                 (out / "host.json").string());
         if (plat.fio()) std::cout << "  " << (out / "fio.json").string();
         if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;

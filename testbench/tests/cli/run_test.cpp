@@ -360,3 +360,35 @@ TEST_CASE("run: the software's CPU time is reported per I/O, and grows by exactl
     CHECK(extra >= 300u * 10000);
     CHECK(extra <= 310u * 10000);
 }
+
+TEST_CASE("run: host.json gives the host cost of the run, consistent with the results, which carry none of it") {
+    const auto d = scratch("host_report");
+    const auto job = d / "short.fio";
+    std::ofstream(job) << "[r]\nrw=randread\nbs=4k\niodepth=8\nnumber_ios=400\n";
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "o").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("host: ") != std::string::npos); // the summary line
+    CHECK(r.out.find("us per I/O (") != std::string::npos);
+    const auto h = nlohmann::json::parse(read_file(d / "o" / "host.json"));
+    const auto j = nlohmann::json::parse(read_file(d / "o" / "results.json"));
+    const double wall = h["wall_s"].get<double>();
+    REQUIRE(wall > 0);
+    // The counts are the run's own …
+    CHECK(h["ios"] == 400);
+    CHECK(h["bus_transactions"] == j["stats"]["bus.transactions"]["value"]);
+    CHECK(h["simulated_s"].get<double>() == Approx(j["headline"]["simulated_time_ps"].get<double>() * 1e-12));
+    // … and the rates are those counts over the wall time.
+    CHECK(h["host_us_per_io"].get<double>() == Approx(wall * 1e6 / 400));
+    CHECK(h["ios_per_wall_s"].get<double>() == Approx(400 / wall));
+    CHECK(h["host_ns_per_bus_transaction"].get<double>() ==
+          Approx(wall * 1e9 / h["bus_transactions"].get<double>()));
+    CHECK(h["simulated_s_per_wall_s"].get<double>() == Approx(h["simulated_s"].get<double>() / wall));
+    CHECK(h["wall_s_per_simulated_s"].get<double>() * h["simulated_s_per_wall_s"].get<double>() == Approx(1.0));
+    CHECK(h["delta_cycles"].get<std::uint64_t>() > 400); // at least one per I/O's interrupt
+    CHECK(h["peak_rss_mib"].get<double>() > 1);
+    CHECK(!h.contains("copies")); // no memcpy workload
+    // Nothing host-dependent in the result files.
+    const auto text = read_file(d / "o" / "results.json");
+    for (const char* k : {"wall", "rss", "host_ns", "host_us", "delta_cycles"}) CHECK(text.find(k) == std::string::npos);
+}

@@ -146,6 +146,20 @@ void run_bench(const bench_opts& o) {
                                      fmt::format("{:.3g}-{:.3g}", r.lo, r.hi), ratio, target, r.m->what, r.m->unit,
                                      target.empty() ? "" : (met ? "  ok" : "  BELOW TARGET"));
         }
+        // Cost per unit as a multiple of the like-for-like ceiling's: the
+        // median over the rounds of that round's ceiling rate over this one.
+        if (*r.m->like_for_like && runs.count(r.m->like_for_like)) {
+            const auto& a = runs[r.m->key];
+            const auto& c = runs[r.m->like_for_like];
+            std::vector<double> per;
+            for (std::size_t i = 0; i < a.size(); ++i) per.push_back(c[i] / a[i]);
+            const double x = median(per);
+            ratios[std::string(r.m->key) + "_cost_over_" + r.m->like_for_like] = x;
+            if (!o.json)
+                std::cout << fmt::format("{:<30} {:>14} {:>22} {:>8.2f}x {:>10}  cost per transaction over {}'s "
+                                         "(same initiator and hops, no model work)\n",
+                                         "", "", "", x, "", r.m->like_for_like);
+        }
     }
     j["ratios"] = ratios;
     j["repeat"] = o.repeat;

@@ -24,6 +24,10 @@ struct measurement {
     const char* ceiling;    // key of the measurement this is compared with ("" = none)
     double target_ratio;    // target as a fraction of the ceiling (0 = none)
     double target_abs = 0;  // absolute target (0 = none)
+    // A like-for-like ceiling (same initiator and hops, trivial models): the
+    // table adds this measurement's cost per unit as a multiple of its
+    // (information, no target).
+    const char* like_for_like = "";
 };
 
 struct registrar {

@@ -1,5 +1,5 @@
 // Simulator-speed measurements for `ddisim bench` (validation-anchors Part D):
-// two raw SystemC ceilings and the bus + memory path in LT and AT. Each
+// raw SystemC ceilings and the bus + memory path in LT and AT. Each
 // function elaborates one design, so `ddisim bench` runs each in its own
 // process. Figures are per wall-clock second, measured over whole sc_start
 // slices after a warm-up slice; no checkers, tracing or statistics dumps.
@@ -14,6 +14,13 @@
 // phases' events. The tgen-driven figures (tgen_bus_lt_per_s,
 // tgen_bus_at_per_s) add the traffic generator's own per-transaction work
 // (sequence, statistics, checksum) and are kept for information.
+//
+// The targets compare with the bare ceilings (the definition). The
+// anchors' Part D also asks for the model's cost as a multiple of a ceiling
+// with the same initiator and the same socket hops, doing no work
+// (raw_b_transport_2hop_per_s: loop -> forwarder -> trivial target;
+// raw_at_per_s: the AT loop -> forwarder -> a 4-phase target with a PEQ):
+// the table prints that multiple under bus_lt_per_s and bus_at_per_s.
 #include "testbench/bench/bench.h"
 
 #include <chrono>
@@ -24,6 +31,7 @@
 
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/peq_with_get.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "models/bus/bus.h"
@@ -158,11 +166,77 @@ private:
     sc_event ev_;
 };
 
+// A bare forwarding module: one more socket hop, no work (the bus's place in
+// the like-for-like ceiling of bus_lt_per_s).
+struct forwarder : sc_module, tlm::tlm_fw_transport_if<>, tlm::tlm_bw_transport_if<> {
+    tlm::tlm_target_socket<> in{"in"};
+    tlm::tlm_initiator_socket<> out{"out"};
+    explicit forwarder(sc_module_name n) : sc_module(n) {
+        in.bind(*this);
+        out.bind(*this);
+    }
+    void b_transport(tlm::tlm_generic_payload& gp, sc_time& d) override { out->b_transport(gp, d); }
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& ph, sc_time& d) override {
+        return out->nb_transport_fw(gp, ph, d);
+    }
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi&) override { return false; }
+    unsigned int transport_dbg(tlm::tlm_generic_payload&) override { return 0; }
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& ph, sc_time& d) override {
+        return in->nb_transport_bw(gp, ph, d);
+    }
+    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
+};
+
+// The AT counterpart of trivial_target: END_REQ at once, BEGIN_RESP 10 ns
+// later through a payload event queue, one response at a time (the
+// initiator completes each response on the spot).
+struct trivial_at_target : sc_module, tlm::tlm_fw_transport_if<> {
+    tlm::tlm_target_socket<> in{"in"};
+    unsigned char mem[4096];
+    tlm_utils::peq_with_get<tlm::tlm_generic_payload> peq{"peq"};
+    SC_HAS_PROCESS(trivial_at_target);
+    explicit trivial_at_target(sc_module_name n) : sc_module(n) {
+        in.bind(*this);
+        SC_THREAD(respond);
+    }
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& ph, sc_time& d) override {
+        if (ph != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED; // END_RESP: nothing to do
+        std::memcpy(gp.get_data_ptr(), mem + (gp.get_address() & 0xfc0), gp.get_data_length());
+        gp.set_response_status(tlm::TLM_OK_RESPONSE);
+        peq.notify(gp, d + sc_time(10, SC_NS));
+        ph = tlm::END_REQ;
+        return tlm::TLM_UPDATED;
+    }
+    void respond() {
+        for (;;) {
+            wait(peq.get_event());
+            while (tlm::tlm_generic_payload* gp = peq.get_next_transaction()) {
+                tlm::tlm_phase ph = tlm::BEGIN_RESP;
+                sc_time d = SC_ZERO_TIME;
+                in->nb_transport_bw(*gp, ph, d); // the bench initiator answers TLM_COMPLETED
+            }
+        }
+    }
+    void b_transport(tlm::tlm_generic_payload&, sc_time&) override {}
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi&) override { return false; }
+    unsigned int transport_dbg(tlm::tlm_generic_payload&) override { return 0; }
+};
+
 double raw_b_transport() {
     tlm::tlm_global_quantum::instance().set(sc_time(1, SC_US));
     loop_initiator ini("ini");
     trivial_target tgt("tgt");
     ini.out.bind(tgt.in);
+    return run_for_budget(sc_time(1, SC_MS), [&] { return ini.n; });
+}
+
+double raw_b_transport_2hop() {
+    tlm::tlm_global_quantum::instance().set(sc_time(1, SC_US));
+    loop_initiator ini("ini");
+    forwarder fwd("fwd");
+    trivial_target tgt("tgt");
+    ini.out.bind(fwd.in);
+    fwd.out.bind(tgt.in);
     return run_for_budget(sc_time(1, SC_MS), [&] { return ini.n; });
 }
 
@@ -239,18 +313,35 @@ double bus_at() {
     return run_for_budget(sc_time(100, SC_US), [&] { return ini.n; });
 }
 
+double raw_at() {
+    at_loop_initiator ini("ini");
+    forwarder fwd("fwd");
+    trivial_at_target tgt("tgt");
+    ini.out.bind(fwd.in);
+    fwd.out.bind(tgt.in);
+    return run_for_budget(sc_time(100, SC_US), [&] { return ini.n; });
+}
+
 using ddisim::bench::registrar;
 const registrar r1{{"raw_b_transport_per_s", "txn/s",
                     "ceiling: bare b_transport loop, 64 B, quantum 1 us, trivial target", &raw_b_transport, 100, "", 0}};
 const registrar r2{{"raw_wait_per_s", "waits/s", "ceiling: one SC_THREAD doing wait(10 ns)", &raw_wait, 101, "", 0}};
+const registrar r7{{"raw_b_transport_2hop_per_s", "txn/s",
+                    "like-for-like LT ceiling (anchors Part D, ceiling 2): the bare loop -> a bare forwarder -> the "
+                    "trivial target, the bus path's two hops (information)",
+                    &raw_b_transport_2hop, 102, "raw_b_transport_per_s", 0}};
+const registrar r8{{"raw_at_per_s", "txn/s",
+                    "like-for-like AT ceiling (anchors Part D, ceiling 4): the bare AT loop, 48 in flight -> a bare "
+                    "forwarder -> a trivial 4-phase target with a PEQ (information)",
+                    &raw_at, 103, "raw_wait_per_s", 0}};
 const registrar r3{{"bus_lt_per_s", "txn/s",
                     "the ceiling's bare loop -> bus -> memory, LT, 64 B reads, one at a time, quantum 1 us", &bus_lt,
-                    110, "raw_b_transport_per_s", 0.25}};
+                    110, "raw_b_transport_per_s", 0.25, 0, "raw_b_transport_2hop_per_s"}};
 const registrar r5{{"tgen_bus_lt_per_s", "txn/s", "tgen -> bus -> memory, LT, 64 B reads, saturating (information)",
                     &tgen_bus_lt, 112, "raw_b_transport_per_s", 0}};
 const registrar r4{{"bus_at_per_s", "txn/s",
                     "bare AT loop (no statistics) -> bus -> memory, AT, 64 B reads, 48 in flight", &bus_at, 111,
-                    "raw_wait_per_s", 0.10}};
+                    "raw_wait_per_s", 0.10, 0, "raw_at_per_s"}};
 const registrar r6{{"tgen_bus_at_per_s", "txn/s", "tgen -> bus -> memory, AT, 64 B reads, 48 in flight (information)",
                     &tgen_bus_at, 113, "raw_wait_per_s", 0}};
 } // namespace

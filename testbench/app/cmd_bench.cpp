@@ -113,6 +113,13 @@ void run_bench(const bench_opts& o) {
         j[m->key] = md;
         rows.push_back({m, md, *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())});
     }
+    // The median over the rounds of x's figure over y's in the same round.
+    const auto paired = [&](const std::string& x, const std::string& y) {
+        const auto &a = runs[x], &b = runs[y];
+        std::vector<double> per;
+        for (std::size_t i = 0; i < a.size(); ++i) per.push_back(a[i] / b[i]);
+        return median(per);
+    };
     nlohmann::json ratios = nlohmann::json::object();
     bool all_met = true;
     if (!o.json) {
@@ -123,12 +130,7 @@ void run_bench(const bench_opts& o) {
         std::string ratio = "", target = "";
         bool met = true;
         if (*r.m->ceiling && med.count(r.m->ceiling)) {
-            // median over the rounds of this round's figure over its ceiling's
-            const auto& a = runs[r.m->key];
-            const auto& c = runs[r.m->ceiling];
-            std::vector<double> per;
-            for (std::size_t i = 0; i < a.size(); ++i) per.push_back(a[i] / c[i]);
-            const double q = median(per);
+            const double q = paired(r.m->key, r.m->ceiling); // this figure over its ceiling's
             ratio = fmt::format("{:.1f}%", 100 * q);
             ratios[std::string(r.m->key) + "_over_" + r.m->ceiling] = q;
             if (r.m->target_ratio > 0) {
@@ -146,14 +148,10 @@ void run_bench(const bench_opts& o) {
                                      fmt::format("{:.3g}-{:.3g}", r.lo, r.hi), ratio, target, r.m->what, r.m->unit,
                                      target.empty() ? "" : (met ? "  ok" : "  BELOW TARGET"));
         }
-        // Cost per unit as a multiple of the like-for-like ceiling's: the
-        // median over the rounds of that round's ceiling rate over this one.
+        // Cost per unit as a multiple of the like-for-like ceiling's: that
+        // ceiling's rate over this one.
         if (*r.m->like_for_like && runs.count(r.m->like_for_like)) {
-            const auto& a = runs[r.m->key];
-            const auto& c = runs[r.m->like_for_like];
-            std::vector<double> per;
-            for (std::size_t i = 0; i < a.size(); ++i) per.push_back(c[i] / a[i]);
-            const double x = median(per);
+            const double x = paired(r.m->like_for_like, r.m->key);
             ratios[std::string(r.m->key) + "_cost_over_" + r.m->like_for_like] = x;
             if (!o.json)
                 std::cout << fmt::format("{:<30} {:>14} {:>22} {:>8.2f}x {:>10}  cost per transaction over {}'s "

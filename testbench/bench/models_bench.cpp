@@ -80,8 +80,6 @@ struct loop_initiator : sc_module, tlm::tlm_bw_transport_if<> {
     void run() {
         tlm_utils::tlm_quantumkeeper qk;
         qk.reset();
-        unsigned char buf[64];
-        tlm::tlm_generic_payload gp;
         gp.set_data_ptr(buf);
         gp.set_data_length(64);
         gp.set_streaming_width(64);
@@ -100,6 +98,12 @@ struct loop_initiator : sc_module, tlm::tlm_bw_transport_if<> {
         return tlm::TLM_COMPLETED;
     }
     void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
+
+private:
+    // Members, not locals of run(): the thread never returns, so only the
+    // module's destructor frees the payload's extension array.
+    unsigned char buf[64];
+    tlm::tlm_generic_payload gp;
 };
 
 // The AT counterpart: 64 B reads over the same 4 KiB, up to `depth` in

@@ -12,7 +12,7 @@ using namespace ddisim::test;
 TEST_CASE("bench: rounds pair each measurement with its ceilings, and the ratios are the figures' own") {
     // Speed itself is never asserted; the table's arithmetic is.
     const std::string only = "--only raw_b_transport_per_s raw_b_transport_2hop_per_s bus_lt_per_s";
-    const auto r = run_ddisim("bench --json --repeat 1 --seconds 0.05 " + only);
+    const auto r = run_ddisim("bench --json --repeat 1 --seconds 0.05 " + only, false);
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(r.out);

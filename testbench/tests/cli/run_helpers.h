@@ -10,11 +10,13 @@ namespace ddisim::test {
 
 struct proc_result {
     int status;
-    std::string out; // stdout and stderr, merged
+    std::string out; // stdout and stderr, merged (unless asked otherwise)
 };
 
-inline proc_result run_ddisim(const std::string& args) {
-    const std::string cmd = std::string("'") + DDISIM_EXECUTABLE + "' " + args + " 2>&1";
+// `merge_stderr` false: stdout only (for output parsed as JSON, which the
+// sanitizer build's runtime warnings on stderr would otherwise interleave).
+inline proc_result run_ddisim(const std::string& args, bool merge_stderr = true) {
+    const std::string cmd = std::string("'") + DDISIM_EXECUTABLE + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
     proc_result r{-1, {}};
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return r;

@@ -3,8 +3,9 @@
 // Sockets
 //   in  — tlm::direct_target_socket (tlm_utils' multi passthrough target
 //         socket with one call per transaction instead of four,
-//         tlm/direct_target_socket.h): every initiator binds to it; binding order gives the initiator index (0, 1, …), which is
-//         also its fixed priority (0 highest).
+//         tlm/direct_target_socket.h): every initiator binds to it; binding
+//         order gives the initiator index (0, 1, …), which is also its fixed
+//         priority (0 highest).
 //   out — tlm_utils::multi_passthrough_initiator_socket: bind it to each
 //         target in turn; binding order gives the target index used by
 //         bus_region::target.

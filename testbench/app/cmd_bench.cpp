@@ -70,13 +70,14 @@ void run_bench(const bench_opts& o) {
     if (!o.one.empty()) {
         for (auto& m : ms) {
             if (o.one == m.key) {
-                std::cout << fmt::format("{:.6g}\n", m.run()) << std::flush;
+                std::cout << fmt::format("{:.6g}\n", m.run());
                 // A measurement stops its simulation mid-flight: the
                 // workload's threads stay suspended, and SystemC never
                 // unwinds them, so their locals (a driver's piece lists, a
                 // generator's sequence) are still allocated at exit. A leak
                 // checker (the sanitizer build's) would fail the child for
                 // them; the process ends here instead, its figure written.
+                std::cout.flush();
                 std::fflush(nullptr);
                 std::_Exit(0);
             }
@@ -86,7 +87,6 @@ void run_bench(const bench_opts& o) {
         return;
     }
     const auto exe = bench::self_exe();
-    std::map<std::string, double> med;
     nlohmann::json j = nlohmann::json::object();
     struct row {
         const bench::measurement* m;
@@ -117,7 +117,6 @@ void run_bench(const bench_opts& o) {
     for (const auto* m : sel) {
         const auto& v = runs[m->key];
         const double md = median(v);
-        med[m->key] = md;
         j[m->key] = md;
         rows.push_back({m, md, *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())});
     }
@@ -137,7 +136,7 @@ void run_bench(const bench_opts& o) {
     for (const auto& r : rows) {
         std::string ratio = "", target = "";
         bool met = true;
-        if (*r.m->ceiling && med.count(r.m->ceiling)) {
+        if (*r.m->ceiling && runs.count(r.m->ceiling)) {
             const double q = paired(r.m->key, r.m->ceiling); // this figure over its ceiling's
             ratio = fmt::format("{:.1f}%", 100 * q);
             ratios[std::string(r.m->key) + "_over_" + r.m->ceiling] = q;

@@ -25,8 +25,8 @@ struct measurement {
     double target_ratio;    // target as a fraction of the ceiling (0 = none)
     double target_abs = 0;  // absolute target (0 = none)
     // A like-for-like ceiling (same initiator and hops, trivial models): the
-    // table adds this measurement's cost per unit as a multiple of its
-    // (information, no target).
+    // table adds this measurement's cost per unit as a multiple of that
+    // ceiling's (information, no target).
     const char* like_for_like = "";
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace ddisim::ddi::checker {
@@ -71,6 +72,30 @@ void remember_ranges(dma_handle* h) {
     while (hist.size() > bound_history_max) hist.pop_front();
 }
 
+// ddi_state::bound_index (keyed by device and a cookie's last address): drop
+// h's entries; enter its current window's cookies.
+void unindex(ddi_state& st, dma_handle* h) {
+    for (const std::uint64_t s : h->indexed) {
+        auto [it, end] = st.bound_index.equal_range({h->rdip, s});
+        while (it != end) it = it->second.h == h ? st.bound_index.erase(it) : std::next(it);
+    }
+    h->indexed.clear();
+}
+
+void index_window(dma_handle* h) {
+    auto& st = state(*h->k);
+    unindex(st, h);
+    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+    if (!base) return;
+    for (uint_t i = 0; i < h->ncookies; ++i) {
+        if (!base[i].dmac_size) continue;
+        const std::uint64_t last = base[i].dmac_laddress + (base[i].dmac_size - 1);
+        st.bound_index.insert({{h->rdip, last}, {h, i}});
+        h->indexed.push_back(last);
+        st.bound_index_span = std::max<std::uint64_t>(st.bound_index_span, base[i].dmac_size);
+    }
+}
+
 } // namespace
 
 void after_bind(dma_handle* h, const char* call) {
@@ -78,6 +103,7 @@ void after_bind(dma_handle* h, const char* call) {
     h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
     check_cookies(h, call);
     remember_ranges(h);
+    index_window(h);
 }
 
 void after_getwin(dma_handle* h) {
@@ -85,6 +111,14 @@ void after_getwin(dma_handle* h) {
     h->cpu_sync_pending = (h->rflags & DDI_DMA_READ) && (h->rflags & dmp_nosync) != dmp_nosync;
     check_cookies(h, "ddi_dma_getwin");
     remember_ranges(h);
+    index_window(h);
+}
+
+void forget(dma_handle* h) {
+    auto& st = state(*h->k);
+    for (auto& c : st.access_hits)
+        if (c.h == h) c.h = nullptr;
+    unindex(st, h);
 }
 
 void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, std::uint64_t len,
@@ -96,14 +130,40 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     auto overlaps = [&](std::uint64_t s, std::uint64_t n) { return addr <= s + n - 1 && s <= last; };
     // Fast path: the cookies that covered recent accesses (a device usually
     // moves a buffer in several transactions, between ring accesses),
-    // re-checked against the handle's current state; then every bound handle
-    // of dev, without allocating. A hit means exactly what the full scan below would find.
-    auto covers = [&](const dma_handle* h, uint_t i) {
+    // re-checked against the handle's current state; then the index of bound
+    // cookies (bind and getwin fill it); then every bound handle of dev (a
+    // window the index missed), without allocating. A hit in any of them
+    // means exactly what the last, full, scan would find.
+    auto cookie_of = [](const dma_handle* h, uint_t i) -> const ddi_dma_cookie_t* {
         const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
-        return base && i < h->ncookies && base[i].dmac_size && inside(base[i].dmac_laddress, base[i].dmac_size);
+        return base && i < h->ncookies && base[i].dmac_size ? base + i : nullptr;
+    };
+    auto covers = [&](const dma_handle* h, uint_t i) {
+        const ddi_dma_cookie_t* c = cookie_of(h, i);
+        return c && inside(c->dmac_laddress, c->dmac_size);
     };
     for (const auto& c : st.access_hits)
         if (c.h && c.h->bound && c.h->rdip == dev && covers(c.h, c.cookie)) return;
+    if (st.bound_index_span) {
+        // Keyed by last address: the first entry ending at or after the
+        // access's last byte is the one that covers it unless cookies
+        // overlap; one that covers it ends before addr + span.
+        const std::uint64_t hi = addr + std::min(st.bound_index_span - 1, ~std::uint64_t{0} - addr);
+        for (auto it = st.bound_index.lower_bound({dev, last});
+             it != st.bound_index.end() && it->first.first == dev && it->first.second <= hi;) {
+            const auto& [h, i] = it->second;
+            const ddi_dma_cookie_t* c = h->bound ? cookie_of(h, i) : nullptr;
+            if (!c || c->dmac_laddress + (c->dmac_size - 1) != it->first.second) { // unbound or rebound since: stale
+                it = st.bound_index.erase(it);
+                continue;
+            }
+            if (inside(c->dmac_laddress, c->dmac_size)) {
+                st.access_hits[st.access_hit_next++ % st.access_hits.size()] = it->second;
+                return;
+            }
+            ++it;
+        }
+    }
     for (dma_handle* h = st.live; h; h = h->next) {
         if (!h->bound || h->rdip != dev) continue;
         for (uint_t i = 0; i < h->ncookies; ++i)

@@ -52,5 +52,8 @@ void report(dma_handle* h, const char* kind, const char* call, const std::string
 void after_bind(dma_handle* h, const char* call);
 void after_getwin(dma_handle* h);
 void on_sync(dma_handle* h, uint_t type);
+// Drops what the checker remembers of h's current state (rootnex_freehdl,
+// before h is deleted).
+void forget(dma_handle* h);
 
 } // namespace ddisim::ddi::checker

@@ -72,14 +72,24 @@ struct ddi_state : kernel::subsystem {
     std::vector<checker_report> reports;
     std::deque<bound_range> bound_history; // newest last, bounded (checker.cpp)
     // checker::device_access: live handles and cookie indexes that covered
-    // recent device accesses (re-validated on use; rootnex_freehdl clears
-    // the entries of a handle it frees), replaced round robin.
+    // recent device accesses (re-validated on use; checker::forget clears
+    // the entries of a handle rootnex_freehdl frees), replaced round robin.
     struct access_hit {
         dma_handle* h = nullptr;
         uint_t cookie = 0;
     };
     std::array<access_hit, 4> access_hits{};
     unsigned access_hit_next = 0;
+    // checker::device_access: the current window's cookies of bound handles,
+    // by (device, last address), so a device access finds the cookie that
+    // covers it without scanning every live handle. Filled at bind and
+    // getwin, emptied of a handle's entries at its next bind or getwin and
+    // when it is freed; entries of an unbound handle wait for that (a lookup
+    // re-validates every entry and drops the stale ones it meets). The span
+    // is the longest cookie ever indexed: how far below an address a
+    // covering cookie can start.
+    std::multimap<std::pair<const dev_info*, std::uint64_t>, access_hit> bound_index;
+    std::uint64_t bound_index_span = 0;
     std::map<caddr_t, legacy_mem> legacy;
 };
 

@@ -129,6 +129,7 @@ struct dma_handle {
 
     // ---- DMA-API checker ----
     bool cpu_sync_pending = false;
+    std::vector<std::uint64_t> indexed; // last addresses of this handle's entries in ddi_state::bound_index
 
     // ---- obsolete interfaces ----
     legacy_token nowin_token;

@@ -726,8 +726,7 @@ void rootnex_freehdl(dma_handle* h) {
     if (h->prev) h->prev->next = h->next; else st.live = h->next;
     if (h->next) h->next->prev = h->prev;
     st.live_count--;
-    for (auto& c : st.access_hits)
-        if (c.h == h) c.h = nullptr;
+    checker::forget(h);
     if (h->bound) {
         // non-DEBUG illumos leaks the bind's resources; the model returns
         // them to keep the simulated machine usable (the checker reports it).

@@ -25,10 +25,24 @@ struct callback_list {
     std::deque<callback_entry> entries;
 };
 
-// DVMA space of one IOMMU domain.
+// DVMA space of one IOMMU domain (page_size pages, sw/ddi/dvma_arena.cpp).
 struct dvma_arena {
     std::map<std::uint64_t, std::uint64_t> used; // start -> npages
     std::uint64_t used_bytes = 0;
+    // First fit: the lowest start ≥ lo, a multiple of align (a power of two),
+    // with [start, start + npages pages) inside [lo, hi] and, with
+    // seg_boundary ≠ 0 (and the range no longer than it), not crossing a
+    // multiple of seg_boundary. False if no such range is free (npages 0 too).
+    bool alloc(std::uint64_t npages, std::uint64_t align, std::uint64_t lo, std::uint64_t hi,
+               std::uint64_t seg_boundary, std::uint64_t& out);
+    // Returns the range alloc() handed out at start (unknown starts: nothing).
+    void free(std::uint64_t start);
+
+private:
+    // The free ranges, start -> last byte, between the used ones: first fit
+    // visits the free ranges from lo upwards instead of every used range.
+    std::map<std::uint64_t, std::uint64_t> free_;
+    bool init_ = false;
 };
 
 // An unbound DVMA range waiting for a deferred flush.

@@ -60,38 +60,11 @@ void object_pages(dma_handle* h, const ddi_dma_obj_t& obj, std::vector<std::uint
 
 namespace {
 
-// DVMA allocation: first fit in [lo, hi], aligned; with seg_boundary (fixed
-// mode only) the range must not cross a multiple of it.
+// DVMA allocation (dvma_arena::alloc) within the kernel's DVMA budget.
 bool dvma_alloc(kernel_context& k, dvma_arena& ar, std::uint64_t npages, std::uint64_t align,
                 std::uint64_t lo, std::uint64_t hi, std::uint64_t seg_boundary, std::uint64_t& out) {
-    const std::uint64_t len = npages * page_size;
-    if (ar.used_bytes + len > k.config().dvma_space || len == 0) return false;
-    auto align_up = [&](std::uint64_t v) -> std::uint64_t {
-        const std::uint64_t r = (v + align - 1) & ~(align - 1);
-        return r < v ? ~std::uint64_t{0} : r;
-    };
-    std::uint64_t cand = align_up(lo);
-    auto it = ar.used.begin();
-    while (true) {
-        if (seg_boundary && len <= seg_boundary && cand / seg_boundary != (cand + len - 1) / seg_boundary)
-            cand = align_up((cand / seg_boundary + 1) * seg_boundary);
-        if (cand > hi || hi - cand < len - 1) return false;
-        // skip ranges that end at or before cand
-        while (it != ar.used.end() && it->first + it->second * page_size <= cand) ++it;
-        if (it == ar.used.end() || cand + len <= it->first) break;
-        cand = align_up(it->first + it->second * page_size);
-    }
-    ar.used[cand] = npages;
-    ar.used_bytes += len;
-    out = cand;
-    return true;
-}
-
-void dvma_free(dvma_arena& ar, std::uint64_t start) {
-    auto it = ar.used.find(start);
-    if (it == ar.used.end()) return;
-    ar.used_bytes -= it->second * page_size;
-    ar.used.erase(it);
+    if (ar.used_bytes + npages * page_size > k.config().dvma_space) return false;
+    return ar.alloc(npages, align, lo, hi, seg_boundary, out);
 }
 
 std::uint64_t platform_now(kernel_context& k) { return k.now_ns(); }
@@ -120,7 +93,7 @@ void iommu_flush_deferred(kernel_context& k) {
     for (const auto& d : st.deferred)
         if (std::find(domains.begin(), domains.end(), d.domain) == domains.end()) domains.push_back(d.domain);
     for (const std::uint32_t dom : domains) ops->invalidate_domain(dom);
-    for (const auto& d : st.deferred) dvma_free(st.arenas[d.domain], d.start);
+    for (const auto& d : st.deferred) st.arenas[d.domain].free(d.start);
     st.deferred.clear();
 }
 
@@ -166,7 +139,7 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
     // BUGGY_DRIVERS: read+write whatever the direction (spec §4.10 step 2)
     if (!ops->map(h->domain, dvma, pas.data(), pas.size(),
                   kernel::iommu_map_ops::perm_read | kernel::iommu_map_ops::perm_write)) {
-        if (!h->dvma_premapped) dvma_free(ar, dvma);
+        if (!h->dvma_premapped) ar.free(dvma);
         return DDI_DMA_NORESOURCES;
     }
     ops->invalidate(h->domain, dvma, pas.size());
@@ -258,7 +231,7 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
                               ": the IOMMU path ignores DDI_DMA_PARTIAL and returns NOMAPPING (spec §8.9)");
         ops->unmap(h->domain, dvma, pas.size());
         ops->invalidate(h->domain, dvma, pas.size());
-        if (!h->dvma_premapped) dvma_free(ar, dvma);
+        if (!h->dvma_premapped) ar.free(dvma);
         h->dvma_used = false;
         return DDI_DMA_NOMAPPING;
     }
@@ -295,7 +268,7 @@ void iommu_unbind(dma_handle* h) {
                       kernel_context::dev_name(h->rdip) +
                           ": unbind frees the DVMA range without clearing the page tables or "
                           "flushing the IOTLB: stale translations remain (spec §8.10)");
-        dvma_free(ar, h->dvma_start);
+        ar.free(h->dvma_start);
         break;
     case pol::deferred:
         flush_deferred_if_due(k);
@@ -306,7 +279,7 @@ void iommu_unbind(dma_handle* h) {
     default:
         ops->unmap(h->domain, h->dvma_start, h->dvma_npages);
         ops->invalidate(h->domain, h->dvma_start, h->dvma_npages);
-        dvma_free(ar, h->dvma_start);
+        ar.free(h->dvma_start);
         break;
     }
     h->dvma_used = false;
@@ -339,7 +312,7 @@ void iommu_alloc_premap(dma_handle* h) {
 
 void iommu_free_premap(dma_handle* h) {
     if (!h->premap_valid) return;
-    dvma_free(state(*h->k).arenas[h->domain], h->premap_start);
+    state(*h->k).arenas[h->domain].free(h->premap_start);
     h->premap_valid = false;
 }
 

@@ -110,6 +110,7 @@ struct bus::initiator_port {
     tlm::occupancy_timeline req, resp;
     std::vector<tlm::ps_t> lt_window; // LT: completion of the last `outstanding` transactions
     std::size_t lt_next = 0;
+    int last_region = -1; // LT: the region this initiator used last (a CPU's and a device's traffic interleave)
     tlm::counter transactions, bytes;
     tlm::time_average outstanding_avg;
     initiator_port(const std::string& me, const std::string& pre)
@@ -171,6 +172,7 @@ void bus::add_region(const bus_region& r) {
                                 [](std::uint64_t a, const bus_region& x) { return a < x.base; });
     regions_.insert(pos, r);
     last_region_ = -1;
+    for (auto& p : ini_) p->last_region = -1;
 }
 
 int bus::decode(std::uint64_t addr) const {
@@ -267,9 +269,10 @@ void bus::lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_
 // length or command of a payload).
 void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const std::uint64_t addr = gp.get_address();
-    // decode(), its cached last region checked here without a call
-    int ri = last_region_;
-    if (ri < 0 || addr - regions_[ri].base >= regions_[ri].size) ri = decode(addr);
+    initiator_port& ip = *ini_[i];
+    // decode(), the initiator's last region checked here without a call
+    int ri = ip.last_region;
+    if (ri < 0 || addr - regions_[ri].base >= regions_[ri].size) ip.last_region = ri = decode(addr);
     const std::uint64_t len = gp.get_data_length();
     if (ri < 0 || len - 1 > regions_[ri].base + regions_[ri].size - 1 - addr) {
         gp.set_response_status(::tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -277,7 +280,6 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
         return;
     }
     const bus_region& r = regions_[ri];
-    initiator_port& ip = *ini_[i];
     target_port& tp = *tgt_[r.target];
     const auto requester = static_cast<unsigned>(i);
 

@@ -28,14 +28,22 @@ bound bind(kernel_context& k, dev_info* d, caddr_t kva, std::size_t len) {
     REQUIRE(n == 1);
     return b;
 }
+// A 64 MiB kernel with two devices: the one that binds, and another.
+struct two_devices {
+    ddisim::kernel::kernel_config kc = [] {
+        ddisim::kernel::kernel_config c;
+        c.memory_bytes = 64ull << 20;
+        return c;
+    }();
+    kernel_context k{kc};
+    dev_info* d = k.create_dev_info("nic", 0);
+    dev_info* other = k.create_dev_info("disk", 0);
+};
 } // namespace
 
 TEST_CASE("checker: device access inside a bound cookie is quiet, after unbind it is dma-after-unbind") {
-    ddisim::kernel::kernel_config kc;
-    kc.memory_bytes = 64ull << 20;
-    kernel_context k(kc);
-    dev_info* d = k.create_dev_info("nic", 0);
-    dev_info* other = k.create_dev_info("disk", 0);
+    two_devices fx;
+    auto& [kc, k, d, other] = fx;
     caddr_t kva = k.kmem_alloc_pages(2, 0, ~0ull);
     auto b = bind(k, d, kva, 0x1800);
     const std::uint64_t s = b.c.dmac_laddress;
@@ -78,11 +86,8 @@ TEST_CASE("checker: device accesses are not checked with the checker off") {
 // with hundreds of handles, overlapping binds, partial windows and a handle
 // freed while bound, every verdict must be the one the definition gives.
 TEST_CASE("checker: many bound handles, overlapping binds, windows and a freed handle") {
-    ddisim::kernel::kernel_config kc;
-    kc.memory_bytes = 64ull << 20;
-    kernel_context k(kc);
-    dev_info* d = k.create_dev_info("nic", 0);
-    dev_info* other = k.create_dev_info("disk", 0);
+    two_devices fx;
+    auto& [kc, k, d, other] = fx;
     constexpr std::size_t n = 300;
     caddr_t kva = k.kmem_alloc_pages(n, 0, ~0ull);
     std::vector<bound> hs;

@@ -131,9 +131,8 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     // Fast path: the cookies that covered recent accesses (a device usually
     // moves a buffer in several transactions, between ring accesses),
     // re-checked against the handle's current state; then the index of bound
-    // cookies (bind and getwin fill it); then every bound handle of dev (a
-    // window the index missed), without allocating. A hit in any of them
-    // means exactly what the last, full, scan would find.
+    // cookies (bind and getwin fill it), without allocating. A hit in either
+    // means exactly what a scan of every bound handle of dev would find.
     auto cookie_of = [](const dma_handle* h, uint_t i) -> const ddi_dma_cookie_t* {
         const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
         return base && i < h->ncookies && base[i].dmac_size ? base + i : nullptr;
@@ -164,15 +163,8 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
             ++it;
         }
     }
-    for (dma_handle* h = st.live; h; h = h->next) {
-        if (!h->bound || h->rdip != dev) continue;
-        for (uint_t i = 0; i < h->ncookies; ++i)
-            if (covers(h, i)) {
-                st.access_hits[st.access_hit_next++ % st.access_hits.size()] = {h, i};
-                return;
-            }
-    }
-    // Not covered: a report follows; collect the device's current cookies.
+    // Not covered (every bind and getwin with the checker on entered its
+    // window): a report follows; collect the device's current cookies.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> bound;
     for (dma_handle* h = st.live; h; h = h->next) {
         if (!h->bound || h->rdip != dev) continue;

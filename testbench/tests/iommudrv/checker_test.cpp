@@ -82,8 +82,7 @@ TEST_CASE("checker: device accesses are not checked with the checker off") {
 }
 
 // The checker finds the covering cookie through an index of bound cookies
-// (filled at bind and getwin) and falls back to scanning every live handle;
-// with hundreds of handles, overlapping binds, partial windows and a handle
+// (filled at bind and getwin), not by scanning every live handle; with hundreds of handles, overlapping binds, partial windows and a handle
 // freed while bound, every verdict must be the one the definition gives.
 TEST_CASE("checker: many bound handles, overlapping binds, windows and a freed handle") {
     two_devices fx;

@@ -29,6 +29,7 @@ struct callback_list {
 struct dvma_arena {
     std::map<std::uint64_t, std::uint64_t> used; // start -> npages
     std::uint64_t used_bytes = 0;
+    dvma_arena() : free_{{0, ~std::uint64_t{0}}} {}
     // First fit: the lowest start ≥ lo, a multiple of align (a power of two),
     // with [start, start + npages pages) inside [lo, hi] and, with
     // seg_boundary ≠ 0 (and the range no longer than it), not crossing a
@@ -42,7 +43,6 @@ private:
     // The free ranges, start -> last byte, between the used ones: first fit
     // visits the free ranges from lo upwards instead of every used range.
     std::map<std::uint64_t, std::uint64_t> free_;
-    bool init_ = false;
 };
 
 // An unbound DVMA range waiting for a deferred flush.

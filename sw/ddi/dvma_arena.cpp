@@ -10,10 +10,6 @@ bool dvma_arena::alloc(std::uint64_t npages, std::uint64_t align, std::uint64_t 
                        std::uint64_t seg_boundary, std::uint64_t& out) {
     const std::uint64_t len = npages * page_size;
     if (len == 0) return false;
-    if (!init_) {
-        free_.emplace(0, ~std::uint64_t{0});
-        init_ = true;
-    }
     constexpr std::uint64_t overflow = ~std::uint64_t{0};
     auto align_up = [&](std::uint64_t v) -> std::uint64_t {
         const std::uint64_t r = (v + align - 1) & ~(align - 1);

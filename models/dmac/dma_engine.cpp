@@ -58,6 +58,7 @@ struct dma_engine::txn {
     unsigned gen = 0;
     bool done = false;
     tlm::ps_t issued = 0, ready = 0;
+    write_done on_done; // a posted write's completion callback (write_posted)
     explicit txn(::tlm::tlm_mm_interface* mm) : gp(mm) {}
 };
 
@@ -352,10 +353,25 @@ dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t 
     return rs;
 }
 
+bool dma_engine::write_posted(stream& s, std::uint64_t addr, const void* data, unsigned len, tlm::ps_t after,
+                              write_done on_done) {
+    auto* p = const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(data)); // a write target only reads it
+    if (!at_) {
+        tlm::ps_t done;
+        const auto rs = issue(s, ::tlm::TLM_WRITE_COMMAND, addr, p, len, after, done, 0, 0, nullptr, nullptr, nullptr, 0);
+        on_done(rs, done);
+        return true;
+    }
+    txn* x = issue_at(s, ::tlm::TLM_WRITE_COMMAND, addr, p, len, after, &on_done);
+    if (!x) return false;
+    x->gp.release(); // the caller's reference: nobody waits for this one
+    return true;
+}
+
 // ---------------------------------------------------------------- AT
 
 dma_engine::txn* dma_engine::issue_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr,
-                                      const std::uint8_t* wdata, unsigned len, tlm::ps_t dep) {
+                                      const std::uint8_t* wdata, unsigned len, tlm::ps_t dep, write_done* on_done) {
     const unsigned gen = s.gen_;
     for (;;) {
         if (s.gen_ != gen) return nullptr; // aborted while waiting
@@ -398,6 +414,7 @@ dma_engine::txn* dma_engine::issue_at(stream& s, ::tlm::tlm_command cmd, std::ui
     x->gen = gen;
     x->done = false;
     x->issued = now;
+    if (on_done) x->on_done = std::move(*on_done);
     gp.acquire(); // the caller's reference
     gp.acquire(); // the transport's, released at the response
     ++s.inflight_;
@@ -431,6 +448,11 @@ void dma_engine::complete_at(txn* x, tlm::ps_t t) {
     account(x->gp.get_command(), x->gp.get_data_length(), x->issued, t);
     if (x->gp.get_response_status() != ::tlm::TLM_OK_RESPONSE) ++stats_.errors;
     ev_.notify(SC_ZERO_TIME);
+    if (x->on_done) {
+        const write_done f = std::move(x->on_done);
+        x->on_done = nullptr;
+        f(x->gp.get_response_status(), t);
+    }
     x->gp.release();
 }
 

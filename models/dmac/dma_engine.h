@@ -57,6 +57,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -176,6 +177,17 @@ public:
                                     tlm::ps_t* done = nullptr);
     ::tlm::tlm_response_status write(stream& s, std::uint64_t addr, const void* data, unsigned len,
                                      tlm::ps_t after = 0, tlm::ps_t* done = nullptr);
+    // A posted single write (a status write-back): issued as write() is, but
+    // in AT the call returns once the request is on its way instead of
+    // waiting for the response, so the caller's next transaction (the next
+    // descriptor's fetch) overlaps it, as it does in LT. on_done(status,
+    // completion time) runs once the response is known: in LT before
+    // write_posted returns, in AT from the response path (a callback: it must
+    // not wait). Returns false, and on_done never runs, if the stream was
+    // aborted while the request waited to be issued (AT).
+    using write_done = std::function<void(::tlm::tlm_response_status, tlm::ps_t)>;
+    bool write_posted(stream& s, std::uint64_t addr, const void* data, unsigned len, tlm::ps_t after,
+                      write_done on_done);
 
     // Simulated time of the calling thread (sc_time_stamp + local offset).
     tlm::ps_t now() const;
@@ -211,7 +223,7 @@ private:
     bool step_at(stream& s);
     void fail_at(stream& s, status st);
     txn* issue_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, const std::uint8_t* wdata, unsigned len,
-                  tlm::ps_t dep);
+                  tlm::ps_t dep, write_done* on_done = nullptr);
     bool wait_done(stream& s, txn* x, unsigned gen);
     void complete_at(txn* x, tlm::ps_t t);
     ::tlm::tlm_response_status single_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,

@@ -38,6 +38,10 @@ struct dmac::channel {
     tlm::ps_t desc_start = 0;
     std::uint64_t desc_addr = 0;
     std::uint32_t flags = 0, len = 0;
+    // The latest status write-back: posted (the next descriptor's fetch
+    // overlaps it); the next descriptor's data waits for its answer.
+    bool wb_pending = false;
+    tlm::ps_t wb_done = 0;
     dma_engine::stream s;
     // Statistics and waves.
     tlm::time_average busy_stat;
@@ -179,6 +183,8 @@ void dmac::reset_channel(channel& c) {
     ++c.generation;
     c.s.abort();
     c.in_transfer = false;
+    c.wb_pending = false;
+    wb_ev_.notify(SC_ZERO_TIME); // the thread may wait for the dropped write-back
     c.stopped = c.halted = false;
     c.head = c.tail = c.fetch = c.irq_status = c.completed = 0;
     c.error_code = 0;
@@ -270,6 +276,17 @@ void dmac::serve(channel& c) {
     std::memcpy(&c.len, d + D::LEN, 4);
     std::memcpy(&c.flags, d + D::FLAGS, 4);
     tlm::ps_t after = done + cfg_.descriptor_overhead;
+    // The previous descriptor's status write-back went out as a posted write
+    // and the fetch above overlapped it; the data of this one waits for its
+    // answer (in AT the thread waits here; in LT it is known already). A
+    // failed write-back halted the channel on that descriptor: this one is
+    // dropped unprocessed (HEAD stays on it).
+    while (c.wb_pending) {
+        wait(wb_ev_);
+        if (c.generation != gen) return;
+    }
+    if (c.stopped) return;
+    after = std::max(after, c.wb_done);
     if (c.flags & D::FLAG_FENCE) after = std::max(after, c.s.last_done());
     engine_.start(c.s, src, dst, c.len, after);
     c.in_transfer = true;
@@ -277,34 +294,50 @@ void dmac::serve(channel& c) {
 
 void dmac::finish(channel& c, std::uint8_t error) {
     c.in_transfer = false;
-    tlm::ps_t t = std::max(c.s.last_done(), c.s.cursor());
+    const tlm::ps_t t = std::max(c.s.last_done(), c.s.cursor());
+    const completion done{c.ring_size ? (c.fetch + 1) % c.ring_size : 0, c.flags, c.desc_start, c.s.moved(),
+                          c.s.bursts()};
+    c.fetch = done.head;
+    if (error) c.stopped = true; // nothing more is fetched after a failed transfer
+    if (!cfg_.writeback) {
+        complete(c, done, error, t);
+        return;
+    }
     std::uint32_t st = D::STATUS_DONE;
     if (error) st |= D::STATUS_ERROR | std::uint32_t(error) << 8;
-    if (cfg_.writeback) {
-        tlm::ps_t done;
-        const unsigned gen = c.generation;
-        const auto rs = engine_.write(c.s, c.desc_addr + D::STATUS, &st, 4, t, &done);
-        if (c.generation != gen) return; // reset while the write-back was in flight (AT)
-        t = done;
-        if (rs != ::tlm::TLM_OK_RESPONSE && !error) error = D::writeback_error;
-    }
-    c.fetch = c.ring_size ? (c.fetch + 1) % c.ring_size : 0;
+    // Posted: the thread goes on (the next fetch) while the write is on its
+    // way; the descriptor completes when the answer comes. False: the channel
+    // was reset while the request waited for the bus (AT), and it is forgotten.
+    const unsigned gen = c.generation;
+    c.wb_pending = true;
+    engine_.write_posted(c.s, c.desc_addr + D::STATUS, &st, 4, t,
+                         [this, &c, gen, done, error](::tlm::tlm_response_status rs, tlm::ps_t when) {
+                             if (engine_.at()) wb_ev_.notify(SC_ZERO_TIME);
+                             if (c.generation != gen) return; // reset while the write-back was in flight
+                             c.wb_pending = false;
+                             c.wb_done = when;
+                             complete(c, done, rs != ::tlm::TLM_OK_RESPONSE && !error ? std::uint8_t{D::writeback_error} : error,
+                                      when);
+                         });
+}
+
+void dmac::complete(channel& c, const completion& d, std::uint8_t error, tlm::ps_t t) {
     std::uint32_t bits = 0;
     if (error) {
         bits = R::IRQ_ERROR;
         c.stopped = true;
         ++stats_.errors;
     } else if (c.control & R::CONTROL_IRQ_BATCH) {
-        if ((c.flags & D::FLAG_LAST) || c.fetch == c.tail) bits = R::IRQ_DONE;
-    } else if (c.flags & D::FLAG_INTERRUPT) {
+        if ((d.flags & D::FLAG_LAST) || d.head == c.tail) bits = R::IRQ_DONE;
+    } else if (d.flags & D::FLAG_INTERRUPT) {
         bits = R::IRQ_DONE;
     }
     if (bits) ++stats_.interrupts;
     ++stats_.descriptors;
-    stats_.bytes += c.s.moved();
-    stats_.bursts += c.s.bursts();
-    stats_.latency.add(static_cast<double>(t - c.desc_start) * 1e-3);
-    post(t, {c.index, c.generation, c.fetch, bits, error});
+    stats_.bytes += d.moved;
+    stats_.bursts += d.bursts;
+    stats_.latency.add(static_cast<double>(t - d.start) * 1e-3);
+    post(t, {c.index, c.generation, d.head, bits, error});
 }
 
 void dmac::post(tlm::ps_t t, const update& u) {

@@ -33,7 +33,11 @@
 //   Completions become visible to software (HEAD, COMPLETED, STATUS,
 //   IRQ_STATUS, irq) at the completion time of the status write-back (or of
 //   the last data write without write-back), not earlier, although the
-//   engine thread runs ahead within the quantum.
+//   engine thread runs ahead within the quantum. The write-back is posted
+//   (dma_engine::write_posted) in both styles: the next descriptor's fetch
+//   overlaps it, the next descriptor's data waits for its answer; a failed
+//   write-back halts the channel on its descriptor (in AT the overlapping
+//   fetch is dropped).
 //
 // Register map (offsets from the regs base; 32-bit registers, reset 0 unless
 // stated)
@@ -149,7 +153,15 @@ private:
     int pick();               // next channel to serve, -1 if none has work
     bool has_work(const channel& c) const;
     void serve(channel& c);
+    // What a finished descriptor reports when its write-back is answered.
+    struct completion {
+        std::uint32_t head;  // the ring index after it (HEAD once it completes)
+        std::uint32_t flags; // its flags
+        tlm::ps_t start;     // its fetch's issue time (latency statistic)
+        std::uint64_t moved, bursts;
+    };
     void finish(channel& c, std::uint8_t error);
+    void complete(channel& c, const completion& d, std::uint8_t error, tlm::ps_t t);
     void post(tlm::ps_t t, const update& u);
     void apply_updates();     // SC_METHOD: makes completions visible at their time
 
@@ -158,7 +170,7 @@ private:
     bool fixed_priority_;
     std::vector<std::unique_ptr<channel>> ch_;
     unsigned rr_ = 0;
-    sc_core::sc_event wake_, update_ev_;
+    sc_core::sc_event wake_, update_ev_, wb_ev_; // wb_ev_: a write-back answered (AT)
     std::multimap<tlm::ps_t, update> updates_;
     bool irq_level_ = false;
 

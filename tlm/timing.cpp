@@ -8,6 +8,8 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
         const ps_t start = std::max(ready, fcfs_until_);
         fcfs_until_ = start + duration;
         end = fcfs_until_;
+        if (requester >= users_.size()) users_.resize(requester + 1);
+        users_[requester].own_until = end; // own_until() in this mode too
         return start;
     }
     if (requester >= users_.size()) users_.resize(requester + 1);

@@ -116,6 +116,10 @@ public:
         return reserve_slow(requester, ready, duration, end, arrival < ready ? arrival : ready);
     }
     ps_t busy_ps = 0; // total unstretched service reserved
+    // End of requester's latest reservation (0 before its first).
+    ps_t own_until(unsigned requester) const {
+        return requester < users_.size() ? users_[requester].own_until : 0;
+    }
 
 private:
     struct user {

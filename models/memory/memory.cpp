@@ -119,8 +119,14 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
         }
         tlm::ps_t extra = 0;
         if (own_turn) {
-            const tlm::ps_t lim = c.line.busy_until + cfg_.turnaround;
-            extra = !at || ready < c.line.busy_until ? cfg_.turnaround : ready >= lim ? 0 : lim - ready;
+            if (at) {
+                const tlm::ps_t lim = c.line.busy_until + cfg_.turnaround;
+                extra = ready < c.line.busy_until ? cfg_.turnaround : ready >= lim ? 0 : lim - ready;
+            } else {
+                const tlm::ps_t prev = c.lt.own_until(static_cast<unsigned>(requester));
+                const tlm::ps_t lim = prev + cfg_.turnaround;
+                extra = ready >= lim ? 0 : lim - std::max(ready, prev);
+            }
         }
         tlm::ps_t e;
         c.lt.reserve(static_cast<unsigned>(requester), ready, dur + extra, e);
@@ -226,6 +232,8 @@ struct burst_tally {
     std::array<std::uint64_t, 64> cycles, turns; // per channel
     std::array<std::int8_t, 64> dir;              // direction each channel last served (-1: none)
     std::uint64_t touched = 0;                    // channel bit mask (channels ≤ 64)
+    std::uint64_t marked = 0;                     // channels an other-direction burst was replayed on
+    std::uint64_t lead_turn = 0;                  // channels whose first piece turned from the prior direction
     tlm::ps_t last = 0;                           // the last burst's time on its slowest channel
 };
 
@@ -250,10 +258,12 @@ void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint6
     };
     auto piece = [&](unsigned ch, std::uint64_t bytes) __attribute__((always_inline)) {
         const bool turn = t.dir[ch] == other;
+        const std::uint64_t b = 1ull << ch;
+        if (turn && !((t.touched | t.marked) & b)) t.lead_turn |= b;
         t.dir[ch] = me;
         t.cycles[ch] += g.cycles(bytes);
         t.turns[ch] += turn;
-        t.touched |= 1ull << ch;
+        t.touched |= b;
     };
     // The last burst also gives its own transfer time on its slowest channel.
     auto last_piece = [&](unsigned ch, std::uint64_t bytes) {
@@ -261,7 +271,10 @@ void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint6
         piece(ch, bytes);
         t.last = std::max(t.last, x);
     };
-    auto mark_other = [&](unsigned ch, std::uint64_t) __attribute__((always_inline)) { t.dir[ch] = other; };
+    auto mark_other = [&](unsigned ch, std::uint64_t) __attribute__((always_inline)) {
+        t.dir[ch] = other;
+        t.marked |= 1ull << ch;
+    };
     std::uint64_t a = addr, left = len, idx = 0, blen = bx.first_len();
     while (left) {
         const std::uint64_t n = std::min(left, blen);
@@ -305,8 +318,17 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         auto& c = channels_[ch];
         c.used = true;
         c.last_write = write;
+        // The replay runs the bursts back to back from the arrival, so only a
+        // turn of the first piece from the requester's previous access can
+        // be hidden: by the time the channel has had since that access ended
+        // (as reserve_channel hides it for single accesses in LT).
+        tlm::ps_t turns = t.turns[ch] * cfg_.turnaround;
+        if (t.lead_turn >> ch & 1) {
+            const tlm::ps_t prev = c.lt.own_until(static_cast<unsigned>(requester));
+            if (arrival > prev) turns -= std::min(cfg_.turnaround, arrival - prev);
+        }
         tlm::ps_t e;
-        c.lt.reserve(static_cast<unsigned>(requester), arrival, t.cycles[ch] * period_ + t.turns[ch] * cfg_.turnaround, e);
+        c.lt.reserve(static_cast<unsigned>(requester), arrival, t.cycles[ch] * period_ + turns, e);
         end = std::max(end, e);
     }
     // The requester's direction on each channel after its bursts (those of

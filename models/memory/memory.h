@@ -29,14 +29,18 @@
 //   served round robin at burst granularity — two saturating requesters get
 //   half each whatever their access sizes, a light one is not queued behind
 //   another's backlog. A requester pays the turnaround when its access goes
-//   the other way from its own previous access on the channel (AT: only the
-//   part not already elapsed since the channel was last busy). In AT the
+//   the other way from its own previous access on the channel, less the part
+//   already elapsed: in LT since its own previous access there ended (the
+//   interleaving with other requesters is unknown under temporal
+//   decoupling), in AT since the channel was last busy. In AT the
 //   model accepts up to `queue_depth` requests in flight (END_REQ at once);
 //   beyond that END_REQ is withheld until a response completes
 //   (back-pressure to the bus).
 //   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
 //   engine's page-sized transaction): each channel is charged the cycles and
-//   turnarounds its bursts would cost one by one, the latency once.
+//   turnarounds its bursts would cost one by one, the latency once; the
+//   bursts count as back to back, so only a turn of a channel's first piece
+//   from the requester's previous access is reduced by the time elapsed.
 //
 // Errors
 //   Outside both regions or crossing a region end: TLM_ADDRESS_ERROR_RESPONSE
@@ -95,7 +99,9 @@ public:
     // requester < 0: one plain first-come-first-served timeline (no sharing,
     // kept for tests of the arithmetic); otherwise the requester index, whose
     // channel time is shared fairly per quantum (tlm::shared_timeline); `at`:
-    // calls arrive in time order (AT), so an elapsed turnaround is not charged.
+    // calls arrive in time order (AT): a turnaround is reduced by the time
+    // since the channel was last busy, not since the requester's own
+    // previous access there (LT).
     tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester = -1,
                        bool at = false);
 

@@ -80,6 +80,26 @@ TEST_CASE("memory: read/write turnaround costs the configured penalty") {
     CHECK(m.schedule(0, 8192, 4096, false) == 220000);
 }
 
+TEST_CASE("memory: a requester's turnaround is reduced by the time elapsed since its previous access, in LT as in AT") {
+    // One requester (index 0) on channel 0, 64 B = 5 ns per access, 5 ns
+    // turnaround (added to the access's channel time), 45 ns latency. The same sequence in LT (at = false: counted
+    // from the requester's own previous access) and AT (from the channel's
+    // last busy time; for a requester alone the same instant) gives the same
+    // times.
+    auto mc = small_memory();
+    auto st = std::make_unique<dtlm::backing_store>(models::memory::store_size(mc));
+    models::memory lt("lt", mc, *st), at("at", mc, *st);
+    for (models::memory* m : {&lt, &at}) {
+        const bool a = m == &at;
+        INFO((a ? "AT" : "LT"));
+        CHECK(m->schedule(0, 0, 64, true, 0, a) == 50000);        // write, channel busy [0, 5)
+        CHECK(m->schedule(5000, 64, 64, false, 0, a) == 60000);   // read right after: whole turnaround, [10, 15)
+        CHECK(m->schedule(17000, 128, 64, true, 0, a) == 70000);  // write 2 ns after: 3 ns left, [17, 25)
+        CHECK(m->schedule(40000, 192, 64, false, 0, a) == 90000); // read 15 ns after: none left, [40, 45)
+        CHECK(m->schedule(40000, 0, 64, false, 0, a) == 95000);   // same direction, queued behind it, [45, 50)
+    }
+}
+
 TEST_CASE("memory: accesses outside DRAM return address errors and touch nothing") {
     auto mc = small_memory(); // low region [0, 1 GiB), no high region
     dtlm::backing_store store(models::memory::store_size(mc));

@@ -232,8 +232,7 @@ struct burst_tally {
     std::array<std::uint64_t, 64> cycles, turns; // per channel
     std::array<std::int8_t, 64> dir;              // direction each channel last served (-1: none)
     std::uint64_t touched = 0;                    // channel bit mask (channels ≤ 64)
-    std::uint64_t marked = 0;                     // channels an other-direction burst was replayed on
-    std::uint64_t lead_turn = 0;                  // channels whose first piece turned from the prior direction
+    std::uint64_t marked_first = 0;               // channels an other-direction burst was replayed on first
     tlm::ps_t last = 0;                           // the last burst's time on its slowest channel
 };
 
@@ -243,6 +242,9 @@ template <class Geo>
 void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint64_t len, bool write,
                   const tlm::burst_ext& bx, tlm::ps_t period, tlm::ps_t turnaround, burst_tally& t) {
     const std::int8_t me = write, other = !write;
+    // Channel masks in locals, not in t: the int8_t direction stores may
+    // alias t's other members, which would reload and store them per piece.
+    std::uint64_t touched = 0, marked_first = 0;
     // The channel pieces of a burst at b of n bytes.
     auto split = [&](std::uint64_t b, std::uint64_t n, auto&& f) __attribute__((always_inline)) {
         if (g.single()) return f(0u, n); // one channel: the burst in one piece
@@ -258,12 +260,10 @@ void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint6
     };
     auto piece = [&](unsigned ch, std::uint64_t bytes) __attribute__((always_inline)) {
         const bool turn = t.dir[ch] == other;
-        const std::uint64_t b = 1ull << ch;
-        if (turn && !((t.touched | t.marked) & b)) t.lead_turn |= b;
         t.dir[ch] = me;
         t.cycles[ch] += g.cycles(bytes);
         t.turns[ch] += turn;
-        t.touched |= b;
+        touched |= 1ull << ch;
     };
     // The last burst also gives its own transfer time on its slowest channel.
     auto last_piece = [&](unsigned ch, std::uint64_t bytes) {
@@ -273,7 +273,7 @@ void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint6
     };
     auto mark_other = [&](unsigned ch, std::uint64_t) __attribute__((always_inline)) {
         t.dir[ch] = other;
-        t.marked |= 1ull << ch;
+        if (!(touched >> ch & 1)) marked_first |= 1ull << ch;
     };
     std::uint64_t a = addr, left = len, idx = 0, blen = bx.first_len();
     while (left) {
@@ -290,6 +290,8 @@ void tally_bursts(const Geo& g, std::uint64_t il, std::uint64_t addr, std::uint6
         ++idx;
         blen = bx.burst;
     }
+    t.touched = touched;
+    t.marked_first = marked_first;
 }
 } // namespace
 
@@ -301,10 +303,12 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
     // as reserve_channel charges them burst by burst (its own stream's
     // switches; the channel's last direction only past 64 requesters).
     const std::uint64_t bit = requester >= 0 && requester < 64 ? 1ull << requester : 0;
+    std::uint64_t was_other = 0; // channels whose prior direction is the other one
     for (unsigned ch = 0; ch < nch; ++ch) {
         const auto& c = channels_[ch];
         t.cycles[ch] = t.turns[ch] = 0;
         t.dir[ch] = static_cast<std::int8_t>(bit ? c.own_dir(bit) : c.used ? c.last_write : -1);
+        if (t.dir[ch] == static_cast<std::int8_t>(!write)) was_other |= 1ull << ch;
     }
     if ((nch == 1 || channel_mask_) && bpc_shift_ >= 0)
         tally_bursts(pow2_geometry{interleave_shift_, channel_mask_, static_cast<unsigned>(bpc_shift_)},
@@ -313,6 +317,10 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         tally_bursts(any_geometry{interleave_shift_, nch, cfg_.bytes_per_cycle}, cfg_.interleave, addr, len, write,
                      bx, period_, cfg_.turnaround, t);
     tlm::ps_t end = arrival + bx.tail + t.last;
+    // Channels whose first piece turned from the requester's previous access
+    // (its first operation there was a piece of its own, not a replayed
+    // other-direction burst).
+    const std::uint64_t lead_turn = was_other & t.touched & ~t.marked_first;
     for (unsigned ch = 0; ch < nch; ++ch) {
         if (!(t.touched >> ch & 1)) continue;
         auto& c = channels_[ch];
@@ -323,7 +331,7 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         // be hidden: by the time the channel has had since that access ended
         // (as reserve_channel hides it for single accesses in LT).
         tlm::ps_t turns = t.turns[ch] * cfg_.turnaround;
-        if (t.lead_turn >> ch & 1) {
+        if (lead_turn >> ch & 1) {
             const tlm::ps_t prev = c.lt.own_until(static_cast<unsigned>(requester));
             if (arrival > prev) turns -= std::min(cfg_.turnaround, arrival - prev);
         }

@@ -101,3 +101,66 @@ TEST_CASE("dmac: embedded engine interleaves two streams and reports a write err
     CHECK(b == models::dma_engine::status::write_error);
     CHECK(std::memcmp(s.m(0x100000), s.m(0x300000), 8192) == 0);
 }
+
+namespace {
+// write_posted in one timing style: a good write and one to an unmapped
+// address, each followed at once by a read. What each callback saw, and
+// whether it had run when write_posted returned.
+struct posted_outcome {
+    bool issued[2] = {false, false}, answered_on_return[2] = {true, true}, answered[2] = {false, false};
+    ::tlm::tlm_response_status rs[2] = {::tlm::TLM_INCOMPLETE_RESPONSE, ::tlm::TLM_INCOMPLETE_RESPONSE};
+    ddisim::tlm::ps_t done[2] = {0, 0}, seen_at[2] = {0, 0}, read_done = 0;
+    std::uint32_t read_back = 0;
+};
+
+posted_outcome run_posted(const char* timing) {
+    models::dma_engine_config ec;
+    ec.timing = timing;
+    engine_system s(ec);
+    posted_outcome o;
+    s.h->body = [&](host& h) {
+        models::dma_engine::stream str(4);
+        const std::uint32_t v = 0xC0FFEE42u;
+        const std::uint64_t addr[2] = {0x100000, 0x7000'0000}; // the second beyond the 1 GiB of DRAM
+        for (int k = 0; k < 2; ++k) {
+            o.issued[k] = h.mover.write_posted(str, addr[k], &v, 4, h.mover.now(),
+                                               [&o, k](::tlm::tlm_response_status rs, ddisim::tlm::ps_t t) {
+                                                   o.answered[k] = true;
+                                                   o.rs[k] = rs;
+                                                   o.done[k] = t;
+                                                   o.seen_at[k] = sc_time_stamp().value();
+                                               });
+            o.answered_on_return[k] = o.answered[k];
+        }
+        // A read right behind the posted writes (of the first one's bytes).
+        h.mover.read(str, 0x100000, &o.read_back, 4, h.mover.now(), &o.read_done);
+        h.mover.sync();
+        wait(1, SC_US); // every answer is in
+    };
+    s.run();
+    return o;
+}
+} // namespace
+
+static void check_posted(const posted_outcome& o, bool is_at) {
+    for (int k = 0; k < 2; ++k) {
+        INFO("write " << k);
+        CHECK(o.issued[k]);
+        CHECK(o.answered[k]);
+        // LT knows the answer at once (b_transport); AT only when the
+        // response arrives, at its completion time.
+        CHECK(o.answered_on_return[k] == !is_at);
+        if (is_at) CHECK(o.seen_at[k] == o.done[k]);
+    }
+    CHECK(o.rs[0] == ::tlm::TLM_OK_RESPONSE);
+    CHECK(o.done[0] > 0); // the good write took bus and memory time
+    CHECK(o.rs[1] == ::tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(o.read_back == 0xC0FFEE42u);
+    CHECK(o.read_done > 0);
+}
+
+TEST_CASE("dmac: engine posted writes answer before write_posted returns in LT") { check_posted(run_posted("lt"), false); }
+
+TEST_CASE("dmac: engine posted writes return at once in AT and answer from the response path") {
+    check_posted(run_posted("at"), true);
+}

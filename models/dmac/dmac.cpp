@@ -40,8 +40,13 @@ struct dmac::channel {
     std::uint32_t flags = 0, len = 0;
     // The latest status write-back: posted (the next descriptor's fetch
     // overlaps it); the next descriptor's data waits for its answer.
+    // At most one is in flight per generation; what it completes is kept
+    // here, so the callback captures no more than fits std::function's
+    // local storage (no allocation per descriptor).
     bool wb_pending = false;
     tlm::ps_t wb_done = 0;
+    std::uint8_t wb_error = 0;
+    completion wb_what{};
     dma_engine::stream s;
     // Statistics and waves.
     tlm::time_average busy_stat;
@@ -308,16 +313,20 @@ void dmac::finish(channel& c, std::uint8_t error) {
     // Posted: the thread goes on (the next fetch) while the write is on its
     // way; the descriptor completes when the answer comes. False: the channel
     // was reset while the request waited for the bus (AT), and it is forgotten.
-    const unsigned gen = c.generation;
     c.wb_pending = true;
+    c.wb_what = done;
+    c.wb_error = error;
+    const unsigned index = c.index, gen = c.generation;
     engine_.write_posted(c.s, c.desc_addr + D::STATUS, &st, 4, t,
-                         [this, &c, gen, done, error](::tlm::tlm_response_status rs, tlm::ps_t when) {
+                         [this, index, gen](::tlm::tlm_response_status rs, tlm::ps_t when) {
                              if (engine_.at()) wb_ev_.notify(SC_ZERO_TIME);
-                             if (c.generation != gen) return; // reset while the write-back was in flight
-                             c.wb_pending = false;
-                             c.wb_done = when;
-                             complete(c, done, rs != ::tlm::TLM_OK_RESPONSE && !error ? std::uint8_t{D::writeback_error} : error,
-                                      when);
+                             channel& ch = *ch_[index];
+                             if (ch.generation != gen) return; // reset while the write-back was in flight
+                             ch.wb_pending = false;
+                             ch.wb_done = when;
+                             const std::uint8_t e = ch.wb_error;
+                             complete(ch, ch.wb_what,
+                                      rs != ::tlm::TLM_OK_RESPONSE && !e ? std::uint8_t{D::writeback_error} : e, when);
                          });
 }
 

@@ -2,6 +2,17 @@
 
 namespace ddisim::tlm {
 
+bool shared_timeline::others_used(unsigned requester, ps_t t) const {
+    if (window_ != 0 && solo_ == requester) return false;
+    const std::uint64_t w = window_ ? t / window_ : 0;
+    for (unsigned j = 0; j < users_.size(); ++j) {
+        if (j == requester) continue;
+        const user& u = users_[j];
+        if (window_ == 0 ? u.own_until != 0 : u.used_in(w) || (w && u.used_in(w - 1))) return true;
+    }
+    return false;
+}
+
 ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration, ps_t& end, ps_t arrival) {
     busy_ps += duration;
     if (window_ == 0) {

@@ -120,6 +120,10 @@ public:
     ps_t own_until(unsigned requester) const {
         return requester < users_.size() ? users_[requester].own_until : 0;
     }
+    // Whether any other requester has reserved service in the window holding
+    // t or in the one before (window 0, first come first served: whether any
+    // other requester has reserved at all).
+    bool others_used(unsigned requester, ps_t t) const;
 
 private:
     struct user {

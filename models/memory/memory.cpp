@@ -90,6 +90,20 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
     return off < cfg_.high_size && len <= cfg_.high_size - off;
 }
 
+// LT: how much of a turnaround the channel's idle time has already hidden
+// for `requester` switching direction at `ready`. Only where no other
+// requester has used the channel in the window holding `ready` or the one
+// before (the shared timeline's record) is the channel known to have been
+// idle since the requester's own previous access there ended: then the time
+// since, at most the whole turnaround, as AT counts it. With others about,
+// LT cannot tell idle time from their accesses (their order within the
+// quantum is unknown) and charges the whole turnaround.
+tlm::ps_t memory::hidden_turnaround(const channel& c, unsigned requester, tlm::ps_t ready) const {
+    const tlm::ps_t prev = c.lt.own_until(requester);
+    if (ready <= prev || c.lt.others_used(requester, ready)) return 0;
+    return std::min(cfg_.turnaround, ready - prev);
+}
+
 [[gnu::always_inline]] inline void memory::reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester,
                              tlm::ps_t& end, bool at) {
     auto& c = channels_[ch];
@@ -123,9 +137,7 @@ bool memory::contains(std::uint64_t addr, std::uint64_t len) const {
                 const tlm::ps_t lim = c.line.busy_until + cfg_.turnaround;
                 extra = ready < c.line.busy_until ? cfg_.turnaround : ready >= lim ? 0 : lim - ready;
             } else {
-                const tlm::ps_t prev = c.lt.own_until(static_cast<unsigned>(requester));
-                const tlm::ps_t lim = prev + cfg_.turnaround;
-                extra = ready >= lim ? 0 : lim - std::max(ready, prev);
+                extra = cfg_.turnaround - hidden_turnaround(c, static_cast<unsigned>(requester), ready);
             }
         }
         tlm::ps_t e;
@@ -331,10 +343,7 @@ tlm::ps_t memory::schedule_bursts(tlm::ps_t arrival, std::uint64_t addr, std::ui
         // be hidden: by the time the channel has had since that access ended
         // (as reserve_channel hides it for single accesses in LT).
         tlm::ps_t turns = t.turns[ch] * cfg_.turnaround;
-        if (lead_turn >> ch & 1) {
-            const tlm::ps_t prev = c.lt.own_until(static_cast<unsigned>(requester));
-            if (arrival > prev) turns -= std::min(cfg_.turnaround, arrival - prev);
-        }
+        if (lead_turn >> ch & 1) turns -= hidden_turnaround(c, static_cast<unsigned>(requester), arrival);
         tlm::ps_t e;
         c.lt.reserve(static_cast<unsigned>(requester), arrival, t.cycles[ch] * period_ + turns, e);
         end = std::max(end, e);

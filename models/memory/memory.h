@@ -30,9 +30,11 @@
 //   half each whatever their access sizes, a light one is not queued behind
 //   another's backlog. A requester pays the turnaround when its access goes
 //   the other way from its own previous access on the channel, less the part
-//   already elapsed: in LT since its own previous access there ended (the
-//   interleaving with other requesters is unknown under temporal
-//   decoupling), in AT since the channel was last busy. In AT the
+//   the channel's idle time has hidden: in AT the time since the channel was
+//   last busy; in LT the time since the requester's own previous access
+//   there ended, but only where no other requester used the channel in that
+//   window or the one before (otherwise the whole turnaround: under temporal
+//   decoupling their accesses cannot be told from idle time). In AT the
 //   model accepts up to `queue_depth` requests in flight (END_REQ at once);
 //   beyond that END_REQ is withheld until a response completes
 //   (back-pressure to the bus).
@@ -100,8 +102,7 @@ public:
     // kept for tests of the arithmetic); otherwise the requester index, whose
     // channel time is shared fairly per quantum (tlm::shared_timeline); `at`:
     // calls arrive in time order (AT): a turnaround is reduced by the time
-    // since the channel was last busy, not since the requester's own
-    // previous access there (LT).
+    // since the channel was last busy, not by LT's rule (hidden_turnaround).
     tlm::ps_t schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester = -1,
                        bool at = false);
 
@@ -139,6 +140,7 @@ private:
     void reserve_channel(unsigned ch, tlm::ps_t ready, std::uint64_t bytes, bool write, int requester, tlm::ps_t& end,
                          bool at = false);
     int requester_index(const ::tlm::tlm_generic_payload& gp);
+    tlm::ps_t hidden_turnaround(const channel& c, unsigned requester, tlm::ps_t ready) const;
     void end_of_elaboration() override;
 
     memory_config cfg_;

@@ -291,8 +291,8 @@ TEST_CASE("dmac: AT overlaps each status write-back with the next descriptor fet
     // (lt_transaction_size 0) issues the same transactions, so the two take
     // the same time to within the AT bus's request pipeline (0.4 %), with
     // the memory's 5 ns read/write turnaround, which both styles reduce by
-    // the time already elapsed (in LT until 2026-11-27 charged whole: AT was
-    // then 1.3 % faster).
+    // the channel's idle time (LT where the engine is alone on the channel;
+    // until 2026-11-27 LT charged it whole and AT was 1.3 % faster).
     auto lt = at_config(16);
     lt.timing = "lt";
     lt.lt_transaction_size = 0;

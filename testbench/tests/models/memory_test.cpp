@@ -80,7 +80,7 @@ TEST_CASE("memory: read/write turnaround costs the configured penalty") {
     CHECK(m.schedule(0, 8192, 4096, false) == 220000);
 }
 
-TEST_CASE("memory: a requester's turnaround is reduced by the time elapsed since its previous access, in LT as in AT") {
+TEST_CASE("memory: a requester alone on a channel has its turnaround reduced by the idle time since its previous access, in LT as in AT") {
     // One requester (index 0) on channel 0, 64 B = 5 ns per access, 5 ns
     // turnaround (added to the access's channel time), 45 ns latency. The same sequence in LT (at = false: counted
     // from the requester's own previous access) and AT (from the channel's
@@ -98,6 +98,19 @@ TEST_CASE("memory: a requester's turnaround is reduced by the time elapsed since
         CHECK(m->schedule(40000, 192, 64, false, 0, a) == 90000); // read 15 ns after: none left, [40, 45)
         CHECK(m->schedule(40000, 0, 64, false, 0, a) == 95000);   // same direction, queued behind it, [45, 50)
     }
+}
+
+TEST_CASE("memory: LT charges the whole turnaround when another requester has used the channel") {
+    // As above, but requester 1 reads on the channel too: LT cannot tell the
+    // channel's idle time from requester 1's accesses (their order within the
+    // quantum is unknown), so requester 0's direction switch pays all 5 ns
+    // however long ago its own previous access ended.
+    auto mc = small_memory();
+    auto st = std::make_unique<dtlm::backing_store>(models::memory::store_size(mc));
+    models::memory m("mem", mc, *st);
+    CHECK(m.schedule(0, 0, 64, true, 0) == 50000);        // requester 0 writes, [0, 5)
+    CHECK(m.schedule(6000, 64, 64, false, 1) == 56000);   // requester 1 reads, [6, 11)
+    CHECK(m.schedule(40000, 128, 64, false, 0) == 95000); // requester 0 reads: whole turnaround, [40, 50)
 }
 
 TEST_CASE("memory: accesses outside DRAM return address errors and touch nothing") {

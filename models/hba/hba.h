@@ -44,12 +44,14 @@
 //   AT: the engine issues base-protocol nb_transport transactions and waits
 //     for their responses in simulated time, so the thread only schedules:
 //     each step runs in a worker process of its own (a pool, grown on
-//     demand), and commands overlap in time as in LT. Within one command the
-//     transactions are issued one after the other (each waits for the
-//     previous response; `outstanding` is an LT parameter), which costs
-//     little: a data-in burst takes less time on the bus than the link takes
-//     to deliver the next one. One frame fetch and one reply write are in
-//     flight at a time (replies keep their order in the ring, as in LT).
+//     demand), and commands overlap in time as in LT. Data-in writes are
+//     posted (dma_engine::write_posted): each goes out when the link has
+//     delivered it, up to `outstanding` per command in flight, and the reply
+//     waits for the last answer; a failed one ends the transfer at its
+//     offset (bursts already on their way still go). The other transactions
+//     of a command (SGL and data-out reads, sense) go one after the other.
+//     One frame fetch and one reply write are in flight at a time (replies
+//     keep their order in the ring, as in LT).
 //     A reset (HBA_RESET, TARGET_RESET) aborts the affected commands' DMA:
 //     their workers notice after their current transaction and stop.
 //   The link of each target carries one data phase at a time. Register

@@ -150,7 +150,13 @@ static void iommu_case(const char* timing) {
     CHECK(by_tag[2].host_status == P::dma_error);
     CHECK(by_tag[2].transferred == 0);
     CHECK(by_tag[3].host_status == P::ok);
-    CHECK(fault_count == 1); // the first burst to the hole faulted; the HBA stopped that command there
+    // The first burst to the hole faulted and the HBA stopped that command
+    // there. In LT its answer comes before the next burst is issued; in AT
+    // the data-in writes are posted, so the bursts the link had delivered
+    // before the fault came back went out too (fewer than `outstanding`;
+    // none landed: the IOMMU writes no byte of a faulting access).
+    if (std::string(timing) == "lt") CHECK(fault_count == 1);
+    else CHECK((fault_count >= 1 && fault_count < cfg.outstanding));
     // Tag 1 put LBAs 0..7 on the first page and 8..15 on the second; tag 3 then
     // rewrote the first page with LBAs 8..15.
     CHECK(std::equal(medium.begin() + 4096, medium.end(), r.m(pa_buf0)));

@@ -65,23 +65,8 @@ TEST_CASE("hba: lt_transaction_size 4 KiB carries a page-aligned 4 KiB data-in i
     hba_system s(cfg);
     std::vector<std::uint8_t> medium(4096);
     for (std::size_t k = 0; k < medium.size(); ++k) medium[k] = std::uint8_t(k * 13 + 1);
-    REQUIRE(s.hba->port(0).target().store().write(0, medium));
     constexpr std::uint64_t buf = 0x100000;
-    std::uint32_t pi = 0;
-    s.c->body = [&](hba_cpu& p) {
-        s.setup(p);
-        request r;
-        r.tag = 1;
-        r.dir = F::DIR_IN;
-        r.cdb = read10(0, 8);
-        r.data_len = 4096;
-        r.inline_sgl = {{buf, 4096}};
-        s.put_frame(0, r);
-        p.wr(R::REQ_PI, 1);
-        pi = s.collect(p, 1);
-    };
-    s.run();
-    REQUIRE(pi == 1);
+    REQUIRE(s.read_once(medium, buf) == 1);
     CHECK(s.hba->engine().transaction() == 4096);
     CHECK(s.get_reply(0).transferred == 4096);
     CHECK(std::equal(medium.begin(), medium.end(), s.m(buf)));
@@ -268,22 +253,7 @@ TEST_CASE("hba: AT: a command's data-in writes are posted, up to `outstanding` i
     constexpr std::uint64_t buf = 0x100000;
     std::vector<std::uint8_t> medium(len);
     for (std::size_t k = 0; k < medium.size(); ++k) medium[k] = std::uint8_t(k * 13 + 5);
-    REQUIRE(s.hba->port(0).target().store().write(0, medium));
-    std::uint32_t pi = 0;
-    s.c->body = [&](hba_cpu& p) {
-        s.setup(p);
-        request q;
-        q.tag = 1;
-        q.dir = F::DIR_IN;
-        q.cdb = read10(0, len / 512);
-        q.data_len = len;
-        q.inline_sgl = {{buf, len}};
-        s.put_frame(0, q);
-        p.wr(R::REQ_PI, 1);
-        pi = s.collect(p, 1);
-    };
-    s.run();
-    REQUIRE(pi == 1);
+    REQUIRE(s.read_once(medium, buf) == 1);
     const reply r = s.get_reply(0);
     CHECK(r.host_status == P::ok);
     CHECK(r.transferred == len);

@@ -305,6 +305,27 @@ struct hba_system {
             if (!irq.read()) sc_core::wait(deadline - sc_core::sc_time_stamp(), irq.posedge_event());
         }
     }
+    // Puts `medium` on target 0 from LBA 0, then runs one READ(10) of all of
+    // it into `buf` (one SGL entry, tag 1) to its reply; returns RPL_PI.
+    std::uint32_t read_once(const std::vector<std::uint8_t>& medium, std::uint64_t buf) {
+        REQUIRE(hba->port(0).target().store().write(0, medium));
+        const auto len = static_cast<std::uint32_t>(medium.size());
+        std::uint32_t pi = 0;
+        c->body = [this, len, buf, &pi](hba_cpu& p) {
+            setup(p);
+            request r;
+            r.tag = 1;
+            r.dir = F::DIR_IN;
+            r.cdb = read10(0, static_cast<std::uint16_t>(len / 512));
+            r.data_len = len;
+            r.inline_sgl = {{buf, len}};
+            put_frame(0, r);
+            p.wr(R::REQ_PI, 1);
+            pi = collect(p, 1);
+        };
+        run();
+        return pi;
+    }
     void run() {
         sc_core::sc_start();
         REQUIRE(chk_mem->violations() == 0);

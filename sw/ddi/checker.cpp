@@ -23,7 +23,7 @@ namespace {
 // cookies of the current window.
 void check_cookies(dma_handle* h, const char* call) {
     const ddi_dma_attr_t& a = h->attr;
-    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+    const ddi_dma_cookie_t* base = h->window_cookies();
     if (!base || h->ncookies == 0) return;
     std::uint64_t total = 0;
     const std::uint64_t cnt1 = a.dma_attr_count_max + 1;
@@ -57,18 +57,18 @@ void check_cookies(dma_handle* h, const char* call) {
                fmt::format("{:#x} bytes in one window exceed maxxfer {:#x}", total, a.dma_attr_maxxfer));
 }
 
-// The cookies of the current window, as device-visible ranges.
+// The non-empty cookies of the current window: f(index, device address, size).
 template <class F>
 void for_each_cookie(const dma_handle* h, F&& f) {
-    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+    const ddi_dma_cookie_t* base = h->window_cookies();
     if (!base) return;
     for (uint_t i = 0; i < h->ncookies; ++i)
-        if (base[i].dmac_size) f(base[i].dmac_laddress, std::uint64_t{base[i].dmac_size});
+        if (base[i].dmac_size) f(i, base[i].dmac_laddress, std::uint64_t{base[i].dmac_size});
 }
 
 void remember_ranges(dma_handle* h) {
     auto& hist = state(*h->k).bound_history;
-    for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) { hist.push_back({h->rdip, s, n}); });
+    for_each_cookie(h, [&](uint_t, std::uint64_t s, std::uint64_t n) { hist.push_back({h->rdip, s, n}); });
     while (hist.size() > bound_history_max) hist.pop_front();
 }
 
@@ -85,15 +85,12 @@ void unindex(ddi_state& st, dma_handle* h) {
 void index_window(dma_handle* h) {
     auto& st = state(*h->k);
     unindex(st, h);
-    const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
-    if (!base) return;
-    for (uint_t i = 0; i < h->ncookies; ++i) {
-        if (!base[i].dmac_size) continue;
-        const std::uint64_t last = base[i].dmac_laddress + (base[i].dmac_size - 1);
+    for_each_cookie(h, [&](uint_t i, std::uint64_t s, std::uint64_t n) {
+        const std::uint64_t last = s + (n - 1);
         st.bound_index.insert({{h->rdip, last}, {h, i}});
         h->indexed.push_back(last);
-        st.bound_index_span = std::max<std::uint64_t>(st.bound_index_span, base[i].dmac_size);
-    }
+        st.bound_index_span = std::max(st.bound_index_span, n);
+    });
 }
 
 } // namespace
@@ -134,7 +131,7 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     // cookies (bind and getwin fill it), without allocating. A hit in either
     // means exactly what a scan of every bound handle of dev would find.
     auto cookie_of = [](const dma_handle* h, uint_t i) -> const ddi_dma_cookie_t* {
-        const ddi_dma_cookie_t* base = h->cursor ? h->cursor - h->curcookie : nullptr;
+        const ddi_dma_cookie_t* base = h->window_cookies();
         return base && i < h->ncookies && base[i].dmac_size ? base + i : nullptr;
     };
     auto covers = [&](const dma_handle* h, uint_t i) {
@@ -168,7 +165,7 @@ void device_access(kernel_context& k, const dev_info* dev, std::uint64_t addr, s
     std::vector<std::pair<std::uint64_t, std::uint64_t>> bound;
     for (dma_handle* h = st.live; h; h = h->next) {
         if (!h->bound || h->rdip != dev) continue;
-        for_each_cookie(h, [&](std::uint64_t s, std::uint64_t n) { bound.emplace_back(s, n); });
+        for_each_cookie(h, [&](uint_t, std::uint64_t s, std::uint64_t n) { bound.emplace_back(s, n); });
     }
     const std::string d = kernel_context::dev_name(dev);
     const char* what = is_write ? "writes" : "reads";

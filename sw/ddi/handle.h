@@ -87,6 +87,8 @@ struct dma_handle {
     ddi_dma_cookie_t* cursor = nullptr; // next cookie to hand out
     uint_t ncookies = 0;
     uint_t curcookie = 0;
+    // The current window's first cookie (cursor - curcookie), null before a bind.
+    const ddi_dma_cookie_t* window_cookies() const { return cursor ? cursor - curcookie : nullptr; }
     uint_t rflags = 0;
     int nwin = 0;
     dev_info* rdip = nullptr;

@@ -54,7 +54,6 @@ ddi_dma_lim_t standard_limits() {
     return l;
 }
 
-const ddi_dma_cookie_t* window_base(dma_handle* h) { return h->cursor ? h->cursor - h->curcookie : nullptr; }
 std::int64_t window_offset(dma_handle* h) {
     return h->windows.empty() ? 0 : h->windows[h->current_win].offset;
 }
@@ -126,7 +125,7 @@ int ddi_dma_buf_setup(dev_info_t* dip, struct buf* bp, uint_t flags, int (*waitf
 
 int ddi_dma_htoc(ddi_dma_handle_t handle, off_t off, ddi_dma_cookie_t* cookiep) {
     dma_handle* h = to_impl(handle);
-    const ddi_dma_cookie_t* base = window_base(h);
+    const ddi_dma_cookie_t* base = h->window_cookies();
     if (!h->bound || !base) return DDI_FAILURE;
     std::int64_t pos = window_offset(h);
     for (uint_t i = 0; i < h->ncookies; ++i) {
@@ -144,7 +143,7 @@ int ddi_dma_htoc(ddi_dma_handle_t handle, off_t off, ddi_dma_cookie_t* cookiep) 
 
 int ddi_dma_coff(ddi_dma_handle_t handle, ddi_dma_cookie_t* cookiep, off_t* offp) {
     dma_handle* h = to_impl(handle);
-    const ddi_dma_cookie_t* base = window_base(h);
+    const ddi_dma_cookie_t* base = h->window_cookies();
     if (!h->bound || !base || !cookiep) return DDI_FAILURE;
     std::int64_t pos = window_offset(h);
     const std::uint64_t a = cookiep->dmac_laddress;
@@ -244,7 +243,7 @@ int ddi_dma_segtocookie(ddi_dma_seg_t seg, off_t* offp, off_t* lenp, ddi_dma_coo
     auto* st = reinterpret_cast<legacy_token*>(seg);
     if (!st || !st->owner) return DDI_FAILURE;
     dma_handle* h = st->owner;
-    const ddi_dma_cookie_t* base = window_base(h);
+    const ddi_dma_cookie_t* base = h->window_cookies();
     if (!base || st->index >= h->ncookies) return DDI_FAILURE;
     std::int64_t pos = window_offset(h);
     for (std::uint32_t i = 0; i < st->index; ++i) pos += static_cast<std::int64_t>(base[i].dmac_size);

@@ -355,14 +355,13 @@ dma_engine::status dma_engine::copy(stream& s, std::uint64_t src, std::uint64_t 
 
 bool dma_engine::write_posted(stream& s, std::uint64_t addr, const void* data, unsigned len, tlm::ps_t after,
                               write_done on_done) {
-    auto* p = const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(data)); // a write target only reads it
-    if (!at_) {
+    if (!at_) { // b_transport: the answer is there when write() returns
         tlm::ps_t done;
-        const auto rs = issue(s, ::tlm::TLM_WRITE_COMMAND, addr, p, len, after, done, 0, 0, nullptr, nullptr, nullptr, 0);
+        const auto rs = write(s, addr, data, len, after, &done);
         on_done(rs, done);
         return true;
     }
-    txn* x = issue_at(s, ::tlm::TLM_WRITE_COMMAND, addr, p, len, after, &on_done);
+    txn* x = issue_at(s, ::tlm::TLM_WRITE_COMMAND, addr, static_cast<const std::uint8_t*>(data), len, after, &on_done);
     if (!x) return false;
     x->gp.release(); // the caller's reference: nobody waits for this one
     return true;

@@ -367,6 +367,10 @@ bool dma_engine::write_posted(stream& s, std::uint64_t addr, const void* data, u
     return true;
 }
 
+void dma_engine::drain(stream& s) {
+    while (s.inflight_) wait(ev_); // ev_: every response (complete_at)
+}
+
 // ---------------------------------------------------------------- AT
 
 dma_engine::txn* dma_engine::issue_at(stream& s, ::tlm::tlm_command cmd, std::uint64_t addr,

@@ -188,6 +188,10 @@ public:
     using write_done = std::function<void(::tlm::tlm_response_status, tlm::ps_t)>;
     bool write_posted(stream& s, std::uint64_t addr, const void* data, unsigned len, tlm::ps_t after,
                       write_done on_done);
+    // AT: waits until none of s's transactions is in flight (posted writes
+    // included, those of an aborted transfer too); s.last_done() then covers
+    // them. LT: returns at once (nothing is ever in flight).
+    void drain(stream& s);
 
     // Simulated time of the calling thread (sc_time_stamp + local offset).
     tlm::ps_t now() const;

@@ -72,8 +72,6 @@ struct hba::command {
         din_link = din_after = din_done = 0;
         din_entry = 0;
         din_eoff = din_off = 0;
-        posted = 0;
-        posted_done = 0;
         posted_fail = ~0ull;
     }
     std::uint64_t id;
@@ -117,13 +115,9 @@ struct hba::command {
     tlm::ps_t din_link = 0, din_after = 0, din_done = 0;
     std::size_t din_entry = 0;
     std::uint64_t din_eoff = 0, din_off = 0;
-    // AT data-in: posted writes not yet answered, the latest completion and
-    // the data offset of the first failed one (~0: none); posted_ev when the
-    // last is answered.
-    unsigned posted = 0;
-    tlm::ps_t posted_done = 0;
+    // AT data-in: the data offset of the first posted write answered with an
+    // error (~0: none).
     std::uint64_t posted_fail = ~0ull;
-    sc_core::sc_event posted_ev;
     std::uint64_t io_tag() const { return std::uint64_t(target) << 32 | tag; }
 };
 
@@ -651,23 +645,17 @@ std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uin
                 // its last byte, as a posted write (up to `outstanding` in
                 // flight, as in LT); the answers are collected below.
                 const tlm::ps_t ready = link_start + port.link().transfer_ps(off + n);
-                ++c.posted;
                 command* cp = &c;
                 const auto at = static_cast<std::uint32_t>(off); // < max_transfer < 4 GiB; 16-byte capture: no allocation
                 const bool issued = engine_.write_posted(
                     c.s, addr + eoff, buf + off, unsigned(n), std::max(after, ready),
-                    [cp, ep, at](::tlm::tlm_response_status rs, tlm::ps_t when) {
+                    [cp, ep, at](::tlm::tlm_response_status rs, tlm::ps_t) {
                         // The command outlives its transactions (retire keeps it while any is in flight).
                         command& k = *cp;
-                        --k.posted;
-                        if (k.epoch == ep) {
-                            k.posted_done = std::max(k.posted_done, when);
-                            if (rs != ::tlm::TLM_OK_RESPONSE) k.posted_fail = std::min<std::uint64_t>(k.posted_fail, at);
-                        }
-                        if (k.posted == 0) k.posted_ev.notify(SC_ZERO_TIME);
+                        if (k.epoch == ep && rs != ::tlm::TLM_OK_RESPONSE)
+                            k.posted_fail = std::min<std::uint64_t>(k.posted_fail, at);
                     });
-                if (!issued) --c.posted; // the stream was aborted while the request waited
-                if (gone(c, ep) || !issued) {
+                if (gone(c, ep) || !issued) { // !issued: the stream was aborted while the request waited
                     error = true;
                     return off;
                 }
@@ -695,14 +683,12 @@ std::uint64_t hba::sgl_dma(command& c, bool to_host, std::uint8_t* buf, std::uin
     if (to_host) {
         // The data phase ends when every posted write is answered; a failed
         // one ends the transfer at its offset (later ones may have landed).
-        while (c.posted) {
-            wait(c.posted_ev);
-            if (gone(c, ep)) {
-                error = true;
-                return off;
-            }
+        engine_.drain(c.s);
+        if (gone(c, ep)) {
+            error = true;
+            return off;
         }
-        done = std::max(done, c.posted_done);
+        done = std::max(done, c.s.last_done());
         if (c.posted_fail != ~0ull) {
             error = true;
             return c.posted_fail;

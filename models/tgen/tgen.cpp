@@ -207,7 +207,8 @@ struct op_source {
 void tgen::run_lt() {
     op_source src(cfg_);
     slot& s = slots_[0];
-    std::vector<tlm::ps_t> window(cfg_.outstanding, 0);
+    std::vector<tlm::ps_t>& window = lt_window_;
+    window.assign(cfg_.outstanding, 0);
     std::size_t wi = 0;
     double rate_next = 0; // ps
     const double ps_per_byte = cfg_.rate > 0 ? 8e12 / cfg_.rate : 0;

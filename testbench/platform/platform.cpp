@@ -33,6 +33,7 @@
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
 #include "tlm/core/trace_events.h"
+#include "tlm/end_threads.h"
 #include "tlm/trace_tap.h"
 #include "tlm/waves.h"
 
@@ -282,8 +283,13 @@ platform::~platform() {
     // A run stopped by run.duration leaves the software thread suspended
     // inside a driver; it never resumes. Detaching its drivers now must not
     // touch the bus (there is no simulation to run it): cut the kernel off
-    // from the CPU port first, so register writes become no-ops.
-    if (p_->software_thread.valid() && !p_->software_thread.terminated()) p_->kernel->set_platform(nullptr);
+    // from the CPU port first, so register writes become no-ops. Then unwind
+    // the thread, so that what its frames own (a driver still attaching, a
+    // copy's cookie lists, an I/O's buffers) is destroyed too.
+    if (p_->software_thread.valid() && !p_->software_thread.terminated()) {
+        p_->kernel->set_platform(nullptr);
+        tlm::end_threads({p_->software_thread});
+    }
     // Drivers release kernel resources; they must go before the kernel.
     p_->disk.reset();
     p_->hba_drv.reset();

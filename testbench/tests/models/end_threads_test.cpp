@@ -1,0 +1,89 @@
+// tlm::end_threads: unwinding the threads a run leaves suspended.
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include <systemc>
+
+#include "tlm/end_threads.h"
+
+using namespace sc_core;
+
+namespace {
+// Sets a flag when destroyed: stands for what a thread's frame owns.
+struct owned {
+    bool* destroyed;
+    ~owned() { *destroyed = true; }
+};
+
+struct threads : sc_module {
+    bool a_local_destroyed = false, b_local_destroyed = false, a_caught_unwind = false;
+    int b_wakes = 0, c_runs = 0, d_runs = 0;
+    sc_process_handle a, b, c, d;
+    sc_event never;
+    SC_HAS_PROCESS(threads);
+    explicit threads(sc_module_name n) : sc_module(n) {
+        SC_THREAD(run_a);
+        a = sc_get_current_process_handle();
+        SC_THREAD(run_b);
+        b = sc_get_current_process_handle();
+        SC_THREAD(run_c);
+        c = sc_get_current_process_handle();
+        SC_METHOD(run_d);
+        d = sc_get_current_process_handle();
+    }
+    // Suspended for good on an event nobody notifies.
+    void run_a() {
+        const std::unique_ptr<owned> o(new owned{&a_local_destroyed});
+        try {
+            wait(never);
+        } catch (const sc_unwind_exception&) {
+            a_caught_unwind = true;
+            throw;
+        }
+    }
+    // Suspended in a timed wait that ends after the pause.
+    void run_b() {
+        owned o{&b_local_destroyed};
+        for (;;) {
+            wait(30, SC_NS);
+            ++b_wakes;
+        }
+    }
+    // Ends by itself before the pause.
+    void run_c() {
+        wait(5, SC_NS);
+        ++c_runs;
+    }
+    void run_d() { ++d_runs; }
+};
+} // namespace
+
+TEST_CASE("end_threads: suspended threads are unwound at the pause, their frames' objects destroyed, nothing else runs") {
+    threads t("t");
+    // During elaboration: not allowed, nothing happens.
+    CHECK(ddisim::tlm::end_threads({t.a, t.b}) == 0);
+    CHECK_FALSE(t.a.terminated());
+
+    sc_start(50, SC_NS);
+    REQUIRE(t.b_wakes == 1);
+    REQUIRE(t.c.terminated());
+    REQUIRE_FALSE(t.a.terminated());
+    REQUIRE_FALSE(t.a_local_destroyed);
+    const int d_runs = t.d_runs;
+
+    // The terminated thread and the method are skipped; a and b are ended.
+    CHECK(ddisim::tlm::end_threads({t.a, t.b, t.c, t.d}) == 2);
+    CHECK(t.a.terminated());
+    CHECK(t.b.terminated());
+    CHECK(t.a_caught_unwind);
+    CHECK(t.a_local_destroyed);
+    CHECK(t.b_local_destroyed);
+    // No time passed and no other process ran.
+    CHECK(sc_time_stamp() == sc_time(50, SC_NS));
+    CHECK(t.b_wakes == 1);
+    CHECK(t.d_runs == d_runs);
+    CHECK(t.d.terminated() == false);
+    // Again: nothing left to end.
+    CHECK(ddisim::tlm::end_threads({t.a, t.b}) == 0);
+}

@@ -1,0 +1,27 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn
+#include "tlm/end_threads.h"
+
+namespace ddisim::tlm {
+
+unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads) {
+    if (sc_core::sc_get_status() != sc_core::SC_PAUSED) return 0;
+    std::vector<sc_core::sc_process_handle> live;
+    for (const auto& h : threads)
+        if (h.valid() && !h.terminated() &&
+            (h.proc_kind() == sc_core::SC_THREAD_PROC_ || h.proc_kind() == sc_core::SC_CTHREAD_PROC_))
+            live.push_back(h);
+    if (live.empty()) return 0;
+    sc_core::sc_spawn_options opt;
+    opt.spawn_method();
+    sc_core::sc_spawn(
+        [&live] {
+            for (auto& h : live) h.kill();
+        },
+        sc_core::sc_gen_unique_name("end_threads"), &opt);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    unsigned ended = 0;
+    for (const auto& h : live) ended += h.terminated();
+    return ended;
+}
+
+} // namespace ddisim::tlm

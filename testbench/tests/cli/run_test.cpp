@@ -190,16 +190,9 @@ TEST_CASE("run: every signal of waves/traffic.gtkw exists in the traffic scenari
 
 TEST_CASE("run: on a terminal the progress bar shows ETA and simulated time, and results are unchanged by it") {
     const auto a = scratch("pty_a"), b = scratch("pty_b");
-    // script(1) gives the child a pseudo-terminal.
-    const std::string cmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' run --brief --out " +
-                            a.string() + "\" /dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::string out;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    REQUIRE(::pclose(p) == 0);
+    const auto t = run_ddisim_on_terminal("run --brief --out " + a.string());
+    const std::string& out = t.out;
+    REQUIRE(t.status == 0);
     CHECK(out.find("ETA") != std::string::npos);
     CHECK(out.find("sim ") != std::string::npos);
     REQUIRE(run_ddisim("run --quiet --out " + b.string()).status == 0);

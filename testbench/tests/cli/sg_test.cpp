@@ -10,19 +10,6 @@
 using namespace ddisim::test;
 namespace fs = std::filesystem;
 
-namespace {
-proc_result sh(const std::string& cmd) {
-    proc_result r{-1, {}};
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-} // namespace
 
 TEST_CASE("sg: INQUIRY returns standard data that sg_inq decodes without complaint") {
     const auto d = scratch("sg_inq");
@@ -34,7 +21,7 @@ TEST_CASE("sg: INQUIRY returns standard data that sg_inq decodes without complai
     const auto inq = read_file(d / "inq.bin");
     REQUIRE(inq.size() == 36);
     CHECK((inq[0] & 0x1f) == 0); // direct-access block device
-    const auto dec = sh("sg_inq --inhex=" + (d / "inq.bin").string() + " --raw");
+    const auto dec = run_shell("sg_inq --inhex=" + (d / "inq.bin").string() + " --raw");
     INFO(dec.out);
     CHECK(dec.status == 0);
     CHECK(dec.out.find("DDISIM") != std::string::npos);   // vendor of the default scenario's disk
@@ -55,7 +42,7 @@ TEST_CASE("sg: READ past the last LBA gives CHECK CONDITION, ILLEGAL REQUEST, LB
     CHECK((sense[0] & 0x7f) == 0x70);           // fixed format, current
     CHECK((sense[2] & 0x0f) == 0x05);           // ILLEGAL REQUEST
     CHECK(std::uint8_t(sense[12]) == 0x21);     // LOGICAL BLOCK ADDRESS OUT OF RANGE
-    const auto dec = sh("sg_decode_sense --binary=" + (d / "sense.bin").string());
+    const auto dec = run_shell("sg_decode_sense --binary=" + (d / "sense.bin").string());
     INFO(dec.out);
     CHECK(dec.status == 0);
     CHECK(dec.out.find("Illegal Request") != std::string::npos);

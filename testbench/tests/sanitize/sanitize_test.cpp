@@ -3,36 +3,21 @@
 // and end (testbench/sanitize/systemc_coroutines.cpp).
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 
+#include "run_helpers.h"
+
+using ddisim::test::proc_result;
+using ddisim::test::run_shell;
+
 namespace {
-struct proc_result {
-    int status;
-    std::string out;
-};
-
-proc_result run(const std::string& cmd) {
-    proc_result r{-1, {}};
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 } // namespace
 
 TEST_CASE("sanitize: LeakSanitizer reports blocks leaked after coroutine switches, and only those") {
     // The environment's ASAN_OPTIONS would take precedence over the build's
     // defaults: run the probe without them.
-    const proc_result r = run(std::string("env -u ASAN_OPTIONS -u LSAN_OPTIONS '") + DDISIM_LEAK_PROBE + "'");
+    const proc_result r = run_shell(std::string("env -u ASAN_OPTIONS -u LSAN_OPTIONS '") + DDISIM_LEAK_PROBE + "'");
     INFO(r.out);
     CHECK(r.status != 0);
     CHECK(has(r.out, "ERROR: LeakSanitizer: detected memory leaks"));
@@ -64,7 +49,7 @@ TEST_CASE("sanitize: runs cut short by run.duration leak nothing: mid-attach, mi
             const std::string out = std::string(DDISIM_BINARY_DIR) + "/test-scratch/sanitize_cut_short";
             const std::string cmd = "cd '" + src + "' && env -u ASAN_OPTIONS -u LSAN_OPTIONS '" + DDISIM_EXECUTABLE +
                                     "' run --quiet " + c + " --set run.timing=" + timing + " --out '" + out + "'";
-            const proc_result r = run(cmd);
+            const proc_result r = run_shell(cmd);
             INFO(cmd << "\n" << r.out);
             CHECK(r.status == 0);
             CHECK_FALSE(has(r.out, "LeakSanitizer"));

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sstream>
 
-#include "../cli/run_helpers.h"
+#include "run_helpers.h"
 #include "testbench/config/scenario_loader.h"
 #include "testbench/config/sweep.h"
 
@@ -378,17 +378,10 @@ TEST_CASE("plot: a column that is not in results.csv gives a clear error naming 
 
 TEST_CASE("sweep: the progress line shows on a terminal only") {
     const auto d = scratch("sweep_pty");
-    // script(1) gives the sweep a pseudo-terminal.
-    const std::string cmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' " + sweep_cmd() + "-j 2 --out " + (d / "a").string() +
-                            short_run + " --param run.seed=1,2,3\" /dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::string out;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const auto t = run_ddisim_on_terminal(sweep_cmd() + "-j 2 --out " + (d / "a").string() + short_run + " --param run.seed=1,2,3");
+    const std::string& out = t.out;
     INFO(out);
-    REQUIRE(::pclose(p) == 0);
+    REQUIRE(t.status == 0);
     CHECK(out.find("ddisim sweep: 0/3 done, 0 failed, 0 running, 0:00 elapsed") != std::string::npos);
     CHECK(out.find("ddisim sweep: 3/3 done, 0 failed, 0 running") != std::string::npos);
     const auto r = run_ddisim(sweep_cmd() + "-j 2 --out " + (d / "b").string() + short_run + " --param run.seed=1,2,3");
@@ -396,14 +389,9 @@ TEST_CASE("sweep: the progress line shows on a terminal only") {
     CHECK(r.out.find(" done, ") == std::string::npos);
     CHECK(r.out.find("3 points: 3 ok") != std::string::npos);
     // With --quiet on a terminal: neither the progress line nor the summary.
-    const std::string qcmd = std::string("script -q -e -c \"'") + DDISIM_EXECUTABLE + "' " + sweep_cmd() + "--quiet --out " + (d / "c").string() +
-                             short_run + " --param run.seed=1\" /dev/null";
-    p = ::popen(qcmd.c_str(), "r");
-    REQUIRE(p);
-    out.clear();
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    REQUIRE(::pclose(p) == 0);
-    CHECK(out.empty());
+    const auto q = run_ddisim_on_terminal(sweep_cmd() + "--quiet --out " + (d / "c").string() + short_run + " --param run.seed=1");
+    REQUIRE(q.status == 0);
+    CHECK(q.out.empty());
 }
 
 TEST_CASE("sweep: the scenario's sweep section gives the grid and a --param adds to it") {

@@ -121,4 +121,25 @@ ps_t shared_timeline::reserve_slow(unsigned requester, ps_t ready, ps_t duration
     return start;
 }
 
+void completion_window::insert_early(std::size_t k, ps_t done) {
+    // Shift the later completions up one place, from the last backwards
+    // (never past the earliest, at next_).
+    for (std::size_t m = 1; m < n_; ++m) {
+        const std::size_t p = k == 0 ? n_ - 1 : k - 1;
+        if (t_[p] <= done) break;
+        t_[k] = t_[p];
+        k = p;
+    }
+    t_[k] = done;
+}
+
+ps_t shared_timeline::reserve_out_of_order(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
+    if (requester >= users_.size() || ready >= users_[requester].own_until) return reserve(requester, ready, duration, end);
+    const ps_t own = users_[requester].own_until;
+    users_[requester].own_until = ready;
+    const ps_t start = reserve(requester, ready, duration, end);
+    users_[requester].own_until = std::max(own, end);
+    return start;
+}
+
 } // namespace ddisim::tlm

@@ -55,6 +55,44 @@ struct occupancy_timeline {
     ps_t start_at(ps_t ready) const { return std::max(ready, busy_until); }
 };
 
+// An initiator's outstanding limit in LT: the completion times of its last n
+// transactions. A new transaction may issue once the earliest of them has
+// completed (it takes the slot that frees first), as in AT, where an
+// initiator issues as soon as fewer than n are in flight. Kept sorted, a ring
+// from the earliest: completions in issue order (the usual case) just go
+// round it, O(1); one that completes before others is moved in front of them
+// (a later transaction finishing first: another memory channel, a shorter
+// access).
+class completion_window {
+public:
+    explicit completion_window(std::size_t n = 1) { reset(n); }
+    void reset(std::size_t n) {
+        t_.assign(std::max<std::size_t>(n, 1), 0);
+        n_ = t_.size();
+        next_ = 0;
+    }
+    std::size_t size() const { return n_; }
+    // When the next transaction's slot is free: the earliest completion.
+    ps_t free_at() const { return t_[next_]; }
+    // The next transaction took that slot and completes at `done`.
+    void take(ps_t done) {
+        const std::size_t k = next_;
+        if (++next_ == n_) next_ = 0;
+        // The slot of the earliest is now the last place; the latest before
+        // it is at k - 1.
+        if (done >= t_[k == 0 ? n_ - 1 : k - 1]) [[likely]] {
+            t_[k] = done;
+            return;
+        }
+        insert_early(k, done);
+    }
+
+private:
+    void insert_early(std::size_t k, ps_t done); // timing.cpp
+    std::vector<ps_t> t_;
+    std::size_t n_ = 1, next_ = 0;
+};
+
 // A resource shared by several requesters (a memory channel, a bus target's
 // request or response channel): the arbitration model of ddisim, the same in
 // LT and AT (docs/architecture.md, "Arbitration").
@@ -115,6 +153,12 @@ public:
         }
         return reserve_slow(requester, ready, duration, end, arrival < ready ? arrival : ready);
     }
+    // As reserve, for a request the caller has found room for at `ready`
+    // although the requester's latest reservation ends later (a response
+    // ready before one reserved earlier in call order): it starts at `ready`
+    // instead of queueing behind that reservation, whose end stays the
+    // requester's own_until. Window 0 (first come first served): as reserve.
+    ps_t reserve_out_of_order(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
     ps_t busy_ps = 0; // total unstretched service reserved
     // End of requester's latest reservation (0 before its first).
     ps_t own_until(unsigned requester) const {

@@ -1,6 +1,7 @@
 #include "models/bus/bus.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "tlm/extensions.h"
@@ -98,6 +99,45 @@ struct bus::route_table {
     }
 };
 
+// LT: an initiator channel's latest `cap` reservations [start, end), a ring
+// in order of start from `next` (the oldest) round to next - 1 (the latest).
+// Before the oldest one's start the channel counts as taken (what the ring
+// has dropped began earlier and, the reservations not overlapping, ended by
+// then). A reservation following the latest one is written over the oldest
+// (note_next); one lt_reserve_early placed before others is inserted in
+// order (note_early).
+struct bus::lt_recent {
+    static constexpr std::size_t cap = 64;
+    std::array<std::pair<tlm::ps_t, tlm::ps_t>, cap> iv{};
+    std::size_t next = 0;
+    tlm::ps_t run_from = 0; // from here to the latest end, back to back
+    std::pair<tlm::ps_t, tlm::ps_t>& slot(std::size_t k) { return iv[k & (cap - 1)]; }
+    const std::pair<tlm::ps_t, tlm::ps_t>& slot(std::size_t k) const { return iv[k & (cap - 1)]; }
+    // [s, e) after everything so far; `prev_end` was the latest end.
+    void note_next(tlm::ps_t prev_end, tlm::ps_t s, tlm::ps_t e) {
+        if (s != prev_end) run_from = s;
+        slot(next++) = {s, e};
+    }
+    void note_early(tlm::ps_t s, tlm::ps_t e) {
+        std::size_t k = next;
+        for (std::size_t m = 1; m < cap && slot(k - 1).first > s; ++m, --k) slot(k) = slot(k - 1);
+        slot(k) = {s, e};
+        ++next;
+    }
+    // Earliest time from t at which `len` fits clear of them.
+    tlm::ps_t gap(tlm::ps_t t, tlm::ps_t len) const {
+        if (t < slot(next).first) t = slot(next).first;
+        std::size_t k = next, m = 0;
+        while (m < cap && slot(k - 1).second > t) { // back to the first that may end after t
+            --k;
+            ++m;
+        }
+        for (; m > 0 && slot(k).first < t + len; ++k, --m)
+            if (slot(k).second > t) t = slot(k).second;
+        return t;
+    }
+};
+
 struct bus::initiator_port {
     // AT
     tlm_generic_payload* pending = nullptr; // BEGIN_REQ waiting for a grant
@@ -108,8 +148,10 @@ struct bus::initiator_port {
     tlm_generic_payload* resp_in_progress = nullptr;
     // both styles
     tlm::occupancy_timeline req, resp;
-    std::vector<tlm::ps_t> lt_window; // LT: completion of the last `outstanding` transactions
-    std::size_t lt_next = 0;
+    tlm::completion_window lt_window; // LT: completions of the last `outstanding` transactions
+    // LT: the latest reservations of the request and the response channel
+    // (lt_reserve).
+    lt_recent req_recent, resp_recent;
     int last_region = -1; // LT: the region this initiator used last (a CPU's and a device's traffic interleave)
     tlm::counter transactions, bytes;
     tlm::time_average outstanding_avg;
@@ -199,7 +241,7 @@ void bus::end_of_elaboration() {
                                         " but only " + std::to_string(out.size()) + " targets are bound");
     for (unsigned i = 0; i < in.size(); ++i) {
         auto p = std::make_unique<initiator_port>(me, "in" + std::to_string(i) + ".");
-        p->lt_window.assign(cfg_.outstanding, 0);
+        p->lt_window.reset(cfg_.outstanding);
         ini_.push_back(std::move(p));
     }
     for (unsigned t = 0; t < out.size(); ++t) {
@@ -284,7 +326,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     const auto requester = static_cast<unsigned>(i);
 
     const tlm::ps_t now = now_.value();
-    const tlm::ps_t arrival = std::max<tlm::ps_t>(now + delay.value(), ip.lt_window[ip.lt_next]);
+    const tlm::ps_t arrival = std::max<tlm::ps_t>(now + delay.value(), ip.lt_window.free_at());
     // Initiator link first, then the target link shared with the others.
     tlm::ps_t rq, rs, rq_tail = 0, rs_head = 0;
     tlm::burst_ext* bx = gp.get_extension<tlm::burst_ext>();
@@ -295,9 +337,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     // ready time and the initiator's own channel, which is then held for the
     // same span (occupancy_timeline::reserve(s, e - s) with s ≥ busy_until).
     tlm::ps_t e1;
-    const tlm::ps_t s = tp.lt_req.reserve(requester, std::max(arrival, ip.req.busy_until), rq, e1, arrival);
-    ip.req.busy_ps += e1 - s;
-    ip.req.busy_until = e1;
+    const tlm::ps_t s = lt_reserve(ip.req, ip.req_recent, tp.lt_req, requester, arrival, rq, e1);
     if (s == arrival) stats_.arbitration_wait.add_zero();
     else stats_.arbitration_wait.add(static_cast<double>(s - arrival) * 1e-3);
 
@@ -323,17 +363,57 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
         if (rs_head) ready2 = std::max(done - std::min(done, rs_head), at_target);
     }
     tlm::ps_t e2;
-    const tlm::ps_t s2 = tp.lt_resp.reserve(requester, std::max(ready2, ip.resp.busy_until), rs, e2, ready2);
-    ip.resp.busy_ps += e2 - s2;
-    ip.resp.busy_until = e2;
+    lt_reserve(ip.resp, ip.resp_recent, tp.lt_resp, requester, ready2, rs, e2);
     const tlm::ps_t completion = e2 + cfg_.response_latency;
-    ip.lt_window[ip.lt_next] = completion;
-    if (++ip.lt_next == ip.lt_window.size()) ip.lt_next = 0;
+    ip.lt_window.take(completion);
     ++stats_.transactions;
     stats_.bytes += len;
     ++ip.transactions;
     ip.bytes += len;
     delay = tlm::to_sc_time(completion - now2);
+}
+
+// LT: `len` of a target's shared channel `tl` and of the initiator's own
+// channel (`own`, its latest reservations `recent`) together, for a request
+// or response ready at `ready`; returns the start, `end` gets the end.
+// Usually the initiator's channel is free by then and the reservation
+// follows its latest one. When it is not, the call may still be early: LT
+// calls come in issue order, but responses are ready in completion order (a
+// later access may finish first: another memory channel, a shorter access),
+// and threads sharing a port (two CPU threads) issue at their own local
+// times; AT serves both in time order. So the reservation takes the earliest
+// time from `ready` that fits clear of the channel's recent reservations,
+// which is before the latest one where there is room.
+[[gnu::always_inline]] inline tlm::ps_t bus::lt_reserve(tlm::occupancy_timeline& own, lt_recent& recent,
+                                                        tlm::shared_timeline& tl, unsigned requester, tlm::ps_t ready,
+                                                        tlm::ps_t len, tlm::ps_t& end) {
+    tlm::ps_t s;
+    if (ready >= own.busy_until) [[likely]] {
+        s = tl.reserve(requester, ready, len, end, ready);
+        recent.note_next(own.busy_until, s, end);
+        own.busy_until = end;
+    } else {
+        s = lt_reserve_early(own, recent, tl, requester, ready, len, end);
+    }
+    own.busy_ps += end - s;
+    return s;
+}
+
+tlm::ps_t bus::lt_reserve_early(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+                                unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end) {
+    // A backlog (the channel taken back to back from before `ready`): after
+    // it, without a look at the ring.
+    const tlm::ps_t c = ready >= recent.run_from ? own.busy_until : recent.gap(ready, len);
+    tlm::ps_t s;
+    if (c >= own.busy_until) {
+        s = tl.reserve(requester, c, len, end, ready);
+        recent.note_next(own.busy_until, s, end);
+    } else {
+        s = tl.reserve_out_of_order(requester, c, len, end);
+        recent.note_early(s, end);
+    }
+    own.busy_until = std::max(own.busy_until, end);
+    return s;
 }
 
 // ---------------------------------------------------------------- AT
@@ -468,6 +548,7 @@ void bus::target_response(unsigned t, tlm_generic_payload& gp, tlm::ps_t ready) 
     // in LT (tlm::shared_timeline), the initiator's own channel in order.
     tlm::ps_t e;
     const tlm::ps_t s = tp.lt_resp.reserve(rt->ini, std::max(ready, ip.resp.busy_until), rs, e, ready);
+    ip.resp_recent.note_next(ip.resp.busy_until, s, e); // for LT calls on the same port (lt_reserve)
     ip.resp.reserve(s, e - s);
     const tlm::ps_t at = e + cfg_.response_latency;
     ip.responses.emplace_back(&gp, at);
@@ -524,6 +605,8 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
         ++in_flight_;
         ip.outstanding_avg.set(now, ip.outstanding);
         const tlm::ps_t rq = req_cycles(gp) * period_;
+        ip.req_recent.note_next(ip.req.busy_until, std::max(now, ip.req.busy_until),
+                                std::max(now, ip.req.busy_until) + rq); // as below, for LT calls on the port
         ip.req.reserve(now, rq);
         tp.req.reserve(now, rq);
         const tlm::ps_t ready = now + rq + cfg_.request_latency;

@@ -39,11 +39,17 @@
 //     granularity, in the fluid limit), with fixed_priority the lower index
 //     is served first and a higher index gets what is left (at least 1/16).
 //     The initiator's own channels serve its transactions in order.
-//   LT (b_transport): a request ready at t (and not before the completion of
-//     this initiator's transaction `outstanding` back) takes its initiator
-//     request channel and the target's shared request channel, then the
-//     response channels the same way. Initiators decouple with the global
-//     quantum, which the bus sets from bus_config::quantum.
+//   LT (b_transport): a request ready at t (and not before one of this
+//     initiator's last `outstanding` transactions has completed: the slot
+//     that frees first, tlm::completion_window) takes its initiator request
+//     channel and the target's shared request channel, then the response
+//     channels the same way. Calls come in issue order but responses are
+//     ready in completion order, and AT sends them in that order: a response
+//     ready while the initiator's response channel is still taken by one
+//     reserved earlier goes in the first gap that fits it from its ready time
+//     (among the channel's recent reservations) instead of behind them all.
+//     Initiators decouple with the global quantum, which the bus sets from
+//     bus_config::quantum.
 //   LT, a transaction carrying several bursts (tlm::burst_ext, a DMA
 //     engine's page-sized transaction): charged per burst of the extension
 //     (an address cycle and whole beats each); it reaches the target with its
@@ -59,8 +65,8 @@
 //     target while it withholds END_REQ). The target's BEGIN_RESP is taken at
 //     once (TLM_COMPLETED), occupies the initiator's response channel and the
 //     target's shared one (as in LT) and reaches the initiator
-//     response_latency later; responses to one initiator go out in order,
-//     each after the previous END_RESP.
+//     response_latency later; responses to one initiator go out in the
+//     order they are ready, each after the previous END_RESP.
 //   Requester-id / I/O-tag extensions and all payload fields except the
 //   address (restored on the way back) pass through untouched.
 //
@@ -145,6 +151,7 @@ public:
 private:
     struct route;
     struct route_table;
+    struct lt_recent;
     struct initiator_port;
     struct target_port;
 
@@ -171,6 +178,12 @@ private:
     // LT: request and response channel time of a (length, command), from a
     // one-entry cache (an initiator repeats one shape; beats() divides).
     void lt_channel_time(std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq, tlm::ps_t& rs);
+    // LT: a request or response channel reservation (bus.cpp), and its case
+    // of an initiator channel still taken at the ready time.
+    tlm::ps_t lt_reserve(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+                         unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end);
+    tlm::ps_t lt_reserve_early(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+                               unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end);
     // LT: the same for a transaction carrying several bursts (tlm::burst_ext).
     void lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq,
                        tlm::ps_t& rs, tlm::ps_t& rq_tail, tlm::ps_t& rs_head) const;

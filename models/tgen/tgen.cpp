@@ -207,9 +207,8 @@ struct op_source {
 void tgen::run_lt() {
     op_source src(cfg_);
     slot& s = slots_[0];
-    std::vector<tlm::ps_t>& window = lt_window_;
-    window.assign(cfg_.outstanding, 0);
-    std::size_t wi = 0;
+    tlm::completion_window& window = lt_window_;
+    window.reset(cfg_.outstanding);
     double rate_next = 0; // ps
     const double ps_per_byte = cfg_.rate > 0 ? 8e12 / cfg_.rate : 0;
     const auto sync_point = [this] {
@@ -222,7 +221,7 @@ void tgen::run_lt() {
     bool vr;
     while (src.next(op, vr)) {
         const tlm::ps_t stamp = now_.value();
-        tlm::ps_t t = std::max<tlm::ps_t>(stamp + local, window[wi]);
+        tlm::ps_t t = std::max<tlm::ps_t>(stamp + local, window.free_at());
         if (ps_per_byte > 0) t = std::max(t, static_cast<tlm::ps_t>(rate_next));
         if (stop_issuing(t)) break;
         fill(s, op, vr);
@@ -234,8 +233,7 @@ void tgen::run_lt() {
         const tlm::ps_t now = now_.value();
         const tlm::ps_t done = now + d.value();
         complete(s, done);
-        window[wi] = done;
-        if (++wi == window.size()) wi = 0;
+        window.take(done);
         if (ps_per_byte > 0) rate_next = static_cast<double>(t) + ps_per_byte * op.size;
         // The target may have waited (time moved on): the local offset is
         // then what is left of the issue time, never negative.

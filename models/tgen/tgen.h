@@ -114,10 +114,11 @@ private:
     std::unique_ptr<slot[]> slots_;
     std::vector<slot*> free_slots_;
     tlm_utils::tlm_quantumkeeper qk_;
-    // LT: completion times of the last `outstanding` transactions (a member,
-    // not a local of run_lt: a run can end with the thread suspended, and a
-    // suspended thread's locals are never destroyed).
-    std::vector<tlm::ps_t> lt_window_;
+    // LT: completion times of the last `outstanding` transactions; the next
+    // issues once the earliest has completed, as in AT. A member, not a local
+    // of run_lt: a run can end with the thread suspended, and a suspended
+    // thread's locals are never destroyed.
+    tlm::completion_window lt_window_;
     sc_core::sc_event ev_, done_ev_;
     bool req_busy_ = false;
     ::tlm::tlm_generic_payload* req_gp_ = nullptr; // the payload in its request phase

@@ -51,6 +51,7 @@ iommu::stats_t::stats_t(const std::string& o)
       faults(o, "faults", "faults", "translation faults (accesses aborted)"),
       invalidations(o, "invalidations", "commands", "invalidation commands completed"),
       walk_latency(o, "walk_latency", "ns", "page walk time (first read issued to last read complete)"),
+      walker_wait(o, "walker_wait", "ns", "time a miss waited for a free walker (walkers > 0)"),
       iotlb_hit_rate(o, "iotlb_hit_rate", "ratio", "IOTLB hits / translations", [this] {
           const auto n = iotlb_hits.count() + iotlb_misses.count();
           return n ? static_cast<double>(iotlb_hits.count()) / static_cast<double>(n) : 0.0;
@@ -61,7 +62,7 @@ iommu::iommu(sc_module_name name, const iommu_config& cfg)
       tlb_(cfg.iotlb_sets, cfg.iotlb_ways), pwc_(cfg.pwc_entries),
       ctx_cache_(cfg.context_cache_entries ? 1 : 0, cfg.context_cache_entries), req_peq_("req_peq"),
       resp_peq_("resp_peq"), irq_q_("irq_q"),
-      now_(tlm::sim_time()), stats_(this->name()) {
+      now_(tlm::sim_time()), walkers_(std::max(cfg.walkers, 1u)), stats_(this->name()) {
     const std::string me = this->name();
     if (cfg.fault_log_entries == 0 || cfg.fault_log_entries > 256)
         throw std::invalid_argument(me + ": fault_log_entries must be 1 … 256");
@@ -165,6 +166,15 @@ pt::fault_reason iommu::fetch_context(std::uint32_t rid, tlm::ps_t& t, pt::conte
 
 pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, tlm::ps_t& t, iotlb_entry& out) {
     if (iova >> pt::iova_bits) return pt::fault_reason::address_width;
+    if (cfg_.walkers) {
+        const tlm::ps_t free = walkers_.free_at();
+        if (free > t) {
+            stats_.walker_wait.add(static_cast<double>(free - t) * 1e-3);
+            t = free;
+        } else {
+            stats_.walker_wait.add_zero();
+        }
+    }
     const tlm::ps_t start = t, now = now_.value();
     walk_start_q_.notify(now, start - now);
     int level = 4;
@@ -201,6 +211,7 @@ pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, t
     }
     stats_.walk_latency.add(static_cast<double>(t - start) * 1e-3);
     walk_end_q_.notify(now_.value(), t - now_.value());
+    if (cfg_.walkers) walkers_.take(t);
     return f;
 }
 

@@ -117,8 +117,9 @@
 // Statistics (under the module name)
 //   transactions, bypassed, translations (pages), iotlb_hits, iotlb_misses,
 //   pwc_hits (walks shortened), walk_reads, context_reads, faults,
-//   invalidations (counters); walk_latency (histogram, ns); iotlb_hit_rate
-//   (formula).
+//   invalidations (counters); walk_latency (histogram, ns); walker_wait
+//   (histogram, ns: a miss waiting for a free walker, with walkers > 0);
+//   iotlb_hit_rate (formula).
 // Waves: walk_busy (a walk in progress), walks (walks in progress), irq,
 //   faults (count).
 #pragma once
@@ -283,6 +284,9 @@ private:
     } walk_start_q_, walk_end_q_;
 
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
+    // walkers > 0: when each walker finishes its latest walk; a walk takes
+    // the one free first (as an LT initiator's outstanding window).
+    tlm::completion_window walkers_;
     ::tlm::tlm_generic_payload rd_gp_; // bus_read's payload (requester id walk_requester_id)
     bool rd_busy_ = false;
 
@@ -294,7 +298,7 @@ private:
     struct stats_t {
         tlm::counter transactions, bypassed, translations, iotlb_hits, iotlb_misses, pwc_hits, walk_reads,
             context_reads, faults, invalidations;
-        tlm::histogram walk_latency;
+        tlm::histogram walk_latency, walker_wait;
         tlm::formula iotlb_hit_rate;
         explicit stats_t(const std::string& o);
     } stats_;

@@ -19,6 +19,7 @@ struct iommu_config {
     std::uint64_t register_latency = 10000;    // ps per MMIO register access
     unsigned fault_log_entries = 16;           // fault records held in the register file (ring)
     std::uint64_t walk_requester_id = 0xfffe;  // requester id put on the IOMMU's own context/page-table reads
+    unsigned walkers = 0;                      // page walks in progress at once (0: no limit)
 };
 
 inline void describe(ddisim::tlm::param_group& g, iommu_config& c) {
@@ -33,6 +34,10 @@ inline void describe(ddisim::tlm::param_group& g, iommu_config& c) {
     g.time("register_latency", c.register_latency, "time of one MMIO register access");
     g.count("fault_log_entries", c.fault_log_entries, "fault records in the register ring", {1, 256});
     g.count("walk_requester_id", c.walk_requester_id, "requester id on the IOMMU's own table reads", {0, 4294967295.0});
+    g.count("walkers", c.walkers,
+            "page walks in progress at once; a miss waits for a free walker (0: no limit, every translation in "
+            "flight may walk)",
+            {0, 1024});
 }
 
 } // namespace ddisim::models

@@ -13,9 +13,10 @@
 //       random 4 KiB reads on the SSD timing model at queue depths 1–128;
 //       Little's law (throughput × mean latency = outstanding I/Os)
 //   ddisim validate iotlb-window --window BYTES [--size B] [--outstanding N]
-//       [--count N] [--mode translate|bypass|superpage]    experiment 3, one
-//       point: a random-read traffic generator behind the IOMMU (default
-//       iommu_config: 64-entry IOTLB, 16-entry page-walk cache), bus and
+//       [--count N] [--mode translate|bypass|superpage] [--timing lt|at]
+//       [--walkers N]    experiment 3, one point: a random-read traffic
+//       generator behind the IOMMU (default iommu_config: 64-entry IOTLB,
+//       16-entry page-walk cache, walks not limited; --walkers), bus and
 //       memory at their defaults, IOVA = PA mapped with 4 KiB (or 2 MiB) pages
 //       over the window — pcie-bench's window sweep (anchors B4, C3).
 //       One design per process: the script runs one point per call.
@@ -224,7 +225,7 @@ struct enabler : sc_core::sc_module, ::tlm::tlm_bw_transport_if<> {
 
 struct window_opts {
     std::uint64_t window = 1 << 20, size = 64, count = 20000;
-    unsigned outstanding = 16;
+    unsigned outstanding = 16, walkers = 0;
     std::string mode = "translate";
     std::string timing = "lt";
 };
@@ -242,6 +243,7 @@ json iotlb_window(const window_opts& o) {
     models::bus_config bc;
     models::bus bus("bus", bc);
     models::iommu_config ic;
+    ic.walkers = o.walkers;
     models::iommu mmu("iommu", ic);
     enabler cpu("cpu");
     cpu.regs = regs_base;
@@ -295,6 +297,7 @@ json iotlb_window(const window_opts& o) {
     j["iotlb_misses"] = mmu.iotlb_misses();
     j["walk_reads"] = mmu.walk_reads();
     j["walk_latency_ns_mean"] = mmu.walk_latency().mean();
+    j["walkers"] = o.walkers;
     j["faults"] = mmu.faults();
     return j;
 }
@@ -321,6 +324,8 @@ app::command_registrar reg{"validate", 80, [](CLI::App& root) {
     c->add_option("--mode", o->w.mode, "iotlb-window: translate (4 KiB pages) | superpage (2 MiB) | bypass")
         ->check(CLI::IsMember({"translate", "superpage", "bypass"}));
     c->add_option("--timing", o->w.timing, "iotlb-window: lt | at")->check(CLI::IsMember({"lt", "at"}));
+    c->add_option("--walkers", o->w.walkers, "iotlb-window: page walks in progress at once (0: no limit)")
+        ->check(CLI::Range(0u, 1024u));
     c->callback([o] {
         json j = o->experiment == "hdd-iops"     ? hdd_iops(o->requests)
                  : o->experiment == "ssd-little" ? ssd_little(o->requests)

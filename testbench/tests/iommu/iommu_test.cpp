@@ -518,11 +518,13 @@ TEST_CASE("iommu: describe() binds every config field") {
     models::iommu_config c;
     ddisim::tlm::param_group g("iommu");
     describe(g, c);
-    CHECK(g.params().size() == 10);
+    CHECK(g.params().size() == 11);
     g.find("iotlb_ways")->assign("8");
     g.find("invalidation_latency")->assign("2us");
+    g.find("walkers")->assign("3");
     CHECK(c.iotlb_ways == 8);
     CHECK(c.invalidation_latency == 2'000'000);
+    CHECK(c.walkers == 3);
 }
 
 TEST_CASE("iommu: walk_busy is high while a walk is in progress and low after it") {

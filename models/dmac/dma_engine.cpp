@@ -18,8 +18,7 @@ dma_engine::stream::stream(unsigned outstanding) { set_outstanding(outstanding);
 
 void dma_engine::stream::set_outstanding(unsigned n) {
     if (n == 0) throw std::invalid_argument("dma_engine: outstanding must be at least 1");
-    window_.assign(n, 0);
-    wi_ = 0;
+    window_.reset(n);
     // Reads may run ahead of writes by half the window, so reads and writes
     // both find free slots in steady state.
     lookahead_ = std::max(1u, n / 2);
@@ -125,7 +124,7 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
     const std::uint64_t L = s.lookahead_;
     const tlm::ps_t stamp = now_.value();
     const tlm::ps_t t = m > 1 && ring ? std::max({s.cursor_, ring[k0 % L], dep, stamp})
-                                      : std::max({s.cursor_, s.window_[s.wi_], dep, stamp});
+                                      : std::max({s.cursor_, s.window_.free_at(), dep, stamp});
     gp_.set_command(cmd);
     gp_.set_address(addr);
     gp_.set_data_ptr(data);
@@ -162,11 +161,9 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
             if (per) per[j] = c;
         }
         done = c;
-        s.window_[s.wi_] = done;
-        if (++s.wi_ == s.window_.size()) s.wi_ = 0;
+        s.window_.take(done);
     } else {
-        s.window_[s.wi_] = done;
-        if (++s.wi_ == s.window_.size()) s.wi_ = 0;
+        s.window_.take(done);
         if (per)
             for (std::uint64_t j = 0; j < m; ++j) per[j] = done;
     }

@@ -117,8 +117,9 @@ public:
             std::uint64_t burst = 0; // LT: index of its first burst in the transfer
         };
         void drop_at(); // AT: releases the held transactions
-        std::vector<tlm::ps_t> window_; // completion times, ring over the last `outstanding` transactions
-        std::size_t wi_ = 0;
+        // LT: completion times of the last `outstanding` transactions; the
+        // next issues once the earliest has completed, as in AT.
+        tlm::completion_window window_;
         tlm::ps_t cursor_ = 0, last_done_ = 0, after_ = 0;
         std::uint64_t src_ = 0, dst_ = 0, len_ = 0, read_ = 0, written_ = 0, bursts_ = 0;
         // LT with multi-burst transactions: the transfer's bursts as step()

@@ -52,6 +52,8 @@ iommu::stats_t::stats_t(const std::string& o)
       invalidations(o, "invalidations", "commands", "invalidation commands completed"),
       walk_latency(o, "walk_latency", "ns", "page walk time (first read issued to last read complete)"),
       walker_wait(o, "walker_wait", "ns", "time a miss waited for a free walker (walkers > 0)"),
+      fill_waits(o, "fill_waits", "lookups",
+                 "IOTLB, page-walk-cache and context-cache hits that waited for the read filling the entry"),
       iotlb_hit_rate(o, "iotlb_hit_rate", "ratio", "IOTLB hits / translations", [this] {
           const auto n = iotlb_hits.count() + iotlb_misses.count();
           return n ? static_cast<double>(iotlb_hits.count()) / static_cast<double>(n) : 0.0;
@@ -153,15 +155,26 @@ pt::fault_reason iommu::fetch_context(std::uint32_t rid, tlm::ps_t& t, pt::conte
     if (const auto* l = ctx_cache_.lookup(rid, 0)) {
         raw[0] = l->v0;
         raw[1] = l->v1;
+        wait_for_fill(l->ready, t);
     } else {
         ++stats_.context_reads;
         std::uint8_t buf[16];
         if (!bus_read(ctx_base_ + 16ull * rid, buf, 16, t)) return pt::fault_reason::bus_error;
         std::memcpy(raw, buf, 16);
-        if (raw[0] & 1) ctx_cache_.insert(rid, 0, raw[0], raw[1]);
+        if (raw[0] & 1) ctx_cache_.insert(rid, 0, raw[0], raw[1], t);
     }
     ctx = pt::decode_context(raw);
     return ctx.present ? pt::fault_reason::none : pt::fault_reason::context_not_present;
+}
+
+// A cached entry whose read completes after t (filled by an access issued
+// earlier in call order but still in flight at t, as LT calls and the AT
+// thread's walks can be): the lookup at t waits for it, as a second access
+// to a page being walked waits for that walk.
+void iommu::wait_for_fill(tlm::ps_t ready, tlm::ps_t& t) {
+    if (ready <= t) return;
+    ++stats_.fill_waits;
+    t = ready;
 }
 
 pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, tlm::ps_t& t, iotlb_entry& out) {
@@ -186,6 +199,7 @@ pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, t
             table = h->table;
             perms = h->perms;
             ++stats_.pwc_hits;
+            wait_for_fill(h->ready, t);
             break;
         }
     pt::fault_reason f = pt::fault_reason::none;
@@ -206,7 +220,7 @@ pt::fault_reason iommu::walk(const pt::context_entry& ctx, std::uint64_t iova, t
             out = {s.next, s.page_shift, perms};
             break;
         }
-        pwc_.insert(ctx.domain, level, iova, s.next, perms);
+        pwc_.insert(ctx.domain, level, iova, s.next, perms, t);
         table = s.next;
     }
     stats_.walk_latency.add(static_cast<double>(t - start) * 1e-3);
@@ -390,9 +404,11 @@ void iommu::dev_b_transport(tlm_generic_payload& gp, sc_time& delay) {
         if (const auto hit = tlb_.lookup(ctx.domain, iova)) {
             ++stats_.iotlb_hits;
             e = *hit;
+            wait_for_fill(e.ready, t);
         } else {
             ++stats_.iotlb_misses;
             f = walk(ctx, iova, t, e);
+            e.ready = t;
             if (f == pt::fault_reason::none) tlb_.insert(ctx.domain, iova, e);
         }
         if (f == pt::fault_reason::none && !(e.perms & (write ? pt::perm_w : pt::perm_r)))

@@ -117,9 +117,10 @@
 // Statistics (under the module name)
 //   transactions, bypassed, translations (pages), iotlb_hits, iotlb_misses,
 //   pwc_hits (walks shortened), walk_reads, context_reads, faults,
-//   invalidations (counters); walk_latency (histogram, ns); walker_wait
-//   (histogram, ns: a miss waiting for a free walker, with walkers > 0);
-//   iotlb_hit_rate (formula).
+//   invalidations, fill_waits (counters: hits on an entry whose filling
+//   read was still in flight, which wait for it); walk_latency (histogram,
+//   ns); walker_wait (histogram, ns: a miss waiting for a free walker, with
+//   walkers > 0); iotlb_hit_rate (formula).
 // Waves: walk_busy (a walk in progress), walks (walks in progress), irq,
 //   faults (count).
 #pragma once
@@ -206,6 +207,7 @@ public:
     std::uint64_t iotlb_misses() const { return stats_.iotlb_misses.count(); }
     std::uint64_t walk_reads() const { return stats_.walk_reads.count(); }
     std::uint64_t faults() const { return stats_.faults.count(); }
+    std::uint64_t fill_waits() const { return stats_.fill_waits.count(); }
     std::uint64_t invalidations() const { return stats_.invalidations.count(); }
     const tlm::histogram& walk_latency() const { return stats_.walk_latency; }
     // The wave values (walk_busy: a walk is in progress at the current time).
@@ -229,6 +231,7 @@ private:
     // completion); false on an error response.
     bool bus_read(std::uint64_t pa, void* dst, unsigned len, tlm::ps_t& t);
     iommu_pt::fault_reason fetch_context(std::uint32_t rid, tlm::ps_t& t, iommu_pt::context_entry& ctx);
+    void wait_for_fill(tlm::ps_t ready, tlm::ps_t& t);
     iommu_pt::fault_reason walk(const iommu_pt::context_entry& ctx, std::uint64_t iova, tlm::ps_t& t,
                                 iotlb_entry& out);
     void record_fault(std::uint32_t rid, std::uint64_t iova, iommu_pt::fault_reason r, bool write,
@@ -299,6 +302,7 @@ private:
         tlm::counter transactions, bypassed, translations, iotlb_hits, iotlb_misses, pwc_hits, walk_reads,
             context_reads, faults, invalidations;
         tlm::histogram walk_latency, walker_wait;
+        tlm::counter fill_waits;
         tlm::formula iotlb_hit_rate;
         explicit stats_t(const std::string& o);
     } stats_;

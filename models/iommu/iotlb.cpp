@@ -24,7 +24,8 @@ const assoc_cache::line* assoc_cache::lookup(std::uint64_t key, std::uint64_t se
     return nullptr;
 }
 
-bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1) {
+bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1,
+                         std::uint64_t ready) {
     if (!enabled()) return false;
     line* s = &lines_[(set_hint % sets_) * ways_];
     // One pass: the line holding key, else the first invalid line, else the
@@ -49,7 +50,7 @@ bool assoc_cache::insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_
         victim = lru;
         evicted = true;
     }
-    *victim = line{key, v0, v1, ++clock_, true};
+    *victim = line{key, v0, v1, ++clock_, true, ready};
     return evicted;
 }
 
@@ -82,13 +83,13 @@ std::optional<iotlb_entry> iotlb::lookup(std::uint16_t domain, std::uint64_t iov
         return std::nullopt;
     }
     ++hits_;
-    return iotlb_entry{l->v0, shift, static_cast<unsigned>(l->v1)};
+    return iotlb_entry{l->v0, shift, static_cast<unsigned>(l->v1), l->ready};
 }
 
 void iotlb::insert(std::uint16_t domain, std::uint64_t iova, const iotlb_entry& e) {
     const bool large = e.page_shift == 21;
     const std::uint64_t pn = iova >> e.page_shift;
-    if (c_.insert(tlb_key(domain, large, pn), pn, e.frame, e.perms)) ++evictions_;
+    if (c_.insert(tlb_key(domain, large, pn), pn, e.frame, e.perms, e.ready)) ++evictions_;
 }
 
 std::uint64_t iotlb::invalidate_all() {
@@ -137,11 +138,12 @@ std::optional<pwc::hit> pwc::lookup(std::uint16_t domain, int level, std::uint64
         return std::nullopt;
     }
     ++hits_;
-    return hit{l->v0, static_cast<unsigned>(l->v1)};
+    return hit{l->v0, static_cast<unsigned>(l->v1), l->ready};
 }
 
-void pwc::insert(std::uint16_t domain, int level, std::uint64_t iova, std::uint64_t table, unsigned perms) {
-    c_.insert(pwc_key(domain, level, iova), 0, table, perms);
+void pwc::insert(std::uint16_t domain, int level, std::uint64_t iova, std::uint64_t table, unsigned perms,
+                 std::uint64_t ready) {
+    c_.insert(pwc_key(domain, level, iova), 0, table, perms, ready);
 }
 
 std::uint64_t pwc::invalidate_all() {

@@ -23,6 +23,7 @@ public:
         std::uint64_t key = 0, v0 = 0, v1 = 0;
         std::uint64_t stamp = 0; // last use; smallest in a set = LRU
         bool valid = false;
+        std::uint64_t ready = 0; // ps: when the read that filled it completes (0: already)
     };
     assoc_cache(unsigned sets, unsigned ways);
     bool enabled() const { return sets_ && ways_; }
@@ -33,7 +34,8 @@ public:
     const line* lookup(std::uint64_t key, std::uint64_t set_hint);
     // Inserts (or updates) key; evicts the set's LRU line when full.
     // Returns true if a valid line was evicted.
-    bool insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1);
+    bool insert(std::uint64_t key, std::uint64_t set_hint, std::uint64_t v0, std::uint64_t v1,
+                std::uint64_t ready = 0);
     // Invalidates every valid line for which pred is true; returns how many.
     template <class Pred>
     std::uint64_t invalidate_if(Pred&& pred) {
@@ -72,6 +74,7 @@ struct iotlb_entry {
     std::uint64_t frame = 0;  // physical base of the page
     unsigned page_shift = 12; // 12 or 21
     unsigned perms = 0;       // iommu_pt::perm bits
+    std::uint64_t ready = 0;  // ps: when the walk that found it completes
 };
 
 class iotlb {
@@ -102,9 +105,11 @@ public:
     struct hit {
         std::uint64_t table;
         unsigned perms;
+        std::uint64_t ready; // ps: when the read that found it completes
     };
     std::optional<hit> lookup(std::uint16_t domain, int level, std::uint64_t iova);
-    void insert(std::uint16_t domain, int level, std::uint64_t iova, std::uint64_t table, unsigned perms);
+    void insert(std::uint16_t domain, int level, std::uint64_t iova, std::uint64_t table, unsigned perms,
+                std::uint64_t ready = 0);
     std::uint64_t invalidate_all();
     std::uint64_t invalidate_domain(std::uint16_t domain);
     std::uint64_t hits() const { return hits_; }

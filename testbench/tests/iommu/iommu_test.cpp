@@ -556,6 +556,51 @@ TEST_CASE("iommu: walk_busy is high while a walk is in progress and low after it
     CHECK_FALSE(after);  // 1300 ns
 }
 
+TEST_CASE("iommu: a second access to a page being walked waits for that walk, in LT as in time order") {
+    // Two 64 B reads of one cold page issued together at t = 1 µs (an LT
+    // device with two in flight), 256 B apart so that their data sit on the
+    // two memory channels. The first: context read 52.25 ns, lookup 2 ns,
+    // walk 4 × 51.625 ns, data 57 ns = 317.75 ns. The second finds the
+    // context and the translation cached, but both reads are still in
+    // flight at its issue time: it waits for the walk (260.75 ns) and then
+    // reads its data, instead of completing at 59 ns as if the entries had
+    // been there all along.
+    iommu_rig r(models::iommu_config{});
+    const std::uint64_t root = translated_domain(r);
+    r.tb->map_4k(root, 0x4000, 0x0100'0000, pt::perm_rw);
+    sc_time d[2];
+    r.cpu->body = [&](agent& cpu) {
+        r.enable(cpu);
+        wait(sc_time(1000, SC_NS) - sc_time_stamp());
+        std::uint8_t b[2][64];
+        for (int k = 0; k < 2; ++k) {
+            ::tlm::tlm_generic_payload gp;
+            ddisim::tlm::requester_id_ext ext(rid);
+            gp.set_extension(&ext);
+            gp.set_command(::tlm::TLM_READ_COMMAND);
+            gp.set_address(0x4000 + 0x100 * k); // the other memory channel (256 B interleave)
+            gp.set_data_ptr(b[k]);
+            gp.set_data_length(64);
+            gp.set_streaming_width(64);
+            gp.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
+            d[k] = SC_ZERO_TIME;
+            r.dev->out->b_transport(gp, d[k]);
+            gp.clear_extension(&ext);
+            REQUIRE(gp.get_response_status() == TLM_OK_RESPONSE);
+        }
+        wait(1, SC_US);
+    };
+    r.run();
+    INFO("first " << d[0] << ", second " << d[1]);
+    CHECK(d[0].to_seconds() * 1e9 == Approx(317.75).margin(0.1));
+    // The walk's end, then its data read beside the first's (the bus's
+    // request cycle and response beats after it).
+    CHECK(d[1] >= sc_time(260.75 + 57, SC_NS));
+    CHECK(d[1] <= d[0] + sc_time(4, SC_NS));
+    CHECK(r.mmu->iotlb_misses() == 1);
+    CHECK(r.mmu->fill_waits() == 2); // the context entry and the translation
+}
+
 TEST_CASE("iommu: page walks compete with other bus traffic for the memory") {
     // A second initiator reads 256 B blocks flat out (48 in flight) for
     // 20 µs, saturating the memory (25.6 GB/s). A cold walk at t = 5 µs then

@@ -93,6 +93,51 @@ private:
     std::size_t n_ = 1, next_ = 0;
 };
 
+// LT: a channel's latest `cap` reservations [start, end) for one requester,
+// a ring in order of start from `next` (the oldest) round to next - 1 (the
+// latest). Before the oldest one's start the channel counts as taken (what
+// the ring has dropped began earlier and, the reservations not overlapping,
+// ended by then). A reservation following the latest one is written over the
+// oldest (note_next); one placed before others is inserted in order
+// (note_early). gap() finds where a request ready before the latest end
+// fits: LT calls come in issue order, but a requester's requests can be
+// ready out of that order (a response of a shorter access, threads sharing a
+// port at their own local times), and time order serves them as they come.
+struct recent_reservations {
+    static constexpr std::size_t cap = 64;
+    std::pair<ps_t, ps_t> iv[cap] = {};
+    std::size_t next = 0;
+    ps_t run_from = 0; // from here to the latest end, back to back
+    std::pair<ps_t, ps_t>& slot(std::size_t k) { return iv[k & (cap - 1)]; }
+    const std::pair<ps_t, ps_t>& slot(std::size_t k) const { return iv[k & (cap - 1)]; }
+    // [s, e) after everything so far; `prev_end` was the latest end.
+    void note_next(ps_t prev_end, ps_t s, ps_t e) {
+        if (s != prev_end) run_from = s;
+        slot(next++) = {s, e};
+    }
+    void note_early(ps_t s, ps_t e) {
+        std::size_t k = next;
+        for (std::size_t m = 1; m < cap && slot(k - 1).first > s; ++m, --k) slot(k) = slot(k - 1);
+        slot(k) = {s, e};
+        ++next;
+    }
+    // Earliest time from t at which `len` fits clear of them; `latest_end`
+    // is the latest end (a backlog back to back from before t: that, without
+    // a look at the ring).
+    ps_t gap(ps_t t, ps_t len, ps_t latest_end) const {
+        if (t >= run_from) return latest_end;
+        if (t < slot(next).first) t = slot(next).first;
+        std::size_t k = next, m = 0;
+        while (m < cap && slot(k - 1).second > t) { // back to the first that may end after t
+            --k;
+            ++m;
+        }
+        for (; m > 0 && slot(k).first < t + len; ++k, --m)
+            if (slot(k).second > t) t = slot(k).second;
+        return t;
+    }
+};
+
 // A resource shared by several requesters (a memory channel, a bus target's
 // request or response channel): the arbitration model of ddisim, the same in
 // LT and AT (docs/architecture.md, "Arbitration").
@@ -160,6 +205,12 @@ public:
     // requester's own_until. Window 0 (first come first served): as reserve.
     ps_t reserve_out_of_order(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
     ps_t busy_ps = 0; // total unstretched service reserved
+    // Makes room for requesters 0 … n - 1 (none of them reserving yet), so
+    // that own_until_known may be used for them.
+    void add_users(std::size_t n) {
+        if (users_.size() < n) users_.resize(n);
+    }
+    ps_t own_until_known(unsigned requester) const { return users_[requester].own_until; }
     // End of requester's latest reservation (0 before its first).
     ps_t own_until(unsigned requester) const {
         return requester < users_.size() ? users_[requester].own_until : 0;

@@ -1,7 +1,6 @@
 #include "models/bus/bus.h"
 
 #include <algorithm>
-#include <array>
 #include <stdexcept>
 
 #include "tlm/extensions.h"
@@ -99,45 +98,6 @@ struct bus::route_table {
     }
 };
 
-// LT: an initiator channel's latest `cap` reservations [start, end), a ring
-// in order of start from `next` (the oldest) round to next - 1 (the latest).
-// Before the oldest one's start the channel counts as taken (what the ring
-// has dropped began earlier and, the reservations not overlapping, ended by
-// then). A reservation following the latest one is written over the oldest
-// (note_next); one lt_reserve_early placed before others is inserted in
-// order (note_early).
-struct bus::lt_recent {
-    static constexpr std::size_t cap = 64;
-    std::array<std::pair<tlm::ps_t, tlm::ps_t>, cap> iv{};
-    std::size_t next = 0;
-    tlm::ps_t run_from = 0; // from here to the latest end, back to back
-    std::pair<tlm::ps_t, tlm::ps_t>& slot(std::size_t k) { return iv[k & (cap - 1)]; }
-    const std::pair<tlm::ps_t, tlm::ps_t>& slot(std::size_t k) const { return iv[k & (cap - 1)]; }
-    // [s, e) after everything so far; `prev_end` was the latest end.
-    void note_next(tlm::ps_t prev_end, tlm::ps_t s, tlm::ps_t e) {
-        if (s != prev_end) run_from = s;
-        slot(next++) = {s, e};
-    }
-    void note_early(tlm::ps_t s, tlm::ps_t e) {
-        std::size_t k = next;
-        for (std::size_t m = 1; m < cap && slot(k - 1).first > s; ++m, --k) slot(k) = slot(k - 1);
-        slot(k) = {s, e};
-        ++next;
-    }
-    // Earliest time from t at which `len` fits clear of them.
-    tlm::ps_t gap(tlm::ps_t t, tlm::ps_t len) const {
-        if (t < slot(next).first) t = slot(next).first;
-        std::size_t k = next, m = 0;
-        while (m < cap && slot(k - 1).second > t) { // back to the first that may end after t
-            --k;
-            ++m;
-        }
-        for (; m > 0 && slot(k).first < t + len; ++k, --m)
-            if (slot(k).second > t) t = slot(k).second;
-        return t;
-    }
-};
-
 struct bus::initiator_port {
     // AT
     tlm_generic_payload* pending = nullptr; // BEGIN_REQ waiting for a grant
@@ -151,7 +111,7 @@ struct bus::initiator_port {
     tlm::completion_window lt_window; // LT: completions of the last `outstanding` transactions
     // LT: the latest reservations of the request and the response channel
     // (lt_reserve).
-    lt_recent req_recent, resp_recent;
+    tlm::recent_reservations req_recent, resp_recent;
     int last_region = -1; // LT: the region this initiator used last (a CPU's and a device's traffic interleave)
     tlm::counter transactions, bytes;
     tlm::time_average outstanding_avg;
@@ -384,7 +344,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
 // times; AT serves both in time order. So the reservation takes the earliest
 // time from `ready` that fits clear of the channel's recent reservations,
 // which is before the latest one where there is room.
-[[gnu::always_inline]] inline tlm::ps_t bus::lt_reserve(tlm::occupancy_timeline& own, lt_recent& recent,
+[[gnu::always_inline]] inline tlm::ps_t bus::lt_reserve(tlm::occupancy_timeline& own, tlm::recent_reservations& recent,
                                                         tlm::shared_timeline& tl, unsigned requester, tlm::ps_t ready,
                                                         tlm::ps_t len, tlm::ps_t& end) {
     tlm::ps_t s;
@@ -399,11 +359,9 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
     return s;
 }
 
-tlm::ps_t bus::lt_reserve_early(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+tlm::ps_t bus::lt_reserve_early(tlm::occupancy_timeline& own, tlm::recent_reservations& recent, tlm::shared_timeline& tl,
                                 unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end) {
-    // A backlog (the channel taken back to back from before `ready`): after
-    // it, without a look at the ring.
-    const tlm::ps_t c = ready >= recent.run_from ? own.busy_until : recent.gap(ready, len);
+    const tlm::ps_t c = recent.gap(ready, len, own.busy_until);
     tlm::ps_t s;
     if (c >= own.busy_until) {
         s = tl.reserve(requester, c, len, end, ready);

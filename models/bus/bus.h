@@ -151,7 +151,6 @@ public:
 private:
     struct route;
     struct route_table;
-    struct lt_recent;
     struct initiator_port;
     struct target_port;
 
@@ -180,9 +179,9 @@ private:
     void lt_channel_time(std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq, tlm::ps_t& rs);
     // LT: a request or response channel reservation (bus.cpp), and its case
     // of an initiator channel still taken at the ready time.
-    tlm::ps_t lt_reserve(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+    tlm::ps_t lt_reserve(tlm::occupancy_timeline& own, tlm::recent_reservations& recent, tlm::shared_timeline& tl,
                          unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end);
-    tlm::ps_t lt_reserve_early(tlm::occupancy_timeline& own, lt_recent& recent, tlm::shared_timeline& tl,
+    tlm::ps_t lt_reserve_early(tlm::occupancy_timeline& own, tlm::recent_reservations& recent, tlm::shared_timeline& tl,
                                unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end);
     // LT: the same for a transaction carrying several bursts (tlm::burst_ext).
     void lt_burst_time(const tlm::burst_ext& bx, std::uint64_t len, ::tlm::tlm_command cmd, tlm::ps_t& rq,

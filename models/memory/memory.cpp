@@ -141,7 +141,23 @@ tlm::ps_t memory::hidden_turnaround(const channel& c, unsigned requester, tlm::p
             }
         }
         tlm::ps_t e;
-        c.lt.reserve(static_cast<unsigned>(requester), ready, dur + extra, e);
+        const auto r = static_cast<unsigned>(requester);
+        if (at) {
+            c.lt.reserve(r, ready, dur + extra, e);
+        } else {
+            // LT calls come in each requester's issue order, but its accesses
+            // can be ready out of that order (two CPU threads with one id, a
+            // device access held up by an IOMMU walk): one ready before the
+            // requester's previous one here ends may go before it, as in time
+            // order (reserve_channel_early).
+            const tlm::ps_t own = c.lt.own_until_known(r); // requester_index sized the timelines
+            if (ready < own) [[unlikely]] {
+                reserve_channel_early(c, r, ready, own, dur + extra, e);
+            } else {
+                const tlm::ps_t st = c.lt.reserve(r, ready, dur + extra, e);
+                if (c.tracked && r < c.recent.size() && c.recent[r]) c.recent[r]->note_next(own, st, e);
+            }
+        }
         c.line.busy_until = std::max(c.line.busy_until, e);
         end = std::max(end, e);
         return;
@@ -149,6 +165,39 @@ tlm::ps_t memory::hidden_turnaround(const channel& c, unsigned requester, tlm::p
     if (turn) ready = std::max(ready, c.line.busy_until + cfg_.turnaround);
     const tlm::ps_t start = c.line.reserve(ready, dur);
     end = std::max(end, start + dur);
+}
+
+// Makes every channel's timeline hold requester indices up to `requester`
+// (reserve_channel reads its own_until unchecked).
+void memory::size_timelines(int requester) {
+    if (requester < 0 || static_cast<std::size_t>(requester) < timeline_users_) return;
+    timeline_users_ = static_cast<std::size_t>(requester) + 1;
+    for (auto& c : channels_) c.lt.add_users(timeline_users_);
+}
+
+// LT: an access of `requester` ready at `ready`, before its previous one on
+// channel c ends (`own`). From the requester's first such access on, its
+// reservations here are kept (tlm::recent_reservations); that first one
+// queues behind the previous ones, as all did before, later ones take the
+// first gap from their ready time that fits.
+tlm::ps_t memory::reserve_channel_early(channel& c, unsigned requester, tlm::ps_t ready, tlm::ps_t own, tlm::ps_t dur,
+                                        tlm::ps_t& e) {
+    if (requester >= c.recent.size()) c.recent.resize(requester + 1);
+    auto& rr = c.recent[requester];
+    c.tracked = true;
+    if (!rr) {
+        rr = std::make_unique<tlm::recent_reservations>();
+        rr->note_next(1, 0, own); // unknown before: taken up to `own`
+    }
+    const tlm::ps_t at = rr->gap(ready, dur, own);
+    if (at >= own) {
+        const tlm::ps_t s = c.lt.reserve(requester, at, dur, e, ready);
+        rr->note_next(own, s, e);
+        return s;
+    }
+    const tlm::ps_t s = c.lt.reserve_out_of_order(requester, at, dur, e);
+    rr->note_early(s, e);
+    return s;
 }
 
 [[gnu::always_inline]] inline int memory::requester_index(const tlm_generic_payload& gp) {
@@ -159,6 +208,7 @@ tlm::ps_t memory::hidden_turnaround(const channel& c, unsigned requester, tlm::p
     for (std::size_t k = 0; k < requester_ids_.size(); ++k)
         if (requester_ids_[k] == id) return last_index_ = static_cast<int>(k);
     requester_ids_.push_back(id);
+    size_timelines(static_cast<int>(requester_ids_.size() - 1));
     return last_index_ = static_cast<int>(requester_ids_.size() - 1);
 }
 
@@ -168,6 +218,7 @@ void memory::end_of_elaboration() {
 }
 
 tlm::ps_t memory::schedule(tlm::ps_t arrival, std::uint64_t addr, std::uint64_t len, bool write, int requester, bool at) {
+    size_timelines(requester); // a caller of its own (tests) may name any requester
     const unsigned nch = cfg_.channels;
     tlm::ps_t end = arrival;
     if (len == 0) return arrival + cfg_.latency;

@@ -57,6 +57,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include <systemc>
@@ -120,6 +121,11 @@ private:
         bool last_write = false;
         bool used = false;
         std::uint64_t dir_known = 0, dir_write = 0; // per requester (bit = index < 64): previous access seen, a write
+        // LT: per requester index, its latest reservations here, kept from
+        // its first access that was ready before its previous one ended
+        // (reserve_channel_early); null until then.
+        std::vector<std::unique_ptr<tlm::recent_reservations>> recent;
+        bool tracked = false; // some requester's reservations are kept
         // The direction of the requester's previous access here (bit =
         // 1 << its index): -1 none seen, 0 read, 1 write; and its update.
         int own_dir(std::uint64_t bit) const { return (dir_known & bit) ? (dir_write & bit) != 0 : -1; }
@@ -131,6 +137,8 @@ private:
     // Checks and performs the data part; sets the response status. Returns
     // true if the access is valid (and timing applies).
     bool access(::tlm::tlm_generic_payload& gp);
+    tlm::ps_t reserve_channel_early(channel& c, unsigned requester, tlm::ps_t ready, tlm::ps_t own, tlm::ps_t dur,
+                                    tlm::ps_t& e);
     void accept_at(::tlm::tlm_generic_payload& gp, tlm::ps_t arrival);
     void on_response_due();
     void send_response(::tlm::tlm_generic_payload& gp);
@@ -173,6 +181,8 @@ private:
     ::tlm::tlm_generic_payload* req_waiting_ = nullptr; // END_REQ withheld
     tlm::ps_t req_waiting_arrival_ = 0;
     std::uint32_t inflight_ = 0;
+    void size_timelines(int requester);
+    std::size_t timeline_users_ = 0;            // requester indices the channels' timelines hold
     std::vector<std::uint32_t> requester_ids_; // requester-id extension value → index
     std::uint64_t last_id_ = ~0ull;            // requester_index cache: last id (none yet) …
     int last_index_ = -1;                      // … and its index

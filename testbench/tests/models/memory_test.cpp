@@ -100,6 +100,33 @@ TEST_CASE("memory: a requester alone on a channel has its turnaround reduced by 
     }
 }
 
+TEST_CASE("memory: LT serves a requester's access ready before its previous ones in the first gap, once it has had "
+          "one") {
+    // Requester 0 reads 64 B (5 ns on a channel, 45 ns latency) on channel 0
+    // every 100 ns. An access ready before the latest one ends (LT calls in
+    // issue order, accesses ready out of it) is the requester's first such
+    // on the channel: it queues behind them all (nothing of its history is
+    // kept yet). Once the history holds only kept reservations, a later one
+    // goes in the gap it is ready in, as time order would serve it.
+    // (The channels share per quantum, as in a run: elaborated with a 1 µs
+    // quantum. Without one they serve first come first served, in call
+    // order, which is right only when calls come in time order.)
+    ::tlm::tlm_global_quantum::instance().set(sc_time(1, SC_US));
+    auto mc = small_memory();
+    auto st = std::make_unique<dtlm::backing_store>(models::memory::store_size(mc));
+    models::memory m("mem", mc, *st);
+    probe idle("idle", [](probe&) {}); // the socket must be bound to elaborate
+    idle.out.bind(m.in);
+    sc_start(SC_ZERO_TIME);
+    const auto read_at = [&](double ns) { return m.schedule(static_cast<dtlm::ps_t>(ns * 1000), 0, 64, false, 0, false); };
+    for (int k = 0; k < 70; ++k) REQUIRE(read_at(k * 100.0) == static_cast<dtlm::ps_t>((k * 100.0 + 50) * 1000));
+    CHECK(read_at(50) == 6'955'000); // behind [6900, 6905): [6905, 6910) + 45
+    for (int k = 0; k < 64; ++k) REQUIRE(read_at(7000 + k * 100.0) == static_cast<dtlm::ps_t>((7000 + k * 100.0 + 50) * 1000));
+    CHECK(read_at(7050) == 7'100'000); // in the gap [7005, 7100): [7050, 7055) + 45
+    CHECK(read_at(7102) == 7'155'000); // taken to 7105, then free: [7105, 7110) + 45
+    CHECK(read_at(13400) == 13'450'000); // in order again
+}
+
 TEST_CASE("memory: LT charges the whole turnaround when another requester has used the channel") {
     // As above, but requester 1 reads on the channel too: LT cannot tell the
     // channel's idle time from requester 1's accesses (their order within the

@@ -133,6 +133,19 @@ void completion_window::insert_early(std::size_t k, ps_t done) {
     t_[k] = done;
 }
 
+ps_t shared_timeline::reserve_in_gap(unsigned requester, recent_reservations& recent, ps_t ready, ps_t duration,
+                                     ps_t latest_end, ps_t& end) {
+    const ps_t at = recent.gap(ready, duration, latest_end);
+    if (at >= latest_end) {
+        const ps_t s = reserve(requester, at, duration, end, ready);
+        recent.note_next(latest_end, s, end);
+        return s;
+    }
+    const ps_t s = reserve_out_of_order(requester, at, duration, end);
+    recent.note_early(s, end);
+    return s;
+}
+
 ps_t shared_timeline::reserve_out_of_order(unsigned requester, ps_t ready, ps_t duration, ps_t& end) {
     if (requester >= users_.size() || ready >= users_[requester].own_until) return reserve(requester, ready, duration, end);
     const ps_t own = users_[requester].own_until;

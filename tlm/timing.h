@@ -205,6 +205,12 @@ public:
     // instead of queueing behind that reservation, whose end stays the
     // requester's own_until. Window 0 (first come first served): as reserve.
     ps_t reserve_out_of_order(unsigned requester, ps_t ready, ps_t duration, ps_t& end);
+    // LT: `duration` for `requester` ready at `ready`, before `latest_end`, the
+    // end of its latest reservation on this channel as `recent` (its latest
+    // reservations here) knows it: in the first gap from `ready` that fits,
+    // else after `latest_end`; recorded in `recent`. Returns the start.
+    ps_t reserve_in_gap(unsigned requester, recent_reservations& recent, ps_t ready, ps_t duration, ps_t latest_end,
+                        ps_t& end);
     ps_t busy_ps = 0; // total unstretched service reserved
     // Makes room for requesters 0 … n - 1 (none of them reserving yet), so
     // that own_until_known may be used for them.

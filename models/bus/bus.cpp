@@ -361,15 +361,7 @@ void bus::b_transport(int i, tlm_generic_payload& gp, sc_time& delay) {
 
 tlm::ps_t bus::lt_reserve_early(tlm::occupancy_timeline& own, tlm::recent_reservations& recent, tlm::shared_timeline& tl,
                                 unsigned requester, tlm::ps_t ready, tlm::ps_t len, tlm::ps_t& end) {
-    const tlm::ps_t c = recent.gap(ready, len, own.busy_until);
-    tlm::ps_t s;
-    if (c >= own.busy_until) {
-        s = tl.reserve(requester, c, len, end, ready);
-        recent.note_next(own.busy_until, s, end);
-    } else {
-        s = tl.reserve_out_of_order(requester, c, len, end);
-        recent.note_early(s, end);
-    }
+    const tlm::ps_t s = tl.reserve_in_gap(requester, recent, ready, len, own.busy_until, end);
     own.busy_until = std::max(own.busy_until, end);
     return s;
 }

@@ -189,15 +189,7 @@ tlm::ps_t memory::reserve_channel_early(channel& c, unsigned requester, tlm::ps_
         rr = std::make_unique<tlm::recent_reservations>();
         rr->note_next(1, 0, own); // unknown before: taken up to `own`
     }
-    const tlm::ps_t at = rr->gap(ready, dur, own);
-    if (at >= own) {
-        const tlm::ps_t s = c.lt.reserve(requester, at, dur, e, ready);
-        rr->note_next(own, s, e);
-        return s;
-    }
-    const tlm::ps_t s = c.lt.reserve_out_of_order(requester, at, dur, e);
-    rr->note_early(s, e);
-    return s;
+    return c.lt.reserve_in_gap(requester, *rr, ready, dur, own, e);
 }
 
 [[gnu::always_inline]] inline int memory::requester_index(const tlm_generic_payload& gp) {

@@ -555,8 +555,9 @@ void bus::arbitrate(tlm::ps_t now, tlm::ps_t& next) {
         ++in_flight_;
         ip.outstanding_avg.set(now, ip.outstanding);
         const tlm::ps_t rq = req_cycles(gp) * period_;
-        ip.req_recent.note_next(ip.req.busy_until, std::max(now, ip.req.busy_until),
-                                std::max(now, ip.req.busy_until) + rq); // as below, for LT calls on the port
+        // ip.req's reservation below, recorded for LT calls on the same port
+        const tlm::ps_t req_start = ip.req.start_at(now);
+        ip.req_recent.note_next(ip.req.busy_until, req_start, req_start + rq);
         ip.req.reserve(now, rq);
         tp.req.reserve(now, rq);
         const tlm::ps_t ready = now + rq + cfg_.request_latency;

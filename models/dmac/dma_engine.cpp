@@ -161,12 +161,10 @@ bool dma_engine::needs_sync() const { return qk_.get_local_time() != SC_ZERO_TIM
             if (per) per[j] = c;
         }
         done = c;
-        s.window_.take(done);
-    } else {
-        s.window_.take(done);
-        if (per)
-            for (std::uint64_t j = 0; j < m; ++j) per[j] = done;
+    } else if (per) {
+        for (std::uint64_t j = 0; j < m; ++j) per[j] = done;
     }
+    s.window_.take(done);
     s.cursor_ = t;
     s.last_done_ = std::max(s.last_done_, done);
     account(cmd, len, t, done);

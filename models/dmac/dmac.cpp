@@ -119,6 +119,7 @@ void dmac::b_transport(::tlm::tlm_generic_payload& gp, sc_time& delay) {
 std::uint32_t dmac::reg_read(std::uint64_t off) const {
     if (off == R::ID) return R::id_value;
     if (off == R::CHANNELS) return cfg_.channels;
+    if (off == R::CAPS) return cfg_.writeback ? R::CAPS_WRITEBACK : 0;
     if (off == R::IRQ_SUMMARY) {
         std::uint32_t v = 0;
         for (unsigned i = 0; i < ch_.size(); ++i)

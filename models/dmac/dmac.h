@@ -44,6 +44,10 @@
 //   0x000 ID           RO  0xD3AC0001
 //   0x004 CHANNELS     RO  number of channels
 //   0x008 IRQ_SUMMARY  RO  bit c = channel c has an IRQ_STATUS bit set
+//   0x00C CAPS         RO  bit0 WRITEBACK: descriptors get their status
+//                          written back (config.writeback); without it
+//                          software learns completions from COMPLETED and
+//                          STATUS only
 //   channel c at 0x100 + 0x40·c:
 //   +0x00 RING_BASE_LO RW  ring address [31:0] (an 8-byte access writes both halves)
 //   +0x04 RING_BASE_HI RW  ring address [63:32]
@@ -96,7 +100,8 @@ namespace ddisim::models {
 
 namespace dmac_regs {
 inline constexpr std::uint32_t id_value = 0xD3AC0001;
-inline constexpr std::uint64_t ID = 0x000, CHANNELS = 0x004, IRQ_SUMMARY = 0x008;
+inline constexpr std::uint64_t ID = 0x000, CHANNELS = 0x004, IRQ_SUMMARY = 0x008, CAPS = 0x00C;
+inline constexpr std::uint32_t CAPS_WRITEBACK = 1u << 0;
 inline constexpr std::uint64_t channel_base = 0x100, channel_stride = 0x40;
 inline constexpr std::uint64_t RING_BASE_LO = 0x00, RING_BASE_HI = 0x04, RING_SIZE = 0x08, HEAD = 0x0C, TAIL = 0x10,
                                CONTROL = 0x14, STATUS = 0x18, IRQ_STATUS = 0x1C, COMPLETED = 0x20;

@@ -70,7 +70,7 @@ inline void describe(ddisim::tlm::param_group& g, dmac_config& c) {
     g.size("boundary", c.boundary, "bursts never cross a multiple of this (0 = no limit)", {0, double(1ull << 30)});
     g.count("outstanding", c.outstanding, "transactions in flight per channel", {1, 1024});
     g.choice("arbitration", c.arbitration, {"round_robin", "fixed_priority"}, "arbitration between active channels, per transaction");
-    g.flag("writeback", c.writeback, "write the completion status back into each descriptor");
+    g.flag("writeback", c.writeback, "write the completion status back into each descriptor (CAPS.WRITEBACK tells the driver; without it the driver goes by COMPLETED and STATUS)");
     g.time("descriptor_overhead", c.descriptor_overhead, "processing time between a descriptor fetch and its first data transfer");
     g.choice("interrupt_mode", c.interrupt_mode, {"descriptor", "batch"}, "reset value of CONTROL.IRQ_BATCH");
     g.time("register_latency", c.register_latency, "time charged to a register access");

@@ -105,6 +105,7 @@ int dmac_drv::attach_regs() {
     if (ddi_regs_map_setup(dip_, 0, &regs_, 0, 0, &dmac_acc_attr, &regs_h_) != DDI_SUCCESS) return DDI_FAILURE;
     if (rd(P::ID) != P::id_value) return DDI_FAILURE;
     if (cfg_.channel >= rd(P::CHANNELS)) return DDI_FAILURE;
+    writeback_ = (rd(P::CAPS) & P::CAPS_WRITEBACK) != 0;
     return DDI_SUCCESS;
 }
 
@@ -229,7 +230,7 @@ int dmac_drv::submit_and_wait(const piece* p, std::size_t n) {
     const bool ok = wait_completed(submitted_);
     ddi_dma_sync(ring_dh_, 0, 0, DDI_DMA_SYNC_FORCPU);
     bool desc_ok = ok;
-    for (std::size_t i = 0; i < n && desc_ok; ++i) {
+    for (std::size_t i = 0; i < n && desc_ok && writeback_; ++i) {
         auto* d = reinterpret_cast<std::uint8_t*>(ring_) + std::size_t((first + i) % cfg_.ring_entries) * P::desc_size;
         const std::uint32_t s = ddi_get32(ring_ah_, reinterpret_cast<uint32_t*>(d + P::D_STATUS));
         if (s != P::DS_DONE) desc_ok = false;

@@ -19,7 +19,9 @@
 //            ring's access handle), ddi_dma_sync(ring, FORDEV), ring the
 //            doorbell (TAIL), sleep until the interrupt handler has seen
 //            COMPLETED reach the target, ddi_dma_sync(ring, FORCPU), check
-//            every descriptor's status word, ddi_dma_sync(dst, FORCPU) for
+//            every descriptor's status word (when CAPS.WRITEBACK says the
+//            controller writes it; else STATUS.ERROR alone tells a failed
+//            job), ddi_dma_sync(dst, FORCPU) for
 //            the window (copy buffers: spec §4.7), then move to the next
 //            window (getwin syncs per spec §4.6); unbind both.
 //   detach   disable the channel and the interrupt, free everything.
@@ -65,7 +67,8 @@ namespace ddisim::drivers {
 // dmacdrv:"register map agrees with the model" keeps them equal).
 namespace dmac_prog {
 inline constexpr std::uint32_t id_value = 0xD3AC0001;
-inline constexpr std::uint64_t ID = 0x000, CHANNELS = 0x004, IRQ_SUMMARY = 0x008;
+inline constexpr std::uint64_t ID = 0x000, CHANNELS = 0x004, IRQ_SUMMARY = 0x008, CAPS = 0x00C;
+inline constexpr std::uint32_t CAPS_WRITEBACK = 1u << 0;
 inline constexpr std::uint64_t channel_base = 0x100, channel_stride = 0x40;
 inline constexpr std::uint64_t RING_BASE_LO = 0x00, RING_BASE_HI = 0x04, RING_SIZE = 0x08, HEAD = 0x0C, TAIL = 0x10,
                                CONTROL = 0x14, STATUS = 0x18, IRQ_STATUS = 0x1C, COMPLETED = 0x20;
@@ -180,6 +183,7 @@ private:
     std::uint64_t submitted_ = 0, completed_ = 0; // descriptors since attach
     std::uint32_t completed_reg_ = 0;        // last COMPLETED value read
     bool hw_error_ = false;
+    bool writeback_ = true; // CAPS.WRITEBACK: descriptors carry a status word
     std::uint8_t last_error_ = 0;
     dmac_fault fault_ = dmac_fault::none;
     consumer_fn consumer_ = nullptr;

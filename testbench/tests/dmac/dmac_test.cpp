@@ -28,6 +28,7 @@ TEST_CASE("dmac: registers reset values and identification") {
     s.c->body = [&](cpu& p) {
         CHECK(p.rd(R::ID) == R::id_value);
         CHECK(p.rd(R::CHANNELS) == 2);
+        CHECK(p.rd(R::CAPS) == R::CAPS_WRITEBACK);
         CHECK(p.rd(R::channel(1) + R::HEAD) == 0);
         CHECK(p.rd(R::channel(1) + R::CONTROL) == 0);
         CHECK(p.rd(R::channel(1) + R::STATUS) == 0);
@@ -38,6 +39,30 @@ TEST_CASE("dmac: registers reset values and identification") {
         CHECK(p.rd(R::channel(0) + R::RING_BASE_HI) == 0);
     };
     s.run();
+}
+
+TEST_CASE("dmac: without status write-back CAPS says so and descriptors keep their status word") {
+    auto cfg = base_config();
+    cfg.writeback = false;
+    dmac_system s(cfg);
+    const std::uint64_t ring = 0x10000, src = 0x20000, dst = 0x30000;
+    s.fill_random(src, 256, 9);
+    s.put_desc(ring, 0, src, dst, 256, D::FLAG_INTERRUPT | D::FLAG_LAST);
+    const std::uint32_t mine = 0xABCD0000u; // software's own value: left alone
+    std::memcpy(s.m(ring + D::STATUS), &mine, 4);
+    bool irq_seen = false;
+    s.c->body = [&](cpu& p) {
+        CHECK(p.rd(R::CAPS) == 0);
+        s.setup_channel(p, 0, ring, 4, 0);
+        p.wr(R::channel(0) + R::TAIL, 1);
+        irq_seen = s.wait_irq();
+        CHECK(p.rd(R::channel(0) + R::COMPLETED) == 1);
+        CHECK(p.rd(R::channel(0) + R::STATUS) == (1u << 16)); // idle, no error
+    };
+    s.run();
+    REQUIRE(irq_seen);
+    CHECK(s.desc_status(ring, 0) == mine);
+    CHECK(std::memcmp(s.m(src), s.m(dst), 256) == 0);
 }
 
 TEST_CASE("dmac: a descriptor chain copies fragmented unaligned buffers byte for byte") {

@@ -48,6 +48,7 @@ struct drv_options {
     models::dmac_config dmac;
     bool with_intc = false;
     bool with_iommu = false;
+    kernel::iommu_unmap_policy unmap = kernel::iommu_unmap_policy::by_fidelity;
     models::iommu_config iommu;
 };
 
@@ -94,6 +95,7 @@ struct drv_system {
         kc.intc = o.with_intc;
         kc.intc_base = drv_intc_base;
         if (o.with_iommu) kc.iommu = kernel::iommu_kind::vtd;
+        kc.iommu_unmap = o.unmap;
         k = std::make_unique<kernel::kernel_context>(kc);
         if (mc.high_size) // the MMIO hole below 4 GiB holds no pages
             for (std::uint64_t pa = mc.low_size; pa < models::memory_high_base; pa += 4096) k->pages().claim(pa);

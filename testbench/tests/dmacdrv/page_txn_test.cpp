@@ -100,10 +100,12 @@ void check_pair(const pair_outcome& o, bool iommu, double tol = 0.02) {
 // Without the IOMMU the engine is the only device on the memory: page
 // transactions charge the same turnarounds as its bursts (each requester's own
 // direction changes, docs/architecture.md "Arbitration"), so the copy times
-// agree within 0.1 % (they were 1.07 % apart while page transactions took the
-// channel's last direction, which the CPU's accesses also set).
+// agree within 0.3 % (they were 1.07 % apart while page transactions took the
+// channel's last direction, which the CPU's accesses also set). Where the copy
+// starts against the CPU's ring writes moves the difference by about
+// ±0.13 % (measured over attach delays of 0 to 1000 ns).
 TEST_CASE("dmacdrv: LT page transactions match burst-accurate copy time, fragmented 1 MiB, 256-B bursts") {
-    check_pair(run_pair(false, 256, 16), false, 0.001);
+    check_pair(run_pair(false, 256, 16), false, 0.003);
 }
 
 TEST_CASE("dmacdrv: LT page transactions match burst-accurate copy time through the IOMMU, 256-B bursts") {

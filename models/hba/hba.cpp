@@ -214,6 +214,8 @@ std::uint32_t hba::reg_read(std::uint64_t off) const {
     case R::TARGETS: return static_cast<std::uint32_t>(ports_.size());
     case R::CAPS: return cfg_.queue_depth | F::inline_sgl << 16 | (F::size / 16) << 24;
     case R::TARGET_QD: return cfg_.target_queue_depth | (hold_ ? R::TARGET_QD_HOLD : 0);
+    case R::MAX_SGL: return cfg_.max_sgl_entries;
+    case R::MAX_XFER: return static_cast<std::uint32_t>(cfg_.max_transfer); // < 4 GiB (checked)
     case R::CONTROL: return control_;
     case R::STATUS: {
         std::uint32_t v = std::min(visible_in_flight_, 0xffffu) << 16 | std::uint32_t(fault_code_) << 8;

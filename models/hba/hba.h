@@ -75,6 +75,7 @@
 //                            commands in flight end with host status RESET
 //                            replies, the disk reports UNIT ATTENTION next.
 //                            Reads 0.
+//   0x01C MAX_SGL        RO  data entries one SGL may hold (max_sgl_entries)
 //   0x020 IRQ_STATUS     W1C bit0 REPLY (coalesced reply interrupt), bit1 FAULT
 //   0x024 IRQ_MASK       RW  bit set = cause masked (reset 0)
 //   0x028 COALESCE_COUNT RW  replies per interrupt, 0/1 = every reply (reset cfg)
@@ -86,6 +87,7 @@
 //   0x03C REQ_PI         RW  producer index: writing it rings the doorbell
 //   0x040 REQ_CI         RO  consumer index: frames before it have been fetched
 //                            (their slots may be reused)
+//   0x044 MAX_XFER       RO  largest data length of one command, bytes (max_transfer)
 //   0x048 RPL_BASE_LO    RW  reply ring address [31:0] (8-byte access: both)
 //   0x04C RPL_BASE_HI    RW  [63:32]
 //   0x050 RPL_SIZE       RW  replies in the reply ring
@@ -164,9 +166,9 @@ namespace ddisim::models {
 namespace hba_regs {
 inline constexpr std::uint32_t id_value = 0xD3AB5C51;
 inline constexpr std::uint64_t ID = 0x000, TARGETS = 0x004, CAPS = 0x008, TARGET_QD = 0x00C, CONTROL = 0x010,
-                               STATUS = 0x014, RESET = 0x018, IRQ_STATUS = 0x020, IRQ_MASK = 0x024,
+                               STATUS = 0x014, RESET = 0x018, MAX_SGL = 0x01C, IRQ_STATUS = 0x020, IRQ_MASK = 0x024,
                                COALESCE_COUNT = 0x028, COALESCE_TIME = 0x02C, REQ_BASE_LO = 0x030,
-                               REQ_BASE_HI = 0x034, REQ_SIZE = 0x038, REQ_PI = 0x03C, REQ_CI = 0x040,
+                               REQ_BASE_HI = 0x034, REQ_SIZE = 0x038, REQ_PI = 0x03C, REQ_CI = 0x040, MAX_XFER = 0x044,
                                RPL_BASE_LO = 0x048, RPL_BASE_HI = 0x04C, RPL_SIZE = 0x050, RPL_PI = 0x054,
                                RPL_CI = 0x058, COMPLETED = 0x05C, size = 0x060;
 inline constexpr std::uint32_t CONTROL_ENABLE = 1u << 0;

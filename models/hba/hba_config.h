@@ -52,8 +52,8 @@ inline void describe(ddisim::tlm::param_group& g, hba_config& c) {
     g.count("coalesce_count", c.coalesce_count, "replies per interrupt (0 or 1: every reply); COALESCE_COUNT reset value", {0, 65535});
     g.time("coalesce_time", c.coalesce_time, "longest delay of a reply's interrupt (0: no timer); COALESCE_TIME reset value", {0, 4.294967295e15});
     g.time("command_overhead", c.command_overhead, "firmware time from a frame's fetch to its command reaching the target");
-    g.size("max_transfer", c.max_transfer, "largest data length of one command", {0, double(1ull << 32) - 1});
-    g.count("max_sgl_entries", c.max_sgl_entries, "data entries one scatter-gather list may hold", {1, 1u << 20});
+    g.size("max_transfer", c.max_transfer, "largest data length of one command (MAX_XFER register: the driver caps its dma_attr_maxxfer by it)", {0, double(1ull << 32) - 1});
+    g.count("max_sgl_entries", c.max_sgl_entries, "data entries one scatter-gather list may hold (MAX_SGL register: the driver caps its dma_attr_sgllen by it; 1 with fragmented buffers and no IOMMU meets the sgllen = 1 panic of spec §8.3)", {1, 1u << 20});
     g.size("burst_size", c.burst_size, "largest DMA burst the HBA issues", {1, double(1ull << 30)});
     g.size("lt_transaction_size", c.lt_transaction_size,
            "LT: bytes per DMA transaction at most, charged per burst (0 = one burst)", {0, double(1ull << 30)});

@@ -101,7 +101,8 @@ int hba_drv::attach(dev_info_t* dip, const hba_drv_config& cfg, std::unique_ptr<
     d->rpl_entries_ = d->ntags_ + 2; // a reply slot for every tag plus the one the HBA keeps free
     if ((rc = d->alloc_ring(d->req_, std::size_t(cfg.request_entries) * P::frame_size)) != DDI_SUCCESS) return rc;
     if ((rc = d->alloc_ring(d->rpl_, std::size_t(d->rpl_entries_) * P::reply_size)) != DDI_SUCCESS) return rc;
-    const unsigned beyond = cfg.sgllen > int(P::inline_sgl) ? unsigned(cfg.sgllen) - P::inline_sgl : 0;
+    const int sgllen = d->attr_.dma_attr_sgllen; // cfg.sgllen narrowed by MAX_SGL
+    const unsigned beyond = sgllen > int(P::inline_sgl) ? unsigned(sgllen) - P::inline_sgl : 0;
     if (beyond) {
         // data entries plus one CHAIN entry per full segment, in 4 KiB segments
         const unsigned segs = (beyond + seg_entries - 2) / (seg_entries - 1);
@@ -124,6 +125,12 @@ int hba_drv::attach_regs() {
     hw_targets_ = rd(P::TARGETS);
     hw_qd_ = rd(P::CAPS) & 0xFFFFu;
     target_qd_ = rd(P::TARGET_QD) & 0xFFFFu;
+    // The controller's own limits narrow the data attributes (as
+    // ddi_dma_attr_merge would): a bind never yields an SGL or a transfer
+    // the HBA refuses; larger I/O is walked in PARTIAL windows.
+    if (const std::uint32_t m = rd(P::MAX_SGL); m && std::uint64_t(m) < std::uint64_t(attr_.dma_attr_sgllen))
+        attr_.dma_attr_sgllen = static_cast<int>(m);
+    if (const std::uint32_t m = rd(P::MAX_XFER); m && m < attr_.dma_attr_maxxfer) attr_.dma_attr_maxxfer = m;
     return DDI_SUCCESS;
 }
 

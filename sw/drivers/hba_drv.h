@@ -18,7 +18,9 @@
 // segments are per tag, allocated once at attach).
 //
 // Life cycle
-//   attach   map registers (reg set 0), check ID, read TARGETS/CAPS/TARGET_QD,
+//   attach   map registers (reg set 0), check ID, read TARGETS/CAPS/TARGET_QD
+//            and MAX_SGL/MAX_XFER (which narrow the data attributes' sgllen
+//            and maxxfer: larger I/O goes in PARTIAL windows),
 //            allocate and bind the request ring, reply ring and one chain
 //            area per tag, allocate and enable the interrupt (intr_fixed[0]),
 //            HBA_RESET, program the rings and coalescing, ENABLE;
@@ -68,9 +70,9 @@ namespace ddisim::drivers {
 namespace hba_prog {
 inline constexpr std::uint32_t id_value = 0xD3AB5C51;
 inline constexpr std::uint64_t ID = 0x000, TARGETS = 0x004, CAPS = 0x008, TARGET_QD = 0x00C, CONTROL = 0x010,
-                               STATUS = 0x014, RESET = 0x018, IRQ_STATUS = 0x020, IRQ_MASK = 0x024,
+                               STATUS = 0x014, RESET = 0x018, MAX_SGL = 0x01C, IRQ_STATUS = 0x020, IRQ_MASK = 0x024,
                                COALESCE_COUNT = 0x028, COALESCE_TIME = 0x02C, REQ_BASE_LO = 0x030,
-                               REQ_BASE_HI = 0x034, REQ_SIZE = 0x038, REQ_PI = 0x03C, REQ_CI = 0x040,
+                               REQ_BASE_HI = 0x034, REQ_SIZE = 0x038, REQ_PI = 0x03C, REQ_CI = 0x040, MAX_XFER = 0x044,
                                RPL_BASE_LO = 0x048, RPL_BASE_HI = 0x04C, RPL_SIZE = 0x050, RPL_PI = 0x054,
                                RPL_CI = 0x058, COMPLETED = 0x05C;
 inline constexpr std::uint32_t CONTROL_ENABLE = 1u << 0;
@@ -102,8 +104,8 @@ struct hba_drv_config {
     unsigned request_entries = 256;        // request ring slots (≥ 2)
     unsigned max_tags = 0;                 // commands outstanding at once; 0 = min(CAPS queue depth, request_entries − 1)
     std::uint64_t data_addr_hi = ~0ull;    // data dma_attr_addr_hi (0xffffffff: a 32-bit data path → copy buffers high)
-    int sgllen = 256;                      // data dma_attr_sgllen (> 0; small values force PARTIAL windows)
-    std::uint64_t maxxfer = 16ull << 20;   // data dma_attr_maxxfer (≤ the HBA's max_transfer)
+    int sgllen = 256;                      // data dma_attr_sgllen (> 0; small values force PARTIAL windows; MAX_SGL caps it)
+    std::uint64_t maxxfer = 16ull << 20;   // data dma_attr_maxxfer (MAX_XFER, the HBA's max_transfer, caps it)
     std::uint32_t coalesce_count = 0;      // COALESCE_COUNT to program; 0 = keep the reset value
     std::uint32_t coalesce_time_ns = 0;    // COALESCE_TIME to program when coalesce_count is set
     std::vector<unsigned> targets;         // targets to create; empty = 0 .. TARGETS−1

@@ -158,8 +158,11 @@ int run_scenario(const run_opts& o) {
         const auto& h = j["headline"];
         std::cout << fmt::format("ddisim run: {} timing, seed {}, simulated {} in {:.2f} s wall ({})\n",
                                  sc.run.timing, sc.run.seed, tlm::format_time_ps(res.end_ps), wall,
-                                 res.workload_done ? "workload complete"
-                                                   : (res.hit_duration ? "stopped at run.duration" : "stopped: no activity"));
+                                 res.workload_done    ? "workload complete"
+                                 : !res.panic.empty() ? "stopped: simulated kernel panic"
+                                 : res.hit_duration   ? "stopped at run.duration"
+                                 : res.starved        ? "stopped: no activity left, workload not complete"
+                                                      : "stopped: no activity");
         for (const auto& g : h["traffic"]) {
             std::cout << fmt::format("  {:<8} {:>9} txns {:>12} B  {:>10.1f} MB/s  latency mean {:.1f} ns p50 {:.1f} p99 {:.1f}  errors {}\n",
                                      g["name"].get<std::string>(), g["transactions"].get<std::uint64_t>(),
@@ -241,9 +244,17 @@ int run_scenario(const run_opts& o) {
             return 2;
         }
     }
-    if (res.errors)
+    if (!res.panic.empty())
+        std::cerr << "ddisim run: the simulated kernel panicked: " << res.panic
+                  << "; the run ended there (exit status 1)\n";
+    if (res.starved)
+        std::cerr << fmt::format("ddisim run: the software did not finish: at {} nothing was left to simulate while "
+                                 "it still waited (for an interrupt or a completion that never came); see the "
+                                 "statistics for what was outstanding (exit status 1)\n",
+                                 tlm::format_time_ps(res.end_ps));
+    if (const std::uint64_t other = res.errors - (res.panic.empty() ? 0 : 1) - (res.starved ? 1 : 0))
         std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
-                                 res.errors);
+                                 other);
     return res.errors ? 1 : 0;
 }
 

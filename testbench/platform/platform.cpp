@@ -73,6 +73,8 @@ struct platform::impl {
     bool software_workload = false, software_done = false;
     sc_core::sc_process_handle software_thread;
     std::string software_error;     // why the software could not start (attach failure …)
+    std::string panic;              // the simulated kernel's panic: reason, time, thread (empty: none)
+    sc_core::sc_event halt;         // never notified: a panicking thread waits on it for good
     workloads::memcpy_result memcpy;
     drivers::dmac_drv::stats dmac_stats;
     void software_main();
@@ -109,6 +111,13 @@ void validate(const config::scenario& s) {
                                                 s.workload.fio.target, s.platform.hba.config.targets.size()));
     if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
         throw std::invalid_argument("workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give a job file (--fio FILE)");
+    if (const auto& h = s.platform.hba.config;
+        s.workload.kind == "fio" && h.coalesce_count > 1 && h.coalesce_time / 1000 == 0)
+        throw std::invalid_argument(fmt::format(
+            "platform.hba.coalesce_count is {} with no coalescing timer (platform.hba.coalesce_time is {} ps, under "
+            "1 ns): a reply's interrupt waits for {} more replies, and the disk driver's attach sends one command at "
+            "a time, so it would wait forever; set platform.hba.coalesce_time (e.g. 20us) or coalesce_count 1",
+            h.coalesce_count, h.coalesce_time, h.coalesce_count - 1));
     if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
         throw std::invalid_argument("software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to program");
     for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
@@ -141,6 +150,19 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     }
     p_->kernel = std::make_unique<kernel::kernel_context>(kc);
     auto& k = *p_->kernel;
+    // A panic (kernel/panic.h) stops the machine: the panicking software
+    // thread records why and never resumes; the run ends after this delta
+    // cycle. Outside a thread (elaboration) the kernel throws panic_error.
+    k.set_panic_hook([this](const std::string& reason) {
+        const sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
+        if (!h.valid() || h.proc_kind() != sc_core::SC_THREAD_PROC_) return;
+        if (p_->panic.empty())
+            p_->panic = fmt::format("{} (at {}, in {})", reason,
+                                    tlm::format_time_ps(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value())),
+                                    h.name());
+        sc_core::sc_pause();
+        sc_core::wait(p_->halt);
+    });
     // The hole between low DRAM and 4 GiB is MMIO: no page there is ever
     // handed out.
     if (mc.high_size)
@@ -421,6 +443,7 @@ run_outcome platform::run(progress_bar& bar) {
         }
         sc_core::sc_start(sc_core::sc_time(static_cast<double>(step), sc_core::SC_PS));
         bar.update(fraction(), now_ps());
+        if (!p_->panic.empty()) break;                             // the simulated kernel panicked
         if (!sc_core::sc_pending_activity() && !all_done()) break; // starved: nothing left to do
         slice = std::min(slice * 2, max_slice);
     }
@@ -432,8 +455,13 @@ run_outcome platform::run(progress_bar& bar) {
         o.errors += p_->memcpy.failed + p_->memcpy.verify_errors + p_->memcpy.alloc_failures;
         if (p_->fio) o.errors += p_->fio->errors();
         if (!p_->software_error.empty()) ++o.errors;
-        if (!p_->software_done && !o.hit_duration) ++o.errors; // starved: the software waits for something that never comes
+        if (!p_->software_done && !o.hit_duration && p_->panic.empty()) {
+            ++o.errors; // starved: the software waits for something that never comes
+            o.starved = true;
+        }
     }
+    o.panic = p_->panic;
+    if (!o.panic.empty()) ++o.errors;
     tlm::stats_registry::instance().finish(o.end_ps);
     if (p_->waves) tlm::waves::close();
     return o;
@@ -501,6 +529,7 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     }
     h["simulated_time_ps"] = o.end_ps;
     h["workload_done"] = o.workload_done;
+    if (!o.panic.empty()) h["panic"] = o.panic;
     return h;
 }
 

@@ -46,6 +46,8 @@ struct run_outcome {
     bool workload_done = false;    // every workload finished
     bool hit_duration = false;     // stopped by run.duration
     std::uint64_t errors = 0;      // transaction or verification errors seen by workloads
+    bool starved = false;          // ended with no activity left while the software still waited
+    std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
 };
 
 class platform {

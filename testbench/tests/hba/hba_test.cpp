@@ -35,13 +35,18 @@ TEST_CASE("hba: registers reset values and identification") {
     cfg.queue_depth = 100;
     cfg.coalesce_count = 3;
     cfg.coalesce_time = 20000000; // 20 us
+    cfg.max_sgl_entries = 77;
+    cfg.max_transfer = 3u << 20;
     hba_system s(cfg);
+    std::uint32_t max_sgl = 0, max_xfer = 0;
     std::uint32_t id = 0, targets = 0, caps = 0, tqd = 0, cc = 0, ct = 0, st = 0, st_on = 0, base_lo = 0, base_hi = 0;
     s.c->body = [&](hba_cpu& p) {
         id = p.rd(R::ID);
         targets = p.rd(R::TARGETS);
         caps = p.rd(R::CAPS);
         tqd = p.rd(R::TARGET_QD);
+        max_sgl = p.rd(R::MAX_SGL);
+        max_xfer = p.rd(R::MAX_XFER);
         cc = p.rd(R::COALESCE_COUNT);
         ct = p.rd(R::COALESCE_TIME);
         st = p.rd(R::STATUS);
@@ -57,6 +62,8 @@ TEST_CASE("hba: registers reset values and identification") {
     CHECK(targets == 2);
     CHECK(caps == (100u | 4u << 16 | 8u << 24));
     CHECK(tqd == 7);
+    CHECK(max_sgl == 77);
+    CHECK(max_xfer == 3u << 20);
     CHECK(cc == 3);
     CHECK(ct == 20000);
     CHECK(st == 0);

@@ -4,10 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <systemc>
 
+#include "sw/drivers/hba_drv.h"
+#include "sw/kernel/kernel.h"
 #include "testbench/config/scenario_loader.h"
 #include "testbench/platform/platform.h"
 #include "testbench/platform/progress.h"
@@ -76,4 +79,103 @@ TEST_CASE("storage platform: random writes with verify through a 32-bit HBA and 
     CHECK(j["verified_extents"].get<std::uint64_t>() > 0);
     // Every data transfer went through the IOMMU: DVMA addresses translated.
     CHECK(stat_value("iommu.translations") > 0);
+}
+
+// ---------------------------------------------------------------- the HBA's own limits
+// max_sgl_entries and max_transfer are the controller's: the driver reads
+// them (MAX_SGL, MAX_XFER) and narrows its data attributes, so a bind never
+// yields an SGL or a length the HBA refuses; larger I/O goes in windows.
+// Before the registers existed every such command failed with BAD_SGL /
+// BAD_LENGTH and sd gave up after its retries.
+
+namespace {
+platform::run_outcome run_reads(std::vector<std::string> sets, const std::string& bs, nlohmann::json* fio_out = nullptr,
+                                double* host_errors = nullptr) {
+    sets.push_back("run.progress=false");
+    auto s = config::load_default_scenario(sets);
+    s.workload.fio.job = "[r]\nioengine=libaio\nrw=read\nbs=" + bs + "\niodepth=4\nsize=16m\nnumber_ios=12\n";
+    platform::platform p(s);
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    if (fio_out) *fio_out = p.headline(o)["fio"];
+    if (host_errors) *host_errors = stat_value("hba.host_errors"); // statistics live as long as the platform
+    return o;
+}
+} // namespace
+
+TEST_CASE("storage platform: an HBA with a short SGL (max_sgl_entries 4) completes fragmented 1 MiB reads") {
+    nlohmann::json f;
+    double host_errors = -1;
+    // No IOMMU: the buffers' random pages give about one cookie per page.
+    const auto o = run_reads({"platform.hba.max_sgl_entries=4", "software.iommu=none", "platform.iommu.enable=false"},
+                             "1m", &f, &host_errors);
+    INFO(f.dump());
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(f["total"]["ios"] == 12);
+    CHECK(f["sd"]["retries"] == 0);
+    CHECK(host_errors == 0);
+    // ≤ 4 cookies per window: about 256 / 4 windows per buf (fewer where
+    // neighbouring pages happen to merge into one cookie).
+    CHECK(f["sd"]["commands"].get<double>() >= 12 * 48);
+}
+
+TEST_CASE("storage platform: an HBA with max_transfer 64 KiB completes 1 MiB reads in 64 KiB commands") {
+    nlohmann::json f;
+    double host_errors = -1;
+    const auto o = run_reads({"platform.hba.max_transfer=64KiB", "software.iommu=none", "platform.iommu.enable=false"},
+                             "1m", &f, &host_errors);
+    INFO(f.dump());
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(f["total"]["ios"] == 12);
+    CHECK(host_errors == 0);
+    CHECK(f["sd"]["commands"].get<double>() >= 12 * 16);
+}
+
+TEST_CASE("storage platform: interrupt coalescing by count without a timer is refused, naming the keys") {
+    const auto e = refusal(config::load_default_scenario({"platform.hba.coalesce_count=4"}));
+    CHECK(e.find("platform.hba.coalesce_count is 4") != std::string::npos);
+    CHECK(e.find("platform.hba.coalesce_time") != std::string::npos);
+    // with a timer it runs
+    CHECK(refusal(config::load_default_scenario({"platform.hba.coalesce_count=4", "platform.hba.coalesce_time=20us"}))
+              .empty());
+}
+
+// ---------------------------------------------------------------- how a run ends
+
+TEST_CASE("storage platform: a simulated kernel panic stops the run and names its reason, time and thread") {
+    // sgllen 1 (MAX_SGL 1) with a fragmented PARTIAL bind: the divide by zero
+    // of spec §8.3, where illumos panics.
+    nlohmann::json f;
+    const auto o = run_reads({"platform.hba.max_sgl_entries=1", "software.iommu=none", "platform.iommu.enable=false"},
+                             "64k", &f);
+    INFO(o.panic);
+    CHECK_FALSE(o.workload_done);
+    CHECK_FALSE(o.starved);
+    REQUIRE_FALSE(o.panic.empty());
+    CHECK(o.panic.find("rootnex_setup_windows") != std::string::npos);
+    CHECK(o.panic.find("§8.3") != std::string::npos);
+    CHECK(o.panic.find("in software.fio") != std::string::npos);
+    CHECK(o.errors >= 1);
+    CHECK(f["total"]["ios"] == 0);
+}
+
+TEST_CASE("storage platform: software that waits for good is reported as starved, not as transaction errors") {
+    auto s = config::load_default_scenario({"workload.kind=traffic", "platform.traffic=[]", "run.progress=false"});
+    platform::platform p(s);
+    bool reached = false;
+    p.run_on_hba([&](drivers::hba_drv&) {
+        reached = true;
+        kernel::kcondvar cv(p.kernel()); // nobody ever signals it
+        cv.wait();
+    });
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    CHECK(reached);
+    CHECK_FALSE(o.workload_done);
+    CHECK_FALSE(o.hit_duration);
+    CHECK(o.starved);
+    CHECK(o.panic.empty());
+    CHECK(o.errors == 1);
 }

@@ -25,6 +25,8 @@ TEST_CASE("storage: the driver's register map agrees with the model") {
     CHECK(P::TARGETS == R::TARGETS);
     CHECK(P::CAPS == R::CAPS);
     CHECK(P::TARGET_QD == R::TARGET_QD);
+    CHECK(P::MAX_SGL == R::MAX_SGL);
+    CHECK(P::MAX_XFER == R::MAX_XFER);
     CHECK(P::CONTROL == R::CONTROL);
     CHECK(P::STATUS == R::STATUS);
     CHECK(P::RESET == R::RESET);

@@ -7,9 +7,11 @@
 // The DDI never crashes the host process. kernel_context::panic() calls the
 // context's panic hook; the default hook throws panic_error, which tests and
 // the bind explorer catch (the explorer reports "result": "PANIC" with the
-// reason). The simulator installs a hook that prints a panic report and ends
-// the run. A hook must not return normally: if it does, panic_error is thrown
-// anyway.
+// reason). The simulator's platform installs a hook that records the reason,
+// time and thread, pauses the simulation and parks the thread for good
+// (`ddisim run` reports the panic and exits with status 1). A hook must not
+// return normally: if it does, panic_error is thrown anyway (the platform's
+// hook returns outside a software thread).
 #pragma once
 #include <functional>
 #include <stdexcept>

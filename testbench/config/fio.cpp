@@ -747,6 +747,12 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          to_string(j.rw)));
     if (j.time_based && j.runtime == 0)
         fail(b.time_based_line, 1, "time_based", "needs runtime (how long to run)");
+    if (!j.verify.empty() && b.numjobs > 1 && (j.size == 0 || j.offset_increment < j.size))
+        note(b.verify_line, "verify",
+             fmt::format("numjobs={} clones write overlapping regions (offset_increment {} B < size): a block one "
+                         "clone wrote and another overwrote fails the first one's verify, as in fio; set "
+                         "offset_increment to at least size to give each clone its own region",
+                         b.numjobs, j.offset_increment));
     if (b.rwmix_line && j.rw != fio_rw::rw && j.rw != fio_rw::randrw)
         note(b.rwmix_line, b.rwmix_key, fmt::format("no effect with rw={} (only rw and randrw mix)", to_string(j.rw)));
     if (is_random(j.rw) && !j.norandommap) {

@@ -219,6 +219,15 @@ TEST_CASE("fio: options without meaning in a model are accepted with a note nami
     CHECK(has_note(z, "stonewall"));
 }
 
+TEST_CASE("fio: verify with clones writing one region gets a note; offset_increment >= size none") {
+    auto f = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\nverify=crc32c\n");
+    CHECK(has_note(f, "verify", "overlapping regions"));
+    auto g = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\noffset_increment=16m\nverify=crc32c\n");
+    CHECK_FALSE(has_note(g, "verify"));
+    auto h = parse("[j]\nrw=write\nbs=64k\nsize=16m\nverify=crc32c\n");
+    CHECK_FALSE(has_note(h, "verify"));
+}
+
 TEST_CASE("fio: errors name file, line, column and option, with a suggestion for misspellings") {
     auto e = error_of("[global]\nbs=4k\n[j]\n  iodpeth=8\n");
     CHECK(e.file == "jobs.fio");

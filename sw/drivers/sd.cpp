@@ -453,7 +453,14 @@ void sd::sleep_in_sd(waiter& w) {
     std::uint64_t deadline = 0;
     if (!retryq_.empty() && inflight_ < throttle_) {
         deadline = retryq_.begin()->first;
-        if (deadline <= now) return; // due now: run_queues transports it
+        // Due now: run_queues transports it, unless another thread holds the
+        // queues (it yielded in a transport). Then this one must yield too,
+        // or that thread never resumes and simulated time stands still:
+        // sleep a resource-short interval (or until woken).
+        if (deadline <= now) {
+            if (!running_queues_) return;
+            deadline = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000);
+        }
     } else if (inflight_ == 0) {
         deadline = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); // resources short
     }

@@ -385,3 +385,25 @@ TEST_CASE("run: host.json gives the host cost of the run, consistent with the re
     const auto text = read_file(d / "o" / "results.json");
     for (const char* k : {"wall", "rss", "host_ns", "host_us", "delta_cycles"}) CHECK(text.find(k) == std::string::npos);
 }
+
+// More I/O than the HBA has command slots: sd's retries of TRAN_BUSY wait
+// while another software thread holds sd's queues in a transport. A thread
+// that found its retry due used to return from its sleep at once and spin in
+// zero simulated time, so the thread holding the queues never resumed and
+// the run hung (found by a randomised configuration sweep). The child runs
+// under timeout(1): a hang fails the test instead of stalling the suite.
+TEST_CASE("run: two fio jobs at QD 32 against 4 HBA command slots keep simulated time moving") {
+    const auto d = scratch("busy_hba");
+    {
+        std::ofstream(d / "w.fio") << "[w]\nioengine=libaio\nrw=write\nbs=1m\niodepth=32\nsize=1g\nnumber_ios=400\n"
+                                      "numjobs=2\noffset_increment=1g\n";
+    }
+    const auto r = X + DDISIM_EXECUTABLE + "' run --brief --out " + d.string() +
+                             " --fio " + (d / "w.fio").string() +
+                             " --set platform.hba.queue_depth=4 --set run.duration=20ms");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("stopped at run.duration") != std::string::npos);
+    const auto j = nlohmann::json::parse(read_file(d / "results.json"));
+    CHECK(j["headline"]["fio"]["total"]["ios"].get<std::uint64_t>() >= 4);
+}

@@ -398,7 +398,7 @@ TEST_CASE("run: two fio jobs at QD 32 against 4 HBA command slots keep simulated
         std::ofstream(d / "w.fio") << "[w]\nioengine=libaio\nrw=write\nbs=1m\niodepth=32\nsize=1g\nnumber_ios=400\n"
                                       "numjobs=2\noffset_increment=1g\n";
     }
-    const auto r = X + DDISIM_EXECUTABLE + "' run --brief --out " + d.string() +
+    const auto r = run_shell(std::string("timeout 60 '") + DDISIM_EXECUTABLE + "' run --brief --out " + d.string() +
                              " --fio " + (d / "w.fio").string() +
                              " --set platform.hba.queue_depth=4 --set run.duration=20ms");
     INFO(r.out);

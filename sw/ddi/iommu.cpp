@@ -132,8 +132,15 @@ int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_c
     if (h->premap_valid && pas.size() <= immu_npreptes && (h->premap_start % align) == 0) {
         dvma = h->premap_start; // fits the premapped range: no DVMA allocation
         h->dvma_premapped = true;
-    } else if (align == 0 || !dvma_alloc(k, ar, pas.size(), align, lo, hi, seg_boundary, dvma)) {
+    } else if (align == 0) {
         return DDI_DMA_NORESOURCES;
+    } else if (!dvma_alloc(k, ar, pas.size(), align, lo, hi, seg_boundary, dvma)) {
+        // Deferred unmapping holds freed ranges until its batch flushes: on
+        // exhaustion flush now and try once more (as IOVA allocators with a
+        // flush queue do) rather than fail a bind the space can take.
+        if (st.deferred.empty()) return DDI_DMA_NORESOURCES;
+        iommu_flush_deferred(k);
+        if (!dvma_alloc(k, ar, pas.size(), align, lo, hi, seg_boundary, dvma)) return DDI_DMA_NORESOURCES;
     }
     kernel::iommu_map_ops* ops = k.iommu_ops();
     // BUGGY_DRIVERS: read+write whatever the direction (spec §4.10 step 2)

@@ -244,6 +244,32 @@ TEST_CASE("iommu: deferred unmap flushes in batches and keeps DVMA allocated unt
     ddi_dma_free_handle(&h);
 }
 
+TEST_CASE("iommu: deferred unmap flushes its batch when the DVMA space runs out, then binds") {
+    kernel_config cfg = vtd();
+    cfg.iommu_unmap = ddisim::kernel::iommu_unmap_policy::deferred;
+    cfg.iommu_deferred_batch = 64;
+    cfg.dvma_space = 4 * 4096; // four pages
+    fixture f(cfg);
+    recording_port port;
+    f.k.set_platform(&port);
+    auto h = f.alloc(default_attr());
+    // Two 2-page binds fill the space; their unbinds only queue.
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(f.bind_pages(h, run(0x10000, 2), 0, 0x2000, DDI_DMA_READ) == DDI_DMA_MAPPED);
+        ddi_dma_unbind_handle(h);
+    }
+    CHECK(port.mmu.unmaps.empty());
+    // The third finds no space: the queue is flushed (one domain-wide
+    // invalidation) and the bind succeeds.
+    REQUIRE(f.bind_pages(h, run(0x10000, 2), 0, 0x2000, DDI_DMA_READ) == DDI_DMA_MAPPED);
+    CHECK(port.mmu.unmaps.size() == 2);
+    CHECK(port.mmu.domain_invalidations.size() == 1);
+    ddi_dma_unbind_handle(h);
+    // More than the whole space still fails, queue or no queue.
+    CHECK(f.bind_pages(h, run(0x10000, 5), 0, 0x5000, DDI_DMA_READ) == DDI_DMA_NORESOURCES);
+    ddi_dma_free_handle(&h);
+}
+
 TEST_CASE("iommu: a network-class device binds small buffers into its premapped DVMA range") {
     fixture f(vtd());
     recording_port port;

@@ -15,7 +15,10 @@ unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads) {
     opt.spawn_method();
     sc_core::sc_spawn(
         [&live] {
-            for (auto& h : live) h.kill();
+            // Descendants too: a thread spawned by one being ended (a
+            // workload's job threads) could otherwise run in this delta
+            // cycle; methods run before threads, so none of them does.
+            for (auto& h : live) h.kill(sc_core::SC_INCLUDE_DESCENDANTS);
         },
         sc_core::sc_gen_unique_name("end_threads"), &opt);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);

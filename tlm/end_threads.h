@@ -15,10 +15,11 @@
 namespace ddisim::tlm {
 
 // Unwinds every thread of `threads` that is valid, an SC_THREAD or
-// SC_CTHREAD, and not yet terminated. Only while the simulation is paused
-// between sc_start calls (otherwise nothing is done); nothing else should be
-// runnable then, so only the killed threads' destructors run (they must not
-// wait). Returns how many threads it ended.
+// SC_CTHREAD, and not yet terminated, with all its descendants (processes it
+// spawned). Only while the simulation is paused between sc_start calls
+// (otherwise nothing is done); the kills run before any thread of that delta
+// cycle, so only the killed threads' destructors run (they must not wait).
+// Returns how many of `threads` it ended.
 unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads);
 
 } // namespace ddisim::tlm

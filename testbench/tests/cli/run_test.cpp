@@ -407,3 +407,22 @@ TEST_CASE("run: two fio jobs at QD 32 against 4 HBA command slots keep simulated
     const auto j = nlohmann::json::parse(read_file(d / "results.json"));
     CHECK(j["headline"]["fio"]["total"]["ios"].get<std::uint64_t>() >= 4);
 }
+
+// A run stopped by run.duration while fio's jobs keep retrying for copy
+// buffers that never suffice (a 32-bit HBA, buffers above 4 GiB, 64 KiB of
+// copy-buffer space for 1 MiB writes). Ending the software thread at the
+// pause used to leave its job threads running in that delta cycle with the
+// kernel cut off from the CPU, where their sleeps return at once: the
+// process never exited.
+TEST_CASE("run: a run cut short while the software retries for DMA resources exits") {
+    const auto d = scratch("cut_nores");
+    { std::ofstream(d / "w.fio") << "[w]\nioengine=libaio\nrw=write\nbs=1m\niodepth=4\nsize=16m\nnumber_ios=8\n"; }
+    const auto r = run_shell(std::string("timeout 60 '") + DDISIM_EXECUTABLE + "' run --brief --out " + d.string() +
+                             " --fio " + (d / "w.fio").string() +
+                             " --set platform.hba.address_bits=32 --set software.placement=high_first"
+                             " --set software.copybuf_space=64KiB --set software.iommu=none"
+                             " --set platform.iommu.enable=false --set run.duration=100ms");
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("stopped at run.duration") != std::string::npos);
+}

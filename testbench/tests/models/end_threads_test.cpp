@@ -1,4 +1,5 @@
 // tlm::end_threads: unwinding the threads a run leaves suspended.
+#define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -86,4 +87,43 @@ TEST_CASE("end_threads: suspended threads are unwound at the pause, their frames
     CHECK(t.d.terminated() == false);
     // Again: nothing left to end.
     CHECK(ddisim::tlm::end_threads({t.a, t.b}) == 0);
+}
+
+namespace {
+// A thread that spawns a child; the child's timed wait ends exactly at the
+// pause time, so it is due in the delta cycle end_threads runs.
+struct parent_child : sc_module {
+    bool child_local_destroyed = false;
+    int child_wakes = 0;
+    sc_process_handle parent, child;
+    sc_event never;
+    SC_HAS_PROCESS(parent_child);
+    explicit parent_child(sc_module_name n) : sc_module(n) {
+        SC_THREAD(run_parent);
+        parent = sc_get_current_process_handle();
+    }
+    void run_parent() {
+        child = sc_spawn([this] {
+            owned o{&child_local_destroyed};
+            for (;;) {
+                wait(25, SC_NS);
+                ++child_wakes;
+            }
+        });
+        wait(never);
+    }
+};
+} // namespace
+
+TEST_CASE("end_threads: a thread's spawned children are ended with it, even one due at the pause time") {
+    parent_child t("t");
+    sc_start(50, SC_NS); // the child woke at 25 ns and is due again at 50 ns
+    REQUIRE(t.child_wakes == 1);
+    REQUIRE(t.child.valid());
+    CHECK(ddisim::tlm::end_threads({t.parent}) == 1);
+    CHECK(t.parent.terminated());
+    CHECK(t.child.terminated());
+    CHECK(t.child_local_destroyed);
+    CHECK(t.child_wakes == 1); // it did not run in the ending delta cycle
+    CHECK(sc_time_stamp() == sc_time(50, SC_NS));
 }

@@ -160,6 +160,7 @@ int run_scenario(const run_opts& o) {
                                  sc.run.timing, sc.run.seed, tlm::format_time_ps(res.end_ps), wall,
                                  res.workload_done    ? "workload complete"
                                  : !res.panic.empty() ? "stopped: simulated kernel panic"
+                                 : res.stalled        ? "stopped: no workload progress for run.stall_timeout"
                                  : res.hit_duration   ? "stopped at run.duration"
                                  : res.starved        ? "stopped: no activity left, workload not complete"
                                                       : "stopped: no activity");
@@ -252,7 +253,13 @@ int run_scenario(const run_opts& o) {
                                  "it still waited (for an interrupt or a completion that never came); see the "
                                  "statistics for what was outstanding (exit status 1)\n",
                                  tlm::format_time_ps(res.end_ps));
-    if (const std::uint64_t other = res.errors - (res.panic.empty() ? 0 : 1) - (res.starved ? 1 : 0))
+    if (res.stalled)
+        std::cerr << fmt::format("ddisim run: no workload progress for {} of simulated time (no I/O, copy or generator "
+                                 "transaction completed): stopped at {}; the software was still running, e.g. "
+                                 "retrying for DMA resources that never free (run.stall_timeout; exit status 1)\n",
+                                 tlm::format_time_ps(sc.run.stall_timeout), tlm::format_time_ps(res.end_ps));
+    if (const std::uint64_t other =
+            res.errors - (res.panic.empty() ? 0 : 1) - (res.starved ? 1 : 0) - (res.stalled ? 1 : 0))
         std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
                                  other);
     return res.errors ? 1 : 0;

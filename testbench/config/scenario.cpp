@@ -9,6 +9,10 @@ void describe(tlm::param_group& g, run_config& c) {
              "timing style: lt = loosely timed (b_transport, quantum, DMI), at = approximately timed (nb_transport, 4 phases)");
     g.time("quantum", c.quantum, "LT temporal-decoupling quantum of every initiator", {.min = 1, .max = {}});
     g.time("duration", c.duration, "simulated time after which the run stops (0 = when the workload ends)");
+    g.time("stall_timeout", c.stall_timeout,
+           "simulated time without workload progress (no I/O, copy or generator transaction completed) after which "
+           "the run stops as stalled, e.g. software retrying for DMA resources that never free (0 = never; raise it "
+           "for fio startdelay or thinktime longer than this)");
     g.text("output", c.output, "folder for results (created if missing)");
     g.flag("progress", c.progress, "print progress lines on stderr while running");
     g.text("stats", c.stats, "statistics JSON file, relative to output (empty = none)");

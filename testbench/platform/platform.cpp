@@ -431,6 +431,16 @@ run_outcome platform::run(progress_bar& bar) {
     // 1/100 of the duration): deterministic, and cheap for long runs.
     std::uint64_t slice = 1'000'000;
     const std::uint64_t max_slice = limit ? std::max<std::uint64_t>(limit / 100, 1'000'000) : 1'000'000'000;
+    // Workload progress, for the stall watchdog (run.stall_timeout).
+    auto progress = [&] {
+        std::uint64_t n = 0;
+        for (const auto& t : p_->tgens) n += t->transactions();
+        if (p_->fio) n += p_->fio->ios_completed();
+        if (p_->dmac_drv) n += p_->dmac_drv->statistics().descriptors;
+        return n + (p_->software_done ? 1 : 0);
+    };
+    const std::uint64_t stall = p_->sc.run.stall_timeout;
+    std::uint64_t last_progress = 0, progress_at = 0;
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
     while (!all_done()) {
         std::uint64_t step = slice;
@@ -444,6 +454,13 @@ run_outcome platform::run(progress_bar& bar) {
         sc_core::sc_start(sc_core::sc_time(static_cast<double>(step), sc_core::SC_PS));
         bar.update(fraction(), now_ps());
         if (!p_->panic.empty()) break;                             // the simulated kernel panicked
+        if (const std::uint64_t n = progress(); n != last_progress) {
+            last_progress = n;
+            progress_at = now_ps();
+        } else if (stall && now_ps() - progress_at >= stall && !all_done()) {
+            o.stalled = true; // time passes, nothing completes
+            break;
+        }
         if (!sc_core::sc_pending_activity() && !all_done()) break; // starved: nothing left to do
         slice = std::min(slice * 2, max_slice);
     }
@@ -455,13 +472,14 @@ run_outcome platform::run(progress_bar& bar) {
         o.errors += p_->memcpy.failed + p_->memcpy.verify_errors + p_->memcpy.alloc_failures;
         if (p_->fio) o.errors += p_->fio->errors();
         if (!p_->software_error.empty()) ++o.errors;
-        if (!p_->software_done && !o.hit_duration && p_->panic.empty()) {
+        if (!p_->software_done && !o.hit_duration && p_->panic.empty() && !o.stalled) {
             ++o.errors; // starved: the software waits for something that never comes
             o.starved = true;
         }
     }
     o.panic = p_->panic;
     if (!o.panic.empty()) ++o.errors;
+    if (o.stalled) ++o.errors;
     tlm::stats_registry::instance().finish(o.end_ps);
     if (p_->waves) tlm::waves::close();
     return o;
@@ -530,6 +548,7 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     h["simulated_time_ps"] = o.end_ps;
     h["workload_done"] = o.workload_done;
     if (!o.panic.empty()) h["panic"] = o.panic;
+    if (o.stalled) h["stalled"] = true;
     return h;
 }
 

@@ -47,6 +47,7 @@ struct run_outcome {
     bool hit_duration = false;     // stopped by run.duration
     std::uint64_t errors = 0;      // transaction or verification errors seen by workloads
     bool starved = false;          // ended with no activity left while the software still waited
+    bool stalled = false;          // stopped: no workload progress for run.stall_timeout
     std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
 };
 

@@ -179,3 +179,26 @@ TEST_CASE("storage platform: software that waits for good is reported as starved
     CHECK(o.panic.empty());
     CHECK(o.errors == 1);
 }
+
+TEST_CASE("storage platform: a workload that stops making progress is stopped after run.stall_timeout") {
+    // 1 MiB writes from buffers above 4 GiB through a 32-bit HBA need copy
+    // buffers; 64 KiB of copy-buffer space never suffices, and sd retries for
+    // DMA resources forever, as illumos sd does. Simulated time passes,
+    // nothing completes.
+    auto s = config::load_default_scenario({"platform.hba.address_bits=32", "software.placement=high_first",
+                                            "software.copybuf_space=64KiB", "software.iommu=none",
+                                            "platform.iommu.enable=false", "run.stall_timeout=20ms",
+                                            "run.progress=false"});
+    s.workload.fio.job = "[w]\nioengine=libaio\nrw=write\nbs=1m\niodepth=4\nsize=16m\nnumber_ios=8\n";
+    platform::platform p(s);
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    CHECK(o.stalled);
+    CHECK_FALSE(o.workload_done);
+    CHECK_FALSE(o.starved);
+    CHECK(o.errors == 1);
+    // the last progress (the disk's attach) plus 20 ms, to a slice (≤ 1 ms)
+    CHECK(o.end_ps >= 20'000'000'000ull);
+    CHECK(o.end_ps <= 22'000'000'000ull + 1'000'000'000ull);
+    CHECK(p.headline(o)["stalled"] == true);
+}

@@ -435,7 +435,7 @@ run_outcome platform::run(progress_bar& bar) {
     auto progress = [&] {
         std::uint64_t n = 0;
         for (const auto& t : p_->tgens) n += t->transactions();
-        if (p_->fio) n += p_->fio->ios_completed();
+        if (p_->fio) n += p_->fio->ios_completed() + p_->fio->extents_verified();
         if (p_->dmac_drv) n += p_->dmac_drv->statistics().descriptors;
         return n + (p_->software_done ? 1 : 0);
     };

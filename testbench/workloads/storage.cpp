@@ -75,6 +75,12 @@ std::uint64_t fio_runner::ios_completed() const {
     return n;
 }
 
+std::uint64_t fio_runner::extents_verified() const {
+    std::uint64_t n = 0;
+    for (const auto& j : js_) n += j->verified;
+    return n;
+}
+
 std::uint64_t fio_runner::ios_expected() const {
     std::uint64_t n = 0;
     for (const auto& j : file_.jobs) {

@@ -56,6 +56,7 @@ public:
 
     bool done() const;
     std::uint64_t ios_completed() const;     // all jobs, measured or not (progress)
+    std::uint64_t extents_verified() const;  // verify read-backs done, all jobs (progress)
     std::uint64_t ios_expected() const;      // Σ number_ios when every job has one and is not time based, else 0
     std::uint64_t errors() const;            // failed bufs + short bufs + verify mismatches + job errors
     const std::optional<config::fio_error>& first_error() const { return error_; }

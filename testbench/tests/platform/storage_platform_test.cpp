@@ -202,3 +202,23 @@ TEST_CASE("storage platform: a workload that stops making progress is stopped af
     CHECK(o.end_ps <= 22'000'000'000ull + 1'000'000'000ull);
     CHECK(p.headline(o)["stalled"] == true);
 }
+
+TEST_CASE("storage platform: fio's verify read-back counts as progress for run.stall_timeout") {
+    // 8 MiB of random 256 KiB writes to a disk with a 4 MiB cache, then the
+    // read-back, one extent at a time, each a seek (several ms): the
+    // read-back phase outlasts the 100 ms stall timeout by far but completes
+    // an extent every few ms.
+    auto s = config::load_default_scenario({"platform.hba.targets.0.kind=hdd", "platform.hba.targets.0.hdd.cache_size=4MiB",
+                                            "run.stall_timeout=100ms", "run.progress=false"});
+    s.workload.fio.job = "[w]\nioengine=libaio\nrw=randwrite\nbs=256k\niodepth=4\nsize=1g\nnumber_ios=32\nverify=crc32c\n";
+    platform::platform p(s);
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    const auto f = p.headline(o)["fio"];
+    INFO(f.dump());
+    CHECK_FALSE(o.stalled);
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(f["jobs"][0]["verified_extents"] == 32);
+    CHECK(o.end_ps > 300'000'000'000ull); // several timeouts long
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Randomised-configuration soak test of `ddisim run`.
+
+    scripts/soak.py [--runs N] [--seed S] [--ddisim PATH] [--out DIR] [--timeout SECONDS] [--keep]
+
+Each run draws a platform (timing style, quantum, memory channels, bus width
+and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
+controller options, DDI resource limits, disk kind) and a workload (an fio
+job with random direction, block size, depth, clones and verify, or a
+memcpy with random size and offsets) from the seed, runs it with the
+DMA-API checker on, and classifies the outcome:
+
+  ok        finished; no checker report, no data error, no unexplained error
+  expected  an outcome the configuration explains: the illumos bugs the DDI
+            reproduces (spec §8.3 sgllen = 1 panic, §8.10 stale IOMMU with
+            iommu_unmap never, §8.12 NORESOURCES with DDI_DMA_SLEEP under
+            resource limits), a stall under resource limits
+  PROBLEM   anything else: a crash, a hang (timeout), a refused scenario,
+            a checker report, wrong data, an error nothing explains
+
+Every PROBLEM keeps its folder (cmd.txt replays it); the exit status is 1
+if there was any. Runs are independent processes and deterministic: the same
+seed draws the same configurations, and each run's own seed is drawn too.
+"""
+import argparse
+import json
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def draw(rng):
+    """One configuration: (--set pairs, fio job text or None, facts for classification)."""
+    pick = rng.choice
+    s = {
+        "run.timing": pick(["lt", "at"]),
+        "run.quantum": pick(["100ns", "1us", "10us", "50us"]),
+        "run.seed": str(rng.randint(1, 10**6)),
+        "run.stall_timeout": "1s",
+        "platform.memory.channels": pick([1, 2, 3, 4]),
+        "platform.memory.interleave": pick(["64B", "256B", "4KiB"]),
+        "platform.memory.bytes_per_cycle": pick(["8B", "16B", "32B"]),
+        "platform.memory.turnaround": pick(["0ns", "5ns"]),
+        "platform.bus.data_width": pick(["8B", "16B", "32B", "64B"]),
+        "platform.bus.max_burst": pick(["64B", "256B", "4KiB"]),
+        "platform.bus.outstanding": pick([1, 2, 8, 32]),
+        "platform.bus.arbitration": pick(["round_robin", "fixed_priority"]),
+        "software.dma_api_checker": "true",
+        "software.debug_checks": "true",
+        "software.placement": pick(["contiguous", "random", "high_first"]),
+        "software.copybuf_space": pick(["0B", "0B", "256KiB", "4MiB"]),
+        "software.dvma_space": pick(["0B", "0B", "2MiB", "64MiB"]),
+        "software.handle_limit": pick([0, 0, 16, 256]),
+    }
+    iommu = pick(["vtd", "vtd", "none", "off"])
+    if iommu == "vtd":
+        s.update({
+            "software.iommu": "vtd", "platform.iommu.enable": "true",
+            "software.iommu_unmap": pick(["strict", "deferred", "never"]),
+            "software.iommu_deferred_batch": pick([1, 16, 64]),
+            "platform.iommu.iotlb_sets": pick([1, 4, 16]), "platform.iommu.iotlb_ways": pick([1, 2, 4]),
+            "platform.iommu.walkers": pick([0, 1, 2, 4]), "platform.iommu.pwc_entries": pick([0, 4, 32]),
+        })
+    elif iommu == "off":
+        s.update({"software.iommu": "none", "platform.iommu.enable": "false"})
+    else:
+        s["software.iommu"] = "none"
+    job = None
+    if pick(["fio", "fio", "memcpy"]) == "fio":
+        s.update({
+            "platform.hba.address_bits": pick([32, 64, 64]),
+            "platform.hba.max_sgl_entries": pick([1, 2, 4, 16, 64, 4096]),
+            "platform.hba.max_transfer": pick(["16MiB", "16MiB", "256KiB"]),
+            "platform.hba.burst_size": pick(["64B", "256B", "512B", "4KiB"]),
+            "platform.hba.lt_transaction_size": pick(["0B", "4KiB", "64KiB"]),
+            "platform.hba.outstanding": pick([1, 4, 16]),
+            "platform.hba.queue_depth": pick([4, 32, 128]),
+            "platform.hba.queue_full": pick(["refuse", "hold"]),
+            "platform.hba.target_queue_depth": pick([1, 8, 32]),
+            "platform.hba.coalesce_count": pick([1, 4, 16]),
+            "platform.hba.coalesce_time": "20us",
+            "platform.hba.boundary": pick(["0B", "4KiB", "64KiB"]),
+            "platform.hba.targets.0.kind": pick(["ssd", "ssd", "ram", "hdd"]),
+            "software.copybuf_max": pick(["64KiB", "1028KiB"]),
+        })
+        rw = pick(["randread", "randwrite", "read", "write", "randrw", "rw"])
+        # the IOMMU path ignores PARTIAL (spec §8.9): keep blocks within max_transfer there
+        big = ["512", "4k", "8k", "64k", "256k"] + ([] if iommu == "vtd" else ["1m"])
+        job = "[j]\nioengine=libaio\nrw=%s\nbs=%s\niodepth=%d\nsize=%s\nnumber_ios=%d\nnumjobs=%d\noffset_increment=1g\n" % (
+            rw, pick(big), pick([1, 4, 32]), pick(["16m", "1g"]), pick([50, 200]), pick([1, 1, 2]))
+        if rw != "read" and rw != "randread" and pick([True, False]):
+            job += "verify=crc32c\n"
+    else:
+        s.update({
+            "workload.kind": "memcpy", "platform.traffic": "[]",
+            "workload.memcpy.size": pick(["1B", "100B", "4KiB", "65537B", "1MiB"]),
+            "workload.memcpy.copies": pick([1, 4, 16]),
+            "workload.memcpy.src_offset": pick(["0B", "1B", "4095B"]),
+            "workload.memcpy.dst_offset": pick(["0B", "3B", "64B"]),
+            "workload.memcpy.new_buffers": pick(["true", "false"]),
+            "workload.memcpy.verify": "true",
+            "platform.dmac.address_bits": pick([32, 64]),
+            "platform.dmac.burst_size": pick(["64B", "256B", "4KiB"]),
+            "platform.dmac.lt_transaction_size": pick(["0B", "4KiB"]),
+            "platform.dmac.outstanding": pick([1, 4, 16]),
+            "platform.dmac.writeback": pick(["true", "false"]),
+        })
+    return s, job
+
+
+def limited(s):
+    """Whether a DDI resource limit is set (NORESOURCES may then be the right answer)."""
+    return any(s.get(k, "0B") not in ("0B", 0, "0") for k in ("software.copybuf_space", "software.dvma_space",
+                                                                 "software.handle_limit"))
+
+
+def classify(s, rc, stdout, stderr, results):
+    """('ok' | 'expected' | 'PROBLEM', why)."""
+    if rc is None:
+        return "PROBLEM", "timeout (hang?)"
+    if rc not in (0, 1):
+        tail = (stderr.strip().splitlines() or [""])[-1]
+        return "PROBLEM", "exit status %d: %s" % (rc, tail)
+    if results is None:
+        return "PROBLEM", "no results.json"
+    sw, h = results["software"], results["headline"]
+    if sw["checker"]["count"]:
+        return "PROBLEM", "checker: %s" % sw["checker"]["by_kind"]
+    diags = set(sw["diagnostics"]["by_kind"])
+    explained = set()
+    if s.get("software.iommu_unmap") == "never":
+        explained.add("bug-8.10-stale-iommu")
+    if limited(s):
+        explained.add("bug-8.12-sleep-queued")
+    panic = h.get("panic", "")
+    if panic and s.get("platform.hba.max_sgl_entries") == 1 and "§8.3" in panic:
+        explained.add("panic")
+    if diags - explained:
+        return "PROBLEM", "diagnostics: %s" % sorted(diags - explained)
+    wrong = 0
+    if "memcpy" in h:
+        wrong += h["memcpy"].get("verify_errors", 0)
+    if "fio" in h:
+        wrong += sum(j.get("verify_errors", 0) or 0 for j in h["fio"].get("jobs", []))
+    if wrong:
+        return "PROBLEM", "%d bytes/blocks failed verification" % wrong
+    if rc == 0:
+        return ("expected", "diagnostics %s" % sorted(diags)) if diags else ("ok", "")
+    if panic:
+        return ("expected", "panic: " + panic) if "panic" in explained else ("PROBLEM", "panic: " + panic)
+    if h.get("stalled") or "memcpy" in h or "fio" in h:
+        if limited(s) and (h.get("stalled") or "bug-8.12-sleep-queued" in diags or
+                           ("memcpy" in h and h["memcpy"].get("failed"))):
+            return "expected", "resource limits: %s" % ("stalled" if h.get("stalled") else "failed copies/I/Os")
+    return "PROBLEM", "errors: " + ((stderr.strip().splitlines() or [""])[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ddisim", default=os.environ.get("DDISIM", os.path.join(ROOT, "build", "ddisim")))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "soak"))
+    ap.add_argument("--timeout", type=float, default=120, help="wall-clock seconds per run before it counts as a hang")
+    ap.add_argument("--keep", action="store_true", help="keep the folders of good runs too")
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    tally = {"ok": 0, "expected": 0, "PROBLEM": 0}
+    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
+    for i in range(a.runs):
+        s, job = draw(rng)
+        d = os.path.join(a.out, "run%04d" % i)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        cmd = [a.ddisim, "run", "--quiet", "--out", d]
+        if job:
+            with open(os.path.join(d, "job.fio"), "w") as f:
+                f.write(job)
+            cmd += ["--fio", os.path.join(d, "job.fio")]
+        for k, v in s.items():
+            cmd += ["--set", "%s=%s" % (k, v)]
+        with open(os.path.join(d, "cmd.txt"), "w") as f:
+            f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout, env=env)
+            rc, out, err = p.returncode, p.stdout, p.stderr
+        except subprocess.TimeoutExpired:
+            rc, out, err = None, "", ""
+        results = None
+        try:
+            with open(os.path.join(d, "results.json")) as f:
+                results = json.load(f)
+        except (OSError, ValueError):
+            pass
+        kind, why = classify(s, rc, out, err, results)
+        tally[kind] += 1
+        if kind != "ok":
+            print("soak: run %d %s %s%s" % (i, kind, why[:300], " (" + d + ")" if kind == "PROBLEM" else ""))
+            sys.stdout.flush()
+        if kind != "PROBLEM" and not a.keep:
+            shutil.rmtree(d)
+    print("soak: %d runs, seed %d: %d ok, %d expected, %d PROBLEM" % (a.runs, a.seed, tally["ok"], tally["expected"],
+                                                                     tally["PROBLEM"]))
+    return 1 if tally["PROBLEM"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,7 +7,8 @@ Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
 controller options, DDI resource limits, disk kind) and a workload (an fio
 job with random direction, block size, depth, clones and verify, or a
-memcpy with random size and offsets) from the seed, runs it with the
+memcpy with random size and offsets; sometimes a read-only traffic generator
+beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
 DMA-API checker on, and classifies the outcome:
 
   ok        finished; no checker report, no data error, no unexplained error
@@ -110,6 +111,15 @@ def draw(rng):
             "platform.dmac.outstanding": pick([1, 4, 16]),
             "platform.dmac.writeback": pick(["true", "false"]),
         })
+    if "workload.kind" not in s and rng.random() < 0.3:
+        # read-only contention (a writing generator would be a rogue device
+        # scribbling over the kernel's memory)
+        s["platform.traffic"] = ("[{pattern: %s, base: 0x100000, range: 16MiB, size: %s, read_fraction: 1, "
+                                 "outstanding: %d, count: %d}]" % (pick(["random", "sequential"]),
+                                                                   pick(["64B", "4KiB"]), pick([1, 8]),
+                                                                   pick([500, 5000])))
+    if rng.random() < 0.25:
+        s["run.duration"] = pick(["50us", "500us", "5ms"])  # cut short: teardown mid-I/O
     return s, job
 
 

@@ -16,7 +16,23 @@ struct sd::xfer {
     unsigned retries = 0, mretries = 0, qretries = 0;
     bool write = false, cdb16 = false;
     std::uint8_t key = 0, asc = 0, ascq = 0;
+    xfer *prev = nullptr, *next = nullptr; // sd's list of live transfers
 };
+
+sd::xfer* sd::new_xfer() {
+    auto* x = new xfer;
+    x->next = live_;
+    if (live_) live_->prev = x;
+    live_ = x;
+    return x;
+}
+
+void sd::delete_xfer(xfer* x) {
+    if (x->prev) x->prev->next = x->next;
+    else live_ = x->next;
+    if (x->next) x->next->prev = x->prev;
+    delete x;
+}
 
 namespace {
 // The status block sd asks for: auto request sense.
@@ -37,14 +53,12 @@ sd::sd(struct scsi_device* dev, const sd_config& cfg) : dev_(dev), cfg_(cfg) {
 }
 
 sd::~sd() {
-    // queued transfers that never ran are failed (the owner waits for them first)
-    for (auto* x : waitq_) {
-        if (x->pkt) scsi_destroy_pkt(x->pkt);
-        delete x;
-    }
-    for (auto& [t, x] : retryq_) {
-        if (x->pkt) scsi_destroy_pkt(x->pkt);
-        delete x;
+    // Transfers still live: queued, waiting for a retry, at the HBA or
+    // completed but not yet processed (a run cut short, a panic). Their
+    // packets go too; the HBA driver keeps no use of them after detach.
+    while (live_) {
+        if (live_->pkt) scsi_destroy_pkt(live_->pkt);
+        delete_xfer(live_);
     }
 }
 
@@ -162,7 +176,7 @@ int sd::strategy(struct buf* bp, waiter* w) {
     bp->b_flags &= ~(B_DONE | B_ERROR);
     bp->b_error = 0;
     bp->b_resid = 0;
-    auto* x = new xfer;
+    xfer* x = new_xfer();
     x->owner = this;
     x->bp = bp;
     x->w = w;
@@ -418,7 +432,7 @@ void sd::finish(xfer* x, int error) {
     st_.bytes += bp->b_bcount - bp->b_resid;
     bp->b_private = nullptr;
     waiter* w = x->w;
-    delete x;
+    delete_xfer(x);
     bp->b_flags |= B_DONE;
     if (bp->b_iodone) (void)bp->b_iodone(bp);
     if (w) {

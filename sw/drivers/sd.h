@@ -154,6 +154,8 @@ private:
     int poll_cmd(const std::uint8_t* cdb, int cdblen, void* data, std::size_t len, bool write,
                  std::uint8_t* key = nullptr);
     void run_queues();
+    xfer* new_xfer();              // allocated and on live_
+    void delete_xfer(xfer* x);     // off live_ and freed
     bool start(xfer* x);      // false: could not start now (left for later)
     bool transport(xfer* x);  // false: TRAN_BUSY (queued for retry)
     void build_cdb(xfer* x);
@@ -178,6 +180,7 @@ private:
     std::deque<struct scsi_pkt*> doneq_;          // completed by the HBA, not yet processed
     std::deque<xfer*> waitq_;                      // not started (no packet yet / no resources)
     std::multimap<std::uint64_t, xfer*> retryq_;   // due time (ns) → transfer to re-transport
+    xfer* live_ = nullptr;          // every transfer not yet finished (freed by ~sd at a cut-short end)
     unsigned inflight_ = 0;
     unsigned throttle_ = 32;        // current throttle (lowered by TASK SET FULL)
     unsigned good_since_qfull_ = 0;

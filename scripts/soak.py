@@ -5,7 +5,7 @@
 
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
-controller options, DDI resource limits, disk kind) and a workload (an fio
+controller options, DDI resource limits and fidelity, disk kind) and a workload (an fio
 job with random direction, block size, depth, clones and verify, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -57,6 +57,8 @@ def draw(rng):
         "software.copybuf_space": pick(["0B", "0B", "256KiB", "4MiB"]),
         "software.dvma_space": pick(["0B", "0B", "2MiB", "64MiB"]),
         "software.handle_limit": pick([0, 0, 16, 256]),
+        "software.fidelity": pick(["illumos", "illumos", "fixed"]),
+        "software.sync_ignore_params": pick(["false", "false", "true"]),
     }
     iommu = pick(["vtd", "vtd", "none", "off"])
     if iommu == "vtd":
@@ -143,12 +145,15 @@ def classify(s, rc, stdout, stderr, results):
         return "PROBLEM", "checker: %s" % sw["checker"]["by_kind"]
     diags = set(sw["diagnostics"]["by_kind"])
     explained = set()
-    if s.get("software.iommu_unmap") == "never":
+    illumos = s.get("software.fidelity", "illumos") == "illumos"
+    if s.get("software.iommu_unmap") == "never":  # illumos's policy, chosen explicitly: any fidelity
         explained.add("bug-8.10-stale-iommu")
-    if limited(s):
+    if not illumos and s.get("platform.hba.max_sgl_entries") == 1:
+        explained.add("fixed-8.3-sgllen-1")  # the fixed DDI reports what illumos panics on
+    if limited(s) and illumos:
         explained.add("bug-8.12-sleep-queued")
     panic = h.get("panic", "")
-    if panic and s.get("platform.hba.max_sgl_entries") == 1 and "§8.3" in panic:
+    if panic and illumos and s.get("platform.hba.max_sgl_entries") == 1 and "§8.3" in panic:
         explained.add("panic")
     if diags - explained:
         return "PROBLEM", "diagnostics: %s" % sorted(diags - explained)

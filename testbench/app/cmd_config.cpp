@@ -3,11 +3,13 @@
 //   ddisim config --check FILE [--set …]   validate a scenario (exit 0 when valid, 2 otherwise)
 //   ddisim config --dump [FILE] [--set …]  the effective scenario as YAML (default scenario without FILE)
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "testbench/app/command.h"
 #include "testbench/config/scenario_loader.h"
+#include "testbench/platform/platform.h"
 
 namespace {
 
@@ -26,7 +28,7 @@ int run_config(const config_options& o, const CLI::Option* dump_opt, const CLI::
             return 0;
         }
         if (check_opt->count() > 0) {
-            load_scenario(o.check, o.sets);
+            ddisim::platform::check_scenario(load_scenario(o.check, o.sets));
             std::cout << o.check << ": ok\n";
             return 0;
         }
@@ -36,6 +38,9 @@ int run_config(const config_options& o, const CLI::Option* dump_opt, const CLI::
             return 0;
         }
     } catch (const scenario_error& e) {
+        std::cerr << "ddisim: " << e.what() << "\n";
+        return 2;
+    } catch (const std::invalid_argument& e) { // a cross-key check
         std::cerr << "ddisim: " << e.what() << "\n";
         return 2;
     }

@@ -9,6 +9,7 @@
 // scenario `ddisim run` uses when given none). Plain C++, no SystemC.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,16 @@ struct scenario {
     software_config software;
     workload_config workload;
     sweep_config sweep;
+    // Where each key given explicitly came from, for errors the schema cannot
+    // catch (cross-key checks): key path -> "scenarios/x.yaml:12:5" or
+    // "--set 'platform.bus.clock=2GHz'". Not part of the schema; keys left
+    // at their defaults are absent. origin() reads it.
+    std::map<std::string, std::string> origins;
+    // "<where>: " for a key given explicitly, "" otherwise.
+    std::string origin(const std::string& key_path) const {
+        const auto it = origins.find(key_path);
+        return it == origins.end() ? std::string() : it->second + ": ";
+    }
 };
 
 void describe(tlm::param_group& g, run_config& c);

@@ -98,7 +98,10 @@ std::string scenario_reference_markdown() {
     out += "A scenario is a YAML mapping with the sections `run`, `platform`, `software` and `workload`.\n"
            "Every section and key is optional; a key left out keeps the default listed here.\n"
            "Unknown keys, wrong types, out-of-range values and duplicate keys are errors that name\n"
-           "the file, line, column and key path. `ddisim config --check FILE` validates a file;\n"
+           "the file, line, column and key path. So are conflicts between keys (a memcpy workload\n"
+           "without a DMA controller, coalescing by count without a timer …): they name the keys and\n"
+           "where the scenario gave the first (file, line and column, or the `--set` argument).\n"
+           "`ddisim config --check FILE` validates a file, conflicts included;\n"
            "`ddisim config --dump [FILE]` prints the effective scenario with every key.\n\n";
     out += "## Units\n\n"
            "Units are case-sensitive; a space between number and unit is allowed; fractions are\n"

@@ -103,6 +103,12 @@ struct source {
     [[noreturn]] void fail_key(const ynode& n, const std::string& path, const std::string& msg) const {
         fail_at(n.set_index, n.key_line ? n.key_line : n.line, n.key_line ? n.key_column : n.column, path, msg);
     }
+    // Where a key's node came from, as errors print it.
+    std::string where(const ynode& n) const {
+        if (n.set_index >= 0) return fmt::format("--set '{}'", sets.at(std::size_t(n.set_index)));
+        const int line = n.key_line ? n.key_line : n.line, column = n.key_line ? n.key_column : n.column;
+        return line > 0 ? fmt::format("{}:{}:{}", file, line, column) : file;
+    }
 };
 
 // ---------------------------------------------------------------- YAML -> tree
@@ -323,7 +329,7 @@ std::string unknown_key_message(const tlm::param_group& g, const std::string& ke
 
 class applier {
 public:
-    explicit applier(const source& src) : src_(src) {}
+    applier(const source& src, std::map<std::string, std::string>& origins) : src_(src), origins_(origins) {}
 
     void group(const ynode& n, const tlm::param_group& g, const std::string& path) {
         if (n.kind == ynode::null) return; // "memory:" with nothing below keeps the defaults
@@ -346,6 +352,7 @@ public:
 
 private:
     void value(const ynode& n, const tlm::param& p) {
+        origins_[p.path] = src_.where(n);
         if (p.is_scalar()) {
             if (n.kind != ynode::scalar) {
                 std::string what = expected_text(p);
@@ -381,6 +388,7 @@ private:
     }
 
     const source& src_;
+    std::map<std::string, std::string>& origins_;
 };
 
 // ---------------------------------------------------------------- --set
@@ -547,7 +555,9 @@ scenario load(const std::string& text, const std::string& display_name, const st
     scenario s;
     tlm::param_group schema;
     describe(schema, s);
-    applier(src).group(root, schema, "");
+    std::map<std::string, std::string> origins;
+    applier(src, origins).group(root, schema, "");
+    s.origins = std::move(origins);
     return s;
 }
 

@@ -51,6 +51,12 @@ struct run_outcome {
     std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
 };
 
+// The cross-key checks a platform makes before it builds anything (the
+// per-key ones are the loader's): throws std::invalid_argument naming the
+// keys and, where the scenario gave the first of them, its file, line and
+// column or --set argument. `ddisim config --check` runs them too.
+void check_scenario(const config::scenario& s);
+
 class platform {
 public:
     explicit platform(const config::scenario& s);

@@ -220,3 +220,18 @@ TEST_CASE("storage platform: fio's verify read-back counts as progress for run.s
     CHECK(f["jobs"][0]["verified_extents"] == 32);
     CHECK(o.end_ps > 300'000'000'000ull); // several timeouts long
 }
+
+TEST_CASE("storage platform: a cross-key refusal names where the scenario gave the key: file, line, column or --set") {
+    const std::string text = "workload:\n  kind: fio\n  fio:\n    job: \"[r]\\nrw=read\\n\"\nplatform:\n  hba:\n"
+                             "    present: true\n    coalesce_count: 4\n";
+    const auto e = refusal(config::load_scenario_text(text, "scenarios/x.yaml"));
+    CHECK(e.rfind("scenarios/x.yaml:8:5: platform.hba.coalesce_count is 4", 0) == 0);
+    const auto f = refusal(config::load_default_scenario({"platform.hba.coalesce_count=4"}));
+    CHECK(f.rfind("--set 'platform.hba.coalesce_count=4': platform.hba.coalesce_count is 4", 0) == 0);
+    const auto g = refusal(config::load_scenario_text("platform:\n  traffic:\n    - size: 8KiB\n      range: 4KiB\n",
+                                                      "t.yaml"));
+    CHECK(g == "t.yaml:4:7: platform.traffic.0: range (4096 B) is smaller than size (8192 B)");
+    // the refusal points at the key it names first (workload.kind, line 2)
+    const auto h = refusal(config::load_scenario_text("workload:\n  kind: memcpy\n", "m.yaml"));
+    CHECK(h.rfind("m.yaml:2:3: workload.kind is memcpy", 0) == 0);
+}

@@ -25,21 +25,27 @@ TEST_CASE("config: --check accepts the shipped scenarios") {
     CHECK(r.out.find("default.yaml: ok") != std::string::npos);
 }
 
-TEST_CASE("config: --check refuses an unknown key with file, line, column and a suggestion") {
-    const auto f = write("config_unknown", "platform:\n  memory:\n    latncy: 50ns\n");
+namespace {
+// config --check on `text` fails with status 2 and `message` after the file's path.
+std::string check_refused(const std::string& test, const std::string& text, const std::string& message) {
+    const auto f = write(test, text);
     const auto r = run_ddisim("config --check '" + f + "'");
     INFO(r.out);
     CHECK(r.status == 2);
-    CHECK(r.out.find(f + ":3:5: platform.memory.latncy: unknown key (did you mean 'latency'?)") != std::string::npos);
+    CHECK(r.out.find(f + message) != std::string::npos);
+    return f;
+}
+} // namespace
+
+TEST_CASE("config: --check refuses an unknown key with file, line, column and a suggestion") {
+    check_refused("config_unknown", "platform:\n  memory:\n    latncy: 50ns\n",
+                  ":3:5: platform.memory.latncy: unknown key (did you mean 'latency'?)");
 }
 
 TEST_CASE("config: --check runs the cross-key checks too, naming where the key was given") {
-    const auto f = write("config_cross", "workload:\n  kind: memcpy\nplatform:\n  dmac:\n    present: false\n");
-    const auto r = run_ddisim("config --check '" + f + "'");
-    INFO(r.out);
-    CHECK(r.status == 2);
-    CHECK(r.out.find(f + ":2:3: workload.kind is memcpy but platform.dmac.present is false") != std::string::npos);
-    // the same through --set
+    const auto f = check_refused("config_cross", "workload:\n  kind: memcpy\nplatform:\n  dmac:\n    present: false\n",
+                                 ":2:3: workload.kind is memcpy but platform.dmac.present is false");
+    // resolved through --set
     const auto s = run_ddisim("config --check '" + f + "' --set platform.dmac.present=true");
     INFO(s.out);
     CHECK(s.status == 0);

@@ -124,6 +124,10 @@ struct hba::command {
 struct hba::worker {
     sc_event ev;
     std::function<void()> job;
+    // The job being run: a member, not a local of worker_loop, so that a run
+    // ending while the worker waits inside it (run.duration) frees it with
+    // the HBA rather than leaving it on a stack that is never unwound.
+    std::function<void()> running;
     std::uint64_t tag = 0; // io_tag of the transactions it issues
 };
 
@@ -974,9 +978,10 @@ void hba::worker_loop(worker* w) {
     by_proc_[sc_get_current_process_handle().get_process_object()] = w;
     for (;;) {
         while (!w->job) wait(w->ev);
-        std::function<void()> job = std::move(w->job);
+        w->running = std::move(w->job);
         w->job = nullptr;
-        job();
+        w->running();
+        w->running = nullptr;
         idle_.push_back(w);
         sweep();
         wake_.notify(SC_ZERO_TIME); // the scheduler looks again

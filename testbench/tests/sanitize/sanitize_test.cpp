@@ -43,6 +43,8 @@ TEST_CASE("sanitize: runs cut short by run.duration leak nothing: mid-attach, mi
         "scenarios/hba-hdd-ssd.yaml --set run.duration=3us",        // drivers attaching
         "scenarios/bus-traffic-memcpy.yaml --set run.duration=3us", // copies in flight
         "--fio scenarios/randread-4k-qd32.fio --set run.duration=40us", // I/Os in flight
+        // a RAM disk: in AT the HBA's workers are inside a command's steps
+        "--fio scenarios/randread-4k-qd32.fio --set platform.hba.targets.0.kind=ram --set run.duration=5ms",
     };
     for (const char* c : cases)
         for (const char* timing : {"lt", "at"}) {

@@ -464,6 +464,7 @@ void sd::wake_idle() {
 // resources are short (nothing in flight), as illumos sd's timeouts.
 void sd::sleep_in_sd(waiter& w) {
     const std::uint64_t now = k_->now_ns();
+    const std::uint64_t poll = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); // resources short
     std::uint64_t deadline = 0;
     if (!retryq_.empty() && inflight_ < throttle_) {
         deadline = retryq_.begin()->first;
@@ -473,10 +474,10 @@ void sd::sleep_in_sd(waiter& w) {
         // sleep a resource-short interval (or until woken).
         if (deadline <= now) {
             if (!running_queues_) return;
-            deadline = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000);
+            deadline = poll;
         }
     } else if (inflight_ == 0) {
-        deadline = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); // resources short
+        deadline = poll;
     }
     w.asleep_ = true;
     w.signalled_ = false;

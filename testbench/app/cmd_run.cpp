@@ -258,8 +258,7 @@ int run_scenario(const run_opts& o) {
                                  "transaction completed): stopped at {}; the software was still running, e.g. "
                                  "retrying for DMA resources that never free (run.stall_timeout; exit status 1)\n",
                                  tlm::format_time_ps(sc.run.stall_timeout), tlm::format_time_ps(res.end_ps));
-    if (const std::uint64_t other =
-            res.errors - (res.panic.empty() ? 0 : 1) - (res.starved ? 1 : 0) - (res.stalled ? 1 : 0))
+    if (const std::uint64_t other = res.transaction_errors())
         std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
                                  other);
     return res.errors ? 1 : 0;

@@ -49,6 +49,10 @@ struct run_outcome {
     bool starved = false;          // ended with no activity left while the software still waited
     bool stalled = false;          // stopped: no workload progress for run.stall_timeout
     std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
+    // errors without the one each early end (panic, starved, stalled) adds
+    std::uint64_t transaction_errors() const {
+        return errors - (panic.empty() ? 0 : 1) - (starved ? 1 : 0) - (stalled ? 1 : 0);
+    }
 };
 
 // The cross-key checks a platform makes before it builds anything (the

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
@@ -100,13 +101,18 @@ struct source {
         if (n.kind == ynode::null && n.key_line) fail_at(n.set_index, n.key_line, n.key_column, path, msg);
         fail_at(n.set_index, n.line, n.column, path, msg);
     }
+    // A map entry's position is its key's; a sequence element's, its value's.
+    static std::pair<int, int> key_position(const ynode& n) {
+        return n.key_line ? std::pair{n.key_line, n.key_column} : std::pair{n.line, n.column};
+    }
     [[noreturn]] void fail_key(const ynode& n, const std::string& path, const std::string& msg) const {
-        fail_at(n.set_index, n.key_line ? n.key_line : n.line, n.key_line ? n.key_column : n.column, path, msg);
+        const auto [line, column] = key_position(n);
+        fail_at(n.set_index, line, column, path, msg);
     }
     // Where a key's node came from, as errors print it.
     std::string where(const ynode& n) const {
         if (n.set_index >= 0) return fmt::format("--set '{}'", sets.at(std::size_t(n.set_index)));
-        const int line = n.key_line ? n.key_line : n.line, column = n.key_line ? n.key_column : n.column;
+        const auto [line, column] = key_position(n);
         return line > 0 ? fmt::format("{}:{}:{}", file, line, column) : file;
     }
 };

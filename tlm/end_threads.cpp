@@ -27,4 +27,22 @@ unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads) {
     return ended;
 }
 
+namespace {
+void collect_threads(const std::vector<sc_core::sc_object*>& objects, std::vector<sc_core::sc_process_handle>& out) {
+    for (sc_core::sc_object* o : objects) {
+        const sc_core::sc_process_handle h(o); // invalid unless o is a process
+        if (h.valid() && !h.terminated() &&
+            (h.proc_kind() == sc_core::SC_THREAD_PROC_ || h.proc_kind() == sc_core::SC_CTHREAD_PROC_))
+            out.push_back(h);
+        collect_threads(o->get_child_objects(), out);
+    }
+}
+} // namespace
+
+std::vector<sc_core::sc_process_handle> all_threads() {
+    std::vector<sc_core::sc_process_handle> out;
+    collect_threads(sc_core::sc_get_top_level_objects(), out);
+    return out;
+}
+
 } // namespace ddisim::tlm

@@ -22,4 +22,11 @@ namespace ddisim::tlm {
 // Returns how many of `threads` it ended.
 unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads);
 
+// Every SC_THREAD and SC_CTHREAD of the design that has not terminated:
+// module threads, threads spawned by processes and spawned at the top level
+// (the object hierarchy, depth first in creation order). A platform ends
+// them all at its destruction (end_threads), so a model that keeps
+// heap-owning locals across a wait() frees them too.
+std::vector<sc_core::sc_process_handle> all_threads();
+
 } // namespace ddisim::tlm

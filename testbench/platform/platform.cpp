@@ -320,11 +320,11 @@ platform::~platform() {
     // touch the bus (there is no simulation to run it): cut the kernel off
     // from the CPU port first, so register writes become no-ops. Then unwind
     // the thread, so that what its frames own (a driver still attaching, a
-    // copy's cookie lists, an I/O's buffers) is destroyed too.
-    if (p_->software_thread.valid() && !p_->software_thread.terminated()) {
-        p_->kernel->set_platform(nullptr);
-        tlm::end_threads({p_->software_thread});
-    }
+    // copy's cookie lists, an I/O's buffers) is destroyed too. The models'
+    // threads, suspended in wait() whether the run ended or was cut short,
+    // are unwound with it: what their frames own is freed as well.
+    if (p_->software_thread.valid() && !p_->software_thread.terminated()) p_->kernel->set_platform(nullptr);
+    tlm::end_threads(tlm::all_threads());
     // Drivers release kernel resources; they must go before the kernel.
     p_->disk.reset();
     p_->hba_drv.reset();

@@ -127,3 +127,60 @@ TEST_CASE("end_threads: a thread's spawned children are ended with it, even one 
     CHECK(t.child_wakes == 1); // it did not run in the ending delta cycle
     CHECK(sc_time_stamp() == sc_time(50, SC_NS));
 }
+
+namespace {
+// Threads at every place the hierarchy holds them: a module's, a nested
+// module's, one spawned by a thread, one spawned at the top level; and a
+// method, which all_threads leaves out.
+struct inner : sc_module {
+    bool local_destroyed = false;
+    sc_event never;
+    SC_HAS_PROCESS(inner);
+    explicit inner(sc_module_name n) : sc_module(n) { SC_THREAD(run); }
+    void run() {
+        const std::unique_ptr<owned> o(new owned{&local_destroyed});
+        wait(never);
+    }
+};
+struct outer : sc_module {
+    inner in{"in"};
+    bool child_local_destroyed = false;
+    int method_runs = 0;
+    sc_event never;
+    SC_HAS_PROCESS(outer);
+    explicit outer(sc_module_name n) : sc_module(n) {
+        SC_THREAD(run);
+        SC_METHOD(tick);
+    }
+    void run() {
+        sc_spawn([this] {
+            owned o{&child_local_destroyed};
+            wait(never);
+        });
+        wait(never);
+    }
+    void tick() { ++method_runs; }
+};
+} // namespace
+
+TEST_CASE("all_threads: every live thread of the design, wherever it sits, and no method") {
+    outer top("top");
+    bool top_level_destroyed = false;
+    sc_event never;
+    sc_spawn([&] {
+        owned o{&top_level_destroyed};
+        wait(never);
+    });
+    sc_start(10, SC_NS);
+    const auto threads = ddisim::tlm::all_threads();
+    CHECK(threads.size() == 4); // top.run, its child, top.in.run, the top-level one
+    for (const auto& h : threads) {
+        INFO(h.name());
+        CHECK(h.proc_kind() == SC_THREAD_PROC_);
+    }
+    CHECK(ddisim::tlm::end_threads(threads) == 4);
+    CHECK(top.in.local_destroyed);
+    CHECK(top.child_local_destroyed);
+    CHECK(top_level_destroyed);
+    CHECK(ddisim::tlm::all_threads().empty());
+}

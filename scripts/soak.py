@@ -78,7 +78,8 @@ def draw(rng):
         s.update({
             "platform.hba.address_bits": pick([32, 64, 64]),
             "platform.hba.max_sgl_entries": pick([1, 2, 4, 16, 64, 4096]),
-            "platform.hba.max_transfer": pick(["16MiB", "16MiB", "256KiB"]),
+            "platform.hba.max_transfer": pick(["16MiB", "16MiB", "256KiB", "64KiB"]),
+            "software.sd_max_xfer": pick(["1MiB", "1MiB", "128KiB"]),
             "platform.hba.burst_size": pick(["64B", "256B", "512B", "4KiB"]),
             "platform.hba.lt_transaction_size": pick(["0B", "4KiB", "64KiB"]),
             "platform.hba.outstanding": pick([1, 4, 16]),
@@ -92,8 +93,9 @@ def draw(rng):
             "software.copybuf_max": pick(["64KiB", "1028KiB"]),
         })
         rw = pick(["randread", "randwrite", "read", "write", "randrw", "rw"])
-        # the IOMMU path ignores PARTIAL (spec §8.9): keep blocks within max_transfer there
-        big = ["512", "4k", "8k", "64k", "256k"] + ([] if iommu == "vtd" else ["1m"])
+        # blocks above max_transfer or sd_max_xfer: sd breaks them up (the
+        # IOMMU path has no PARTIAL windows, spec §8.9)
+        big = ["512", "4k", "8k", "64k", "256k", "1m", "2m"]
         job = "[j]\nioengine=libaio\nrw=%s\nbs=%s\niodepth=%d\nsize=%s\nnumber_ios=%d\nnumjobs=%d\noffset_increment=1g\n" % (
             rw, pick(big), pick([1, 4, 32]), pick(["16m", "1g"]), pick([50, 200]), pick([1, 1, 2]))
         if rw != "read" and rw != "randread" and pick([True, False]):

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <vm/page.h>
+
 namespace ddisim::drivers {
 
 struct sd::xfer {
@@ -11,8 +13,11 @@ struct sd::xfer {
     struct buf* bp = nullptr;
     waiter* w = nullptr;       // woken by biodone
     struct scsi_pkt* pkt = nullptr;
-    std::uint64_t done = 0;    // bytes of completed windows
+    std::uint64_t done = 0;    // bytes of completed windows (of bp, all chunks)
     std::uint64_t win = 0;     // bytes of the current window
+    bool broken = false;       // bp is larger than max_xfer: transferred chunk by chunk
+    std::uint64_t chunk_at = 0; // broken: bp's byte where the current chunk starts
+    struct buf chunk {};        // broken: the current chunk as a buf of its own
     unsigned retries = 0, mretries = 0, qretries = 0;
     bool write = false, cdb16 = false;
     std::uint8_t key = 0, asc = 0, ascq = 0;
@@ -167,6 +172,13 @@ int sd::attach_probe(std::string& why) {
     }
     char cap[] = "sector-size";
     (void)scsi_ifsetcap(&dev_->sd_address, cap, int(bsize_), 1);
+    // The largest transfer of one command: sd's own limit, lowered to what
+    // the HBA can move in one (illumos sd at attach), whole blocks.
+    max_xfer_ = cfg_.max_xfer;
+    char dma_max[] = "dma-max";
+    if (const int m = scsi_ifgetcap(&dev_->sd_address, dma_max, 1); m > 0 && std::uint64_t(m) < max_xfer_)
+        max_xfer_ = std::uint64_t(m);
+    max_xfer_ = std::max<std::uint64_t>(max_xfer_ - max_xfer_ % bsize_, bsize_);
     return DDI_SUCCESS;
 }
 
@@ -188,6 +200,10 @@ int sd::strategy(struct buf* bp, waiter* w) {
         return 0;
     }
     x->cdb16 = cfg_.cdb16 || bp->b_lblkno + nblk > 0xFFFFFFFFull || nblk > 0xFFFF;
+    if (bp->b_bcount > max_xfer_) {
+        x->broken = true;
+        set_chunk(x, 0);
+    }
     waitq_.push_back(x);
     run_queues();
     return 0;
@@ -243,8 +259,36 @@ void sd::build_cdb(xfer* x) {
     }
 }
 
+struct buf* sd::io_buf(xfer* x) { return x->broken ? &x->chunk : x->bp; }
+
+// The chunk of bp from byte `at` (max_xfer_ bytes, or what is left) as a buf
+// of its own over the same memory: a virtual address moves on by `at`; a
+// page list or shadow page array moves on by the pages before the chunk.
+void sd::set_chunk(xfer* x, std::uint64_t at) {
+    const struct buf* bp = x->bp;
+    struct buf& c = x->chunk;
+    c = *bp;
+    c.b_flags &= ~(B_DONE | B_ERROR);
+    c.b_error = 0;
+    c.b_resid = 0;
+    c.b_private = nullptr;
+    c.b_iodone = nullptr;
+    c.b_bcount = std::min<std::uint64_t>(max_xfer_, bp->b_bcount - at);
+    c.b_lblkno = bp->b_lblkno + at / bsize_;
+    const auto addr = reinterpret_cast<std::uintptr_t>(bp->b_un.b_addr);
+    const std::uint64_t skip = ((addr & PAGEOFFSET) + at) >> PAGESHIFT; // whole pages before the chunk
+    if (bp->b_flags & B_PAGEIO) {
+        c.b_un.b_addr = reinterpret_cast<caddr_t>((addr + at) & PAGEOFFSET);
+        for (std::uint64_t i = 0; i < skip; ++i) c.b_pages = c.b_pages->p_next;
+    } else {
+        c.b_un.b_addr = reinterpret_cast<caddr_t>(addr + at);
+        if (bp->b_flags & B_SHADOW) c.b_shadow = bp->b_shadow + skip;
+    }
+    x->chunk_at = at;
+}
+
 bool sd::start(xfer* x) {
-    struct buf* bp = x->bp;
+    struct buf* bp = io_buf(x);
     bp->b_error = 0;
     struct scsi_pkt* pkt = scsi_init_pkt(&dev_->sd_address, nullptr, bp, x->cdb16 ? CDB_GROUP4 : CDB_GROUP1,
                                          sd_statuslen, 0, PKT_DMA_PARTIAL, NULL_FUNC, nullptr);
@@ -264,7 +308,7 @@ bool sd::start(xfer* x) {
     pkt->pkt_comp = &sd::comp;
     pkt->pkt_time = cfg_.pkt_time;
     pkt->pkt_flags = FLAG_STAG;
-    x->win = std::uint64_t(ssize_t(bp->b_bcount) - pkt->pkt_resid) - x->done;
+    x->win = x->chunk_at + std::uint64_t(ssize_t(bp->b_bcount) - pkt->pkt_resid) - x->done;
     build_cdb(x);
     (void)transport(x);
     return true;
@@ -327,16 +371,26 @@ void sd::complete(struct scsi_pkt* pkt) {
             finish(x, EIO);
         } else {
             x->done += x->win;
+            struct buf* cur = io_buf(x);
             if (x->done >= x->bp->b_bcount) {
                 finish(x, 0);
+            } else if (x->done >= x->chunk_at + cur->b_bcount) {
+                // next chunk: a packet of its own, started like a new buf
+                // (ahead of the bufs not yet started)
+                ++st_.chunks;
+                scsi_destroy_pkt(pkt);
+                x->pkt = nullptr;
+                x->retries = 0;
+                set_chunk(x, x->done);
+                waitq_.push_front(x);
             } else {
                 // next window
                 ++st_.windows;
-                struct scsi_pkt* p = scsi_init_pkt(&dev_->sd_address, pkt, x->bp, 0, 0, 0, 0, NULL_FUNC, nullptr);
+                struct scsi_pkt* p = scsi_init_pkt(&dev_->sd_address, pkt, cur, 0, 0, 0, 0, NULL_FUNC, nullptr);
                 if (!p) {
-                    finish(x, geterror(x->bp) ? geterror(x->bp) : EIO);
+                    finish(x, geterror(cur) ? geterror(cur) : EIO);
                 } else {
-                    x->win = std::uint64_t(ssize_t(x->bp->b_bcount) - p->pkt_resid) - x->done;
+                    x->win = x->chunk_at + std::uint64_t(ssize_t(cur->b_bcount) - p->pkt_resid) - x->done;
                     x->retries = 0;
                     build_cdb(x);
                     (void)transport(x);

@@ -14,7 +14,15 @@
 //          Per buf: scsi_init_pkt(PKT_DMA_PARTIAL, NULL_FUNC) — NULL with
 //          geterror 0 (DMA resources short) leaves the buf queued — READ/WRITE
 //          (10), or (16) beyond LBA 2^32 − 1 or 65535 blocks, for each window
-//          (b_bcount − pkt_resid − bytes done); pkt_comp (interrupt context)
+//          (b_bcount − pkt_resid − bytes done). A buf larger than
+//          max_xfer() (sd_config::max_xfer, 1 MiB as illumos
+//          sd_max_xfer_size, lowered to the HBA's "dma-max" at attach) is
+//          broken up: chunks of max_xfer() one after another, each bound
+//          and transferred (in windows) by itself, as physio's sdmin or the
+//          xbuf layer's buf breakup would; so a buf above an IOMMU-path
+//          maxxfer (spec §8.9: no PARTIAL there) still completes. The buf's
+//          b_resid on a failure counts from the first byte not known good,
+//          across chunks. pkt_comp (interrupt context)
 //          only queues the packet and wakes sd's service thread — whichever
 //          software thread is next in sd (biowait, wait_all, strategy), as
 //          an illumos taskq would — which does scsi_sync_pkt for reads, the
@@ -70,6 +78,7 @@ struct sd_config {
     int pkt_time = 60;                      // seconds
     bool cdb16 = false;                     // always READ/WRITE(16)
     unsigned attach_tur_tries = 5;          // TEST UNIT READY attempts at attach
+    std::uint64_t max_xfer = 1ull << 20;    // largest transfer of one command (illumos sd_max_xfer_size)
 };
 
 class sd {
@@ -78,6 +87,7 @@ public:
         std::uint64_t ios = 0, reads = 0, writes = 0, bytes = 0; // bufs completed
         std::uint64_t commands = 0;                               // READ/WRITE commands transported
         std::uint64_t windows = 0;                                // windows beyond the first
+        std::uint64_t chunks = 0;                                 // chunks beyond the first (bufs broken up)
         std::uint64_t retries = 0;                                // all retries
         std::uint64_t busy_retries = 0, qfull_retries = 0, tran_busy = 0, ua_retries = 0, reset_retries = 0,
                       medium_retries = 0, transport_retries = 0;
@@ -103,6 +113,9 @@ public:
 
     std::uint64_t capacity_blocks() const { return nblocks_; }
     std::uint32_t block_size() const { return bsize_; }
+    // Largest transfer of one command: cfg.max_xfer, lowered to the HBA's
+    // "dma-max" capability, whole blocks (at least one).
+    std::uint64_t max_xfer() const { return max_xfer_; }
     const std::string& vendor() const { return vendor_; }
     const std::string& product() const { return product_; }
     struct scsi_device* device() const { return dev_; }
@@ -159,6 +172,8 @@ private:
     bool start(xfer* x);      // false: could not start now (left for later)
     bool transport(xfer* x);  // false: TRAN_BUSY (queued for retry)
     void build_cdb(xfer* x);
+    struct buf* io_buf(xfer* x);            // the buf being transferred: bp, or its current chunk
+    void set_chunk(xfer* x, std::uint64_t at); // the chunk of bp from byte `at`
     void complete(struct scsi_pkt* pkt);
     void retry(xfer* x, std::uint64_t delay_ns);
     void finish(xfer* x, int error);
@@ -176,6 +191,7 @@ private:
     sd_config cfg_;
     std::uint64_t nblocks_ = 0;
     std::uint32_t bsize_ = 512;
+    std::uint64_t max_xfer_ = 1ull << 20;
     std::string vendor_, product_;
     std::deque<struct scsi_pkt*> doneq_;          // completed by the HBA, not yet processed
     std::deque<xfer*> waitq_;                      // not started (no packet yet / no resources)

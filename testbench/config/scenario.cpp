@@ -60,6 +60,9 @@ void describe(tlm::param_group& g, software_config& c) {
     g.count("handle_limit", c.handle_limit, "live DMA handles before allocation fails with NORESOURCES (0 = unlimited)");
     g.size("dvma_space", c.dvma_space, "bytes of DVMA space per IOMMU domain (0 = unlimited)");
     g.flag("sync_ignore_params", c.sync_ignore_params, "rootnex_sync_ignore_params: ddi_dma_sync always covers the whole window");
+    g.size("sd_max_xfer", c.sd_max_xfer,
+           "sd's largest transfer per command (illumos sd_max_xfer_size), lowered to the HBA's dma-max at attach; larger bufs are broken up into chunks transferred one after another",
+           {512, double(1ull << 32)});
     auto& k = g.group("costs", "CPU time the simulated software charges per operation");
     k.time("bind_base", c.costs.bind_base, "one DMA bind call, fixed part");
     k.time("bind_per_page", c.costs.bind_per_page, "DMA bind, per page piece walked");

@@ -362,6 +362,7 @@ void platform::impl::software_main() {
             return fail(fmt::format("HBA driver: no device for target {}", t));
         drivers::sd_config dc;
         dc.throttle = sc.platform.hba.config.target_queue_depth;
+        dc.max_xfer = sc.software.sd_max_xfer;
         std::string why;
         if (int rc = drivers::sd::attach(hba_drv->devices()[t], dc, disk, &why); rc != DDI_SUCCESS)
             return fail(fmt::format("sd: attach of target {} failed: {}", t, why));
@@ -530,7 +531,8 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     if (p_->fio) {
         auto f = p_->fio->headline();
         f["disk"] = p_->disk_name;
-        f["sd"] = {{"commands", p_->sd_stats.commands}, {"retries", p_->sd_stats.retries}, {"errors", p_->sd_stats.errors}};
+        f["sd"] = {{"commands", p_->sd_stats.commands}, {"chunks", p_->sd_stats.chunks}, {"retries", p_->sd_stats.retries},
+                   {"errors", p_->sd_stats.errors}};
         f["hba"] = {{"commands", p_->hba_stats.commands}, {"interrupts", p_->hba_stats.interrupts}, {"chained", p_->hba_stats.chained}};
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);

@@ -90,15 +90,16 @@ TEST_CASE("storage platform: random writes with verify through a 32-bit HBA and 
 
 namespace {
 platform::run_outcome run_reads(std::vector<std::string> sets, const std::string& bs, nlohmann::json* fio_out = nullptr,
-                                double* host_errors = nullptr) {
+                                double* host_errors = nullptr, double* translations = nullptr) {
     sets.push_back("run.progress=false");
     auto s = config::load_default_scenario(sets);
-    s.workload.fio.job = "[r]\nioengine=libaio\nrw=read\nbs=" + bs + "\niodepth=4\nsize=16m\nnumber_ios=12\n";
+    s.workload.fio.job = "[r]\nioengine=libaio\nrw=read\nbs=" + bs + "\niodepth=4\nsize=64m\nnumber_ios=12\n";
     platform::platform p(s);
     platform::progress_bar bar(false);
     const auto o = p.run(bar);
     if (fio_out) *fio_out = p.headline(o)["fio"];
     if (host_errors) *host_errors = stat_value("hba.host_errors"); // statistics live as long as the platform
+    if (translations) *translations = stat_value("iommu.translations");
     return o;
 }
 } // namespace
@@ -129,6 +130,35 @@ TEST_CASE("storage platform: an HBA with a short SGL (max_sgl_entries 4) complet
 
 TEST_CASE("storage platform: an HBA with max_transfer 64 KiB completes 1 MiB reads in 64 KiB commands") {
     check_reads_complete("platform.hba.max_transfer=64KiB", 12 * 16);
+}
+
+// Behind the IOMMU there are no PARTIAL windows (spec §8.9): a bind above
+// maxxfer fails NOMAPPING. sd takes the HBA's dma-max as its largest
+// transfer and breaks bigger bufs up into chunks, one command each.
+TEST_CASE("storage platform: behind the IOMMU, an HBA with max_transfer 64 KiB completes 1 MiB reads in 64 KiB chunks") {
+    nlohmann::json f;
+    double host_errors = -1, translations = -1;
+    const auto o = run_reads({"platform.hba.max_transfer=64KiB"}, "1m", &f, &host_errors, &translations);
+    INFO(f.dump());
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(f["total"]["ios"] == 12);
+    CHECK(f["sd"]["chunks"] == 12 * 15);
+    CHECK(f["sd"]["commands"] == 12 * 16);
+    CHECK(f["sd"]["retries"] == 0);
+    CHECK(host_errors == 0);
+    CHECK(translations > 0);
+}
+
+TEST_CASE("storage platform: sd breaks 4 MiB bufs into chunks of software.sd_max_xfer (1 MiB by default)") {
+    nlohmann::json f;
+    auto o = run_reads({}, "4m", &f);
+    INFO(f.dump());
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(f["total"]["ios"] == 12);
+    CHECK(f["sd"]["chunks"] == 12 * 3);
+    CHECK(f["sd"]["commands"] == 12 * 4);
 }
 
 TEST_CASE("storage platform: interrupt coalescing by count without a timer is refused, naming the keys") {

@@ -169,6 +169,125 @@ TEST_CASE("storage: a small sgllen forces PARTIAL windows that sd walks") {
     CHECK(r.hba_stats.chained == 0); // never more than the inline entries
 }
 
+TEST_CASE("storage: bufs above the HBA's max transfer are broken up by sd and verify through the IOMMU") {
+    // The IOMMU path has no PARTIAL windows (spec §8.9): a bind above the
+    // HBA's 16 KiB maxxfer fails NOMAPPING. sd takes dma-max as its largest
+    // transfer and moves bigger bufs (up to 128 KiB here) in 16 KiB chunks.
+    st_options o;
+    o.with_iommu = true;
+    o.hba.max_transfer = 16 * 1024;
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 3000;
+    vo.seed = 21;
+    vo.max_blocks = 256;
+    vo.small_fraction = 0.2;
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    const std::uint64_t chunks = sd_total(r, &drivers::sd::stats::chunks);
+    CHECK(chunks > 1000);
+    // every chunk was one more command, nothing else was
+    CHECK(sd_total(r, &drivers::sd::stats::commands) ==
+          vo.ios + chunks + sd_total(r, &drivers::sd::stats::windows) + sd_total(r, &drivers::sd::stats::retries));
+    CHECK(sd_total(r, &drivers::sd::stats::windows) == 0);
+}
+
+TEST_CASE("storage: broken-up bufs move the right bytes: virtual, page-list (B_PAGEIO) and shadow-page (B_SHADOW)") {
+    st_options o; // random placement: a buf's pages are scattered in physical memory
+    st_system s(o);
+    constexpr std::size_t len = 64 * 1024, off = 300, pages = 17;
+    int hrc = -100, src = -100, werr = -1, perr = -1, serr = -1;
+    bool pageio_ok = false, shadow_ok = false;
+    std::uint64_t chunks = 0, max_xfer = 0;
+    s.sw->body = [&] {
+        std::unique_ptr<drivers::hba_drv> h;
+        if ((hrc = drivers::hba_drv::attach(s.dip, drivers::hba_drv_config{}, h)) != DDI_SUCCESS) return;
+        drivers::sd_config sc;
+        sc.max_xfer = 8 * 1024 + 100; // rounded down to whole blocks: 8 KiB
+        std::unique_ptr<drivers::sd> d;
+        if ((src = drivers::sd::attach(h->device(1), sc, d)) != DDI_SUCCESS) return;
+        max_xfer = d->max_xfer();
+        caddr_t v = s.k->kmem_alloc_pages(pages), w = s.k->kmem_alloc_pages(pages), z = s.k->kmem_alloc_pages(pages);
+        std::uint64_t seed = 5;
+        for (std::size_t i = 0; i < len; i += 8) {
+            const std::uint64_t x = splitmix(seed);
+            std::memcpy(v + off + i, &x, 8);
+        }
+        werr = d->rw(true, 100, v + off, len); // virtual, in chunks
+        auto page_addrs = [&](caddr_t base) {
+            std::vector<std::uint64_t> pa(pages);
+            for (std::size_t i = 0; i < pages; ++i) REQUIRE(s.k->kva_to_pa(base + i * 4096, pa[i]));
+            return pa;
+        };
+        // read back through a page list
+        std::memset(w, 0, pages * 4096);
+        struct buf b {};
+        b.b_flags = B_READ | B_PAGEIO;
+        b.b_un.b_addr = reinterpret_cast<caddr_t>(off);
+        b.b_bcount = len;
+        b.b_lblkno = 100;
+        b.b_pages = s.k->make_page_list(page_addrs(w));
+        (void)d->strategy(&b);
+        perr = d->biowait(&b);
+        pageio_ok = std::memcmp(w + off, v + off, len) == 0;
+        // and through a shadow page array
+        std::memset(z, 0, pages * 4096);
+        page_t* list = s.k->make_page_list(page_addrs(z));
+        std::vector<page_t*> shadow;
+        for (std::size_t i = 0; i < pages; ++i, list = list->p_next) shadow.push_back(list);
+        b = buf{};
+        b.b_flags = B_READ | B_SHADOW;
+        b.b_un.b_addr = z + off;
+        b.b_bcount = len;
+        b.b_lblkno = 100;
+        b.b_shadow = shadow.data();
+        (void)d->strategy(&b);
+        serr = d->biowait(&b);
+        shadow_ok = std::memcmp(z + off, v + off, len) == 0;
+        chunks = d->statistics().chunks;
+        for (caddr_t p : {v, w, z}) s.k->kmem_free_pages(p);
+    };
+    sc_start();
+    REQUIRE(hrc == DDI_SUCCESS);
+    REQUIRE(src == DDI_SUCCESS);
+    CHECK(max_xfer == 8 * 1024);
+    CHECK(werr == 0);
+    CHECK(perr == 0);
+    CHECK(serr == 0);
+    CHECK(pageio_ok);
+    CHECK(shadow_ok);
+    CHECK(chunks == 3 * 7); // three bufs of 8 chunks
+}
+
+TEST_CASE("storage: a medium error in a later chunk reports the chunks before it as moved") {
+    st_options o;
+    o.hba.targets = {ssd_disk(2ull << 20), ram_disk(1ull << 20)};
+    o.hba.targets[0].faults.medium_errors = {{1000, 4, false}, {3000, 1, false}};
+    o.hba.targets[1].faults.medium_errors = {{700, 1, false}};
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 6000;
+    vo.seed = 22;
+    vo.depth = 16;
+    vo.max_blocks = 128;
+    vo.small_fraction = 0.2;
+    vo.bad = {{{1000, 4}, {3000, 1}}, {{700, 1}}};
+    drivers::sd_config sc;
+    sc.max_xfer = 8 * 1024; // 16 blocks per command
+    sc.medium_retries = 1;
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, sc, vo);
+    check_clean(r, vo.ios); // missed_errors 0: each failed read's moved bytes end before its first bad block and match
+    CHECK(r.expected_errors > 20);
+    CHECK(r.bad_lba_reports == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::chunks) > 1000);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == r.expected_errors);
+    // some failed bufs had good chunks before the bad one
+    std::uint64_t partial = 0;
+    for (auto& v : r.sd_errors)
+        for (auto& e : v) partial += e.lba >= e.blkno + 16;
+    CHECK(partial > 5);
+}
+
 TEST_CASE("storage: medium errors fail only the bufs over the bad LBAs with EIO and the LBA") {
     st_options o;
     // small media so that random bufs hit the bad LBAs often

@@ -147,10 +147,21 @@ verify_result run_verify(st_system& s, const drivers::hba_drv_config& hc, const 
         }
         ++r.reads;
         if (is_bad(sl.t, sl.lba, sl.nblk)) {
-            if (e == EIO && (sl.b.b_flags & B_ERROR) && sl.b.b_resid > 0)
+            // The bytes reported moved (b_bcount - b_resid: windows and
+            // chunks before the failing one) lie before the first bad block
+            // and hold the medium's data.
+            std::uint64_t first_bad = sl.lba + sl.nblk;
+            for (auto& [b, c] : vo.bad[sl.t])
+                if (overlaps(sl.lba, sl.nblk, b, c)) first_bad = std::min(first_bad, std::max(b, sl.lba));
+            const std::size_t moved = len - std::min<std::size_t>(sl.b.b_resid, len);
+            const bool prefix_ok = moved <= (first_bad - sl.lba) * bs && std::memcmp(sh, p, moved) == 0;
+            if (e == EIO && (sl.b.b_flags & B_ERROR) && sl.b.b_resid > 0 && prefix_ok) {
                 ++r.expected_errors;
-            else
+            } else {
                 ++r.missed_errors;
+                problem("read over a bad LBA at lba " + std::to_string(sl.lba) + ": errno " + std::to_string(e) +
+                        ", resid " + std::to_string(sl.b.b_resid) + (prefix_ok ? "" : ", moved bytes wrong"));
+            }
             return;
         }
         if (e) {

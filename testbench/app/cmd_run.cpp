@@ -157,7 +157,7 @@ int run_scenario(const run_opts& o) {
     if (!o.quiet) {
         const auto& h = j["headline"];
         std::cout << fmt::format("ddisim run: {} timing, seed {}, simulated {} in {:.2f} s wall ({})\n",
-                                 sc.run.timing, sc.run.seed, tlm::format_time_ps(res.end_ps), wall,
+                                 sc.run.timing, sc.run.seed, tlm::format_time_readable(res.end_ps), wall,
                                  res.workload_done    ? "workload complete"
                                  : !res.panic.empty() ? "stopped: simulated kernel panic"
                                  : res.stalled        ? "stopped: no workload progress for run.stall_timeout"
@@ -252,12 +252,12 @@ int run_scenario(const run_opts& o) {
         std::cerr << fmt::format("ddisim run: the software did not finish: at {} nothing was left to simulate while "
                                  "it still waited (for an interrupt or a completion that never came); see the "
                                  "statistics for what was outstanding (exit status 1)\n",
-                                 tlm::format_time_ps(res.end_ps));
+                                 tlm::format_time_readable(res.end_ps));
     if (res.stalled)
         std::cerr << fmt::format("ddisim run: no workload progress for {} of simulated time (no I/O, copy or generator "
                                  "transaction completed): stopped at {}; the software was still running, e.g. "
                                  "retrying for DMA resources that never free (run.stall_timeout; exit status 1)\n",
-                                 tlm::format_time_ps(sc.run.stall_timeout), tlm::format_time_ps(res.end_ps));
+                                 tlm::format_time_readable(sc.run.stall_timeout), tlm::format_time_readable(res.end_ps));
     if (const std::uint64_t other = res.transaction_errors())
         std::cerr << fmt::format("ddisim run: {} transactions ended with an error or failed verification (exit status 1)\n",
                                  other);

@@ -171,7 +171,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         if (!h.valid() || h.proc_kind() != sc_core::SC_THREAD_PROC_) return;
         if (p_->panic.empty())
             p_->panic = fmt::format("{} (at {}, in {})", reason,
-                                    tlm::format_time_ps(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value())),
+                                    tlm::format_time_readable(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value())),
                                     h.name());
         sc_core::sc_pause();
         sc_core::wait(p_->halt);

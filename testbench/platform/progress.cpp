@@ -35,7 +35,7 @@ void progress_bar::update(double fraction, std::uint64_t now_ps, const std::stri
         const double eta = fraction > 0.001 ? wall * (1 - fraction) / fraction : -1;
         bar += fmt::format(" {:5.1f}%  ETA {}", 100 * fraction, format_duration_s(eta));
     }
-    std::fprintf(stderr, "\r\033[K%s  sim %s  wall %s %s", bar.c_str(), tlm::format_time_ps(now_ps).c_str(),
+    std::fprintf(stderr, "\r\033[K%s  sim %s  wall %s %s", bar.c_str(), tlm::format_time_readable(now_ps).c_str(),
                  format_duration_s(wall).c_str(), note.c_str());
     std::fflush(stderr);
 }

@@ -437,6 +437,18 @@ std::string format_time_ps(std::uint64_t ps) {
     return format_exact(ps, u, "ps");
 }
 
+std::string format_time_readable(std::uint64_t ps) {
+    static const std::pair<const char*, std::uint64_t> units[] = {
+        {"s", 1000000000000ull}, {"ms", 1000000000ull}, {"us", 1000000ull}, {"ns", 1000ull}};
+    for (const auto& [name, mult] : units) {
+        if (ps < mult) continue;
+        std::string f = fmt::format("{:0{}}", ps % mult, fmt::formatted_size("{}", mult) - 1);
+        while (!f.empty() && f.back() == '0') f.pop_back();
+        return fmt::format("{}{}{}{}", ps / mult, f.empty() ? "" : ".", f, name);
+    }
+    return ps ? fmt::format("{}ps", ps) : "0ns";
+}
+
 std::string format_frequency(double hz) {
     return format_scaled(hz, {{"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}, {"THz", 1e12}});
 }

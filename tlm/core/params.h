@@ -148,7 +148,8 @@ std::uint64_t parse_time_ps(const std::string& s);     // "10ns", "1.5us", "20 p
 double parse_frequency(const std::string& s);          // "1GHz", "1.5GHz", "800MHz"
 double parse_bitrate(const std::string& s);            // "12Gb/s", "6Gbps", "600MB/s"
 std::string format_size(std::uint64_t bytes);
-std::string format_time_ps(std::uint64_t ps);
+std::string format_time_ps(std::uint64_t ps);          // shortest exact form ("10000023us"): dumps, references
+std::string format_time_readable(std::uint64_t ps);    // exact, in the largest unit not above it ("10.000023s"): messages
 std::string format_frequency(double hz);
 std::string format_bitrate(double bits_per_s);
 std::uint64_t parse_count(const std::string& s);       // "16", "0x10"

@@ -134,6 +134,15 @@ TEST_CASE("units: formatting picks the shortest exact unit and round-trips") {
     CHECK(format_time_ps(1000000) == "1us");
     CHECK(format_time_ps(7) == "7ps");
     CHECK(format_time_ps(1000000000000ull) == "1s");
+    CHECK(format_time_readable(0) == "0ns");
+    CHECK(format_time_readable(7) == "7ps");
+    CHECK(format_time_readable(1500) == "1.5ns");
+    CHECK(format_time_readable(999999) == "999.999ns");
+    CHECK(format_time_readable(1000000) == "1us");
+    CHECK(format_time_readable(12500000000ull) == "12.5ms");
+    CHECK(format_time_readable(10000023000000ull) == "10.000023s"); // format_time_ps: "10000023us"
+    CHECK(format_time_readable(1234567890123ull) == "1.234567890123s");
+    CHECK(format_time_readable(3600000000000000ull) == "3600s");
     CHECK(format_frequency(1.5e9) == "1.5GHz");
     CHECK(format_frequency(800e6) == "800MHz");
     CHECK(format_frequency(0) == "0Hz");
@@ -145,6 +154,7 @@ TEST_CASE("units: formatting picks the shortest exact unit and round-trips") {
         INFO(v);
         CHECK(parse_size(format_size(v)) == v);
         CHECK(parse_time_ps(format_time_ps(v)) == v);
+        CHECK(parse_time_ps(format_time_readable(v)) == v);
     }
     for (double f : {1.0, 1e3, 33.333e6, 1.5e9, 2.4e9, 100e9}) {
         INFO(f);

@@ -3,7 +3,9 @@
 // report or unbounded recursion is a bug. Lines starting with "#set " (YAML
 // comments) are also passed as --set arguments, so overrides are fuzzed
 // too. A scenario that loads must dump to YAML that loads back to the same
-// dump. The unit parsers get the raw input as well.
+// dump, and the platform's cross-key checks (platform::check_scenario) either
+// pass it or refuse it with a std::invalid_argument that says why. The unit
+// parsers get the raw input as well.
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "testbench/config/scenario_loader.h"
+#include "testbench/platform/scenario_checks.h"
 #include "tlm/core/params.h"
 
 namespace {
@@ -39,7 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     std::string dump;
     try {
-        dump = config::dump_yaml(config::load_scenario_text(text, "fuzz.yaml", sets));
+        const config::scenario s = config::load_scenario_text(text, "fuzz.yaml", sets);
+        dump = config::dump_yaml(s);
+        try {
+            platform::check_scenario(s);
+        } catch (const std::invalid_argument& e) {
+            if (!*e.what()) {
+                std::fprintf(stderr, "a cross-key refusal without a reason\n");
+                __builtin_trap();
+            }
+        }
     } catch (const config::scenario_error&) {
     }
     if (!dump.empty()) {

@@ -23,6 +23,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "testbench/config/scenario.h"
+#include "testbench/platform/scenario_checks.h"
 
 namespace ddisim::kernel {
 class kernel_context;
@@ -54,12 +55,6 @@ struct run_outcome {
         return errors - (panic.empty() ? 0 : 1) - (starved ? 1 : 0) - (stalled ? 1 : 0);
     }
 };
-
-// The cross-key checks a platform makes before it builds anything (the
-// per-key ones are the loader's): throws std::invalid_argument naming the
-// keys and, where the scenario gave the first of them, its file, line and
-// column or --set argument. `ddisim config --check` runs them too.
-void check_scenario(const config::scenario& s);
 
 class platform {
 public:

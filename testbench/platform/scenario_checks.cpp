@@ -1,0 +1,74 @@
+// Cross-key scenario checks — see scenario_checks.h.
+#include "testbench/platform/scenario_checks.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "testbench/platform/address_map.h"
+
+namespace ddisim::platform {
+
+namespace {
+// The platform maps device registers (and so needs the MMIO window) when it
+// has a DMA device.
+bool has_mmio_devices(const config::scenario& s) { return s.platform.dmac.present || s.platform.hba.present; }
+} // namespace
+
+// Cross-key checks the per-key schema cannot express. Each names its keys
+// and, when the scenario gave the key it names first, where
+// ("scenarios/x.yaml:12:5: …" or "--set '…': …").
+void check_scenario(const config::scenario& s) {
+    auto refuse = [&](const std::string& key, const std::string& msg) {
+        throw std::invalid_argument(s.origin(key) + msg);
+    };
+    const auto& m = s.platform.memory;
+    if (m.low_size == 0 && m.high_size == 0)
+        refuse("platform.memory.low_size", "platform.memory: low_size and high_size are both 0: there is no memory");
+    if (has_mmio_devices(s) && m.low_size > address_map::mmio_window_base)
+        refuse("platform.memory.low_size",
+               fmt::format("platform.memory.low_size ({:#x}) reaches into the MMIO window at {:#x} where the device "
+                           "registers live (platform.dmac.present / platform.iommu): make low_size at most {:#x}",
+                           m.low_size, address_map::mmio_window_base, address_map::mmio_window_base));
+    if (has_mmio_devices(s) && s.platform.intc.vectors <= address_map::hba_vector)
+        refuse("platform.intc.vectors",
+               fmt::format("platform.intc.vectors ({}) is too small: the platform's devices use vectors up to {}",
+                           s.platform.intc.vectors, address_map::hba_vector));
+    if (s.workload.kind == "memcpy" && !s.platform.dmac.present)
+        refuse("workload.kind", "workload.kind is memcpy but platform.dmac.present is false: there is no DMA "
+                                "controller to copy with");
+    if (s.workload.kind == "fio" && !s.platform.hba.present)
+        refuse("workload.kind", "workload.kind is fio but platform.hba.present is false: there is no HBA and disk to "
+                                "run the jobs on");
+    if (s.platform.hba.present && s.platform.hba.config.targets.empty())
+        refuse("platform.hba.targets", "platform.hba.targets is empty: the HBA needs at least one disk");
+    if (s.workload.kind == "fio" && s.workload.fio.target >= s.platform.hba.config.targets.size())
+        refuse("workload.fio.target",
+               fmt::format("workload.fio.target ({}) is not a target of the HBA: platform.hba.targets has {} disk(s)",
+                           s.workload.fio.target, s.platform.hba.config.targets.size()));
+    if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
+        refuse("workload.kind", "workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give "
+                                "a job file (--fio FILE)");
+    if (const auto& h = s.platform.hba.config;
+        s.workload.kind == "fio" && h.coalesce_count > 1 && h.coalesce_time / 1000 == 0)
+        refuse("platform.hba.coalesce_count",
+               fmt::format("platform.hba.coalesce_count is {} with no coalescing timer (platform.hba.coalesce_time is "
+                           "{} ps, under 1 ns): a reply's interrupt waits for {} more replies, and the disk driver's "
+                           "attach sends one command at a time, so it would wait forever; set "
+                           "platform.hba.coalesce_time (e.g. 20us) or coalesce_count 1",
+                           h.coalesce_count, h.coalesce_time, h.coalesce_count - 1));
+    if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
+        refuse("software.iommu", "software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to "
+                                 "program");
+    for (std::size_t i = 0; i < s.platform.traffic.size(); ++i) {
+        const auto& t = s.platform.traffic[i];
+        const std::string at = fmt::format("platform.traffic.{}", i);
+        if (t.count == 0 && t.time_limit == 0 && s.run.duration == 0)
+            refuse(at, fmt::format("{}: count and time_limit are both 0 and run.duration is 0: the run would never "
+                                   "end", at));
+        if (t.range < t.size)
+            refuse(at + ".range", fmt::format("{}: range ({} B) is smaller than size ({} B)", at, t.range, t.size));
+    }
+}
+
+} // namespace ddisim::platform

@@ -1,0 +1,14 @@
+// ddisim::platform::check_scenario — the cross-key checks a platform makes
+// before it builds anything (the per-key ones are the scenario loader's).
+// No SystemC: `ddisim config --check` and the scenario fuzzer
+// (testbench/fuzz/fuzz_scenario.cpp) run them without a design.
+#pragma once
+#include "testbench/config/scenario.h"
+
+namespace ddisim::platform {
+
+// Throws std::invalid_argument naming the keys and, where the scenario gave
+// the first of them, its file, line and column or --set argument.
+void check_scenario(const config::scenario& s);
+
+} // namespace ddisim::platform

@@ -92,6 +92,11 @@ def draw(rng):
             "platform.hba.targets.0.kind": pick(["ssd", "ssd", "ram", "hdd"]),
             "software.copybuf_max": pick(["64KiB", "1028KiB"]),
         })
+        if s["platform.hba.targets.0.kind"] == "hdd":
+            # A disk head interleaving 8 bufs' windows (a short SGL cuts a
+            # 2 MiB buf into 32) seeks for each: the first buf can take
+            # seconds. Stalls under resource limits still end at 10 s.
+            s["run.stall_timeout"] = "10s"
         rw = pick(["randread", "randwrite", "read", "write", "randrw", "rw"])
         # blocks above max_transfer or sd_max_xfer: sd breaks them up (the
         # IOMMU path has no PARTIAL windows, spec §8.9)

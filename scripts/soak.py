@@ -5,7 +5,8 @@
 
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
-controller options, DDI resource limits and fidelity, disk kind) and a workload (an fio
+controller options, DDI resource limits and fidelity, disk kind, disk conditions sd
+retries transparently: BUSY, TASK SET FULL, resets) and a workload (an fio
 job with random direction, block size, depth, clones and verify, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -105,6 +106,15 @@ def draw(rng):
             rw, pick(big), pick([1, 4, 32]), pick(["16m", "1g"]), pick([50, 200]), pick([1, 1, 2]))
         if rw != "read" and rw != "randread" and pick([True, False]):
             job += "verify=crc32c\n"
+        # Disk conditions sd must ride out without an error: BUSY, TASK SET
+        # FULL, a target reset (UNIT ATTENTION after it), a power-on UNIT
+        # ATTENTION.
+        s.update({
+            "platform.hba.targets.0.faults.busy_every": pick([0, 0, 7, 50]),
+            "platform.hba.targets.0.faults.task_set_full_every": pick([0, 0, 11]),
+            "platform.hba.targets.0.faults.reset_at": pick(["0ns", "0ns", "300us"]),
+            "platform.hba.targets.0.faults.power_on_unit_attention": pick(["false", "true"]),
+        })
     else:
         s.update({
             "workload.kind": "memcpy", "platform.traffic": "[]",

@@ -20,6 +20,9 @@ DMA-API checker on, and classifies the outcome:
   PROBLEM   anything else: a crash, a hang (timeout), a refused scenario,
             a checker report, wrong data, an error nothing explains
 
+Every --twice'th run (default 10th) runs again and must give byte-identical
+results.json, stats.csv and fio.json, else it is a PROBLEM too.
+
 Every PROBLEM keeps its folder (cmd.txt replays it); the exit status is 1
 if there was any. Runs are independent processes and deterministic: the same
 seed draws the same configurations, and each run's own seed is drawn too.
@@ -192,6 +195,29 @@ def classify(s, rc, stdout, stderr, results):
     return "PROBLEM", "errors: " + ((stderr.strip().splitlines() or [""])[-1])
 
 
+def differs_when_rerun(cmd, d, env, timeout):
+    """Runs cmd again into d + '-again'; what differs from the first run, or ''."""
+    d2 = d + "-again"
+    shutil.rmtree(d2, ignore_errors=True)
+    cmd2 = [d2 if c == d else c for c in cmd]
+    try:
+        subprocess.run(cmd2, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return "the second run timed out"
+    diff = []
+    for name in ("results.json", "stats.csv", "fio.json"):
+        p1, p2 = os.path.join(d, name), os.path.join(d2, name)
+        if os.path.exists(p1) != os.path.exists(p2):
+            diff.append(name + " (in one run only)")
+        elif os.path.exists(p1):
+            with open(p1, "rb") as f1, open(p2, "rb") as f2:
+                if f1.read() != f2.read():
+                    diff.append(name)
+    if not diff:
+        shutil.rmtree(d2)
+    return (", ".join(diff) + " differ (" + d2 + ")") if diff else ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=50)
@@ -200,6 +226,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "soak"))
     ap.add_argument("--timeout", type=float, default=120, help="wall-clock seconds per run before it counts as a hang")
     ap.add_argument("--keep", action="store_true", help="keep the folders of good runs too")
+    ap.add_argument("--twice", type=int, default=10, metavar="N",
+                    help="run every Nth configuration a second time and require byte-identical results.json, "
+                         "stats.csv and fio.json (determinism; 0 = never)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -231,6 +260,10 @@ def main():
         except (OSError, ValueError):
             pass
         kind, why = classify(s, rc, out, err, results)
+        if kind != "PROBLEM" and a.twice and i % a.twice == 0:
+            again = differs_when_rerun(cmd, d, env, a.timeout)
+            if again:
+                kind, why = "PROBLEM", "not deterministic: " + again
         tally[kind] += 1
         if kind != "ok":
             print("soak: run %d %s %s%s" % (i, kind, why[:300], " (" + d + ")" if kind == "PROBLEM" else ""))

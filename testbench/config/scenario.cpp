@@ -63,6 +63,11 @@ void describe(tlm::param_group& g, software_config& c) {
     g.size("sd_max_xfer", c.sd_max_xfer,
            "sd's largest transfer per command (illumos sd_max_xfer_size), lowered to the HBA's dma-max at attach; larger bufs are broken up into chunks transferred one after another",
            {512, double(1ull << 32)});
+    g.count("cpus", c.cpus,
+            "CPUs the software threads share: 0 = one per thread (CPU time never contends); n: each piece of CPU time "
+            "(the costs below, interrupt entry, busy-wait polling) runs on the CPU free first from the thread's time, "
+            "and a thread waits when all are busy (cpu.cpu_wait, cpu.utilisation)",
+            {0, 4096});
     auto& k = g.group("costs", "CPU time the simulated software charges per operation");
     k.time("bind_base", c.costs.bind_base, "one DMA bind call, fixed part");
     k.time("bind_per_page", c.costs.bind_per_page, "DMA bind, per page piece walked");

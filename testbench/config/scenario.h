@@ -98,6 +98,7 @@ struct software_config {
     std::uint64_t dvma_space = 0;       // bytes of DVMA space per IOMMU domain (0 = unlimited)
     bool sync_ignore_params = false;    // rootnex_sync_ignore_params: sync whole windows
     std::uint64_t sd_max_xfer = 1ull << 20; // sd's largest transfer per command (sd_max_xfer_size); dma-max lowers it
+    unsigned cpus = 0;                  // CPUs the software threads share (0: one per thread, no contention)
     cost_config costs;
 };
 

@@ -61,9 +61,48 @@ sc_core::sc_time cpu_port::ns_time(std::uint64_t ns) {
 
 cpu_port::keeper& cpu_port::qk() { return *current().qk; }
 
+void cpu_port::set_cpus(unsigned n) {
+    cpus_.assign(n, cpu_lane{});
+    if (!n || cpu_wait_) return;
+    const std::string me = name();
+    cpu_wait_ = std::make_unique<tlm::counter>(me, "cpu_wait", "ps",
+                                               "time software threads waited for one of the software.cpus CPUs");
+    cpu_util_ = std::make_unique<tlm::formula>(me, "utilisation", "ratio", "busy share of the software.cpus CPUs", [this] {
+        const double now = static_cast<double>(now_.value());
+        double busy = 0;
+        for (const auto& c : cpus_) busy += static_cast<double>(c.busy_ps);
+        return now > 0 && !cpus_.empty() ? busy / (now * static_cast<double>(cpus_.size())) : 0.0;
+    });
+}
+
+void cpu_port::run_on_cpu(keeper& q, std::uint64_t ns) {
+    if (ns_ == 0) ns_ = sc_core::sc_time(1, sc_core::SC_NS).value();
+    const std::uint64_t t = q.current().value(), d = ns * ns_;
+    std::size_t best = 0;
+    std::uint64_t start = ~0ull;
+    for (std::size_t c = 0; c < cpus_.size() && start != t; ++c) {
+        const cpu_lane& l = cpus_[c];
+        const std::uint64_t s = t >= l.busy_until ? t : l.recent.gap(t, d, l.busy_until);
+        if (s < start) start = s, best = c;
+    }
+    cpu_lane& l = cpus_[best];
+    const std::uint64_t end = start + d;
+    if (start >= l.busy_until) {
+        l.recent.note_next(l.busy_until, start, end);
+        l.busy_until = end;
+    } else {
+        l.recent.note_early(start, end); // in a gap before the latest reservation
+        l.busy_until = std::max(l.busy_until, end);
+    }
+    l.busy_ps += d;
+    *cpu_wait_ += start - t;
+    q.inc(tlm::to_sc_time(end - t));
+}
+
 void cpu_port::charge_cpu(std::uint64_t ns) {
     auto& q = qk();
-    q.inc(ns_time(ns));
+    if (cpus_.empty()) q.inc(ns_time(ns));
+    else run_on_cpu(q, ns);
     stats_.charged += ns;
     if (q.need_sync()) q.sync();
 }
@@ -75,7 +114,8 @@ std::uint64_t cpu_port::now_ns() {
 
 void cpu_port::delay_ns(std::uint64_t ns) {
     auto& q = qk();
-    q.inc(ns_time(ns));
+    if (cpus_.empty()) q.inc(ns_time(ns));
+    else run_on_cpu(q, ns); // a busy wait keeps its CPU
     if (q.need_sync()) q.sync();
 }
 

@@ -11,8 +11,19 @@
 //
 // Software threads. Any number of SC_THREADs (or sc_spawn'ed processes) may
 // use the port; each keeps its own local time (its own quantum keeper), so
-// CPU time charged by one thread never delays another. Must be called from a
-// SystemC process. A bus error on a CPU access is a machine check:
+// CPU time charged by one thread never delays another, unless the CPUs are
+// counted (set_cpus, below). Must be called from a SystemC process.
+//
+// CPUs. By default every thread runs on a CPU of its own (no contention).
+// set_cpus(n) makes the threads share n CPUs: each piece of CPU time
+// (charge_cpu, and delay_ns, a busy wait) runs on the CPU where it can start
+// first from the thread's local time, first fit among that CPU's recent
+// reservations (an LT occupancy timeline per CPU, like the bus's channels);
+// the interrupt thread's work too. A thread that finds every CPU busy waits:
+// its local time moves to the start, and the wait is counted (cpu_wait).
+// Pieces are scheduled one by one (processor sharing at the granularity of a
+// charge, not run-to-block); time a thread stalls on its own bus access does
+// not occupy a CPU. A bus error on a CPU access is a machine check:
 // SC_REPORT_ERROR("ddisim/cpu", …) names the address (the simulation stops
 // with that report, never a host crash).
 //
@@ -43,6 +54,7 @@
 
 #include "sw/kernel/platform_port.h"
 #include "tlm/core/stats.h"
+#include "tlm/timing.h"
 
 namespace ddisim::platform {
 
@@ -72,6 +84,11 @@ public:
     void wakeup(const void* chan, bool all) override;
     void set_interrupt_entry(std::function<void()> entry) override { entry_ = std::move(entry); }
 
+    // Share n CPUs among the software threads (0: one each, the default).
+    // Before the first charge; registers cpu_wait and utilisation.
+    void set_cpus(unsigned n);
+    unsigned cpus() const { return static_cast<unsigned>(cpus_.size()); }
+
     // Local time of the calling software thread (sc_time_stamp + offset).
     sc_core::sc_time local_time() { return qk().current(); }
     // Synchronise the calling thread with simulated time now.
@@ -84,6 +101,10 @@ public:
 
 private:
     void access(::tlm::tlm_command cmd, std::uint64_t pa, unsigned char* data, std::size_t len);
+    class keeper;
+    // With counted CPUs: `ns` of CPU time for the thread of q, from its local
+    // time on the CPU where it starts first; q moves to its end.
+    void run_on_cpu(keeper& q, std::uint64_t ns);
     // tlm_utils::tlm_quantumkeeper's semantics (same sync points, same
     // waits), reading the kernel's time through a reference (tlm::sim_time)
     // instead of calling sc_time_stamp() on every check, without virtual calls.
@@ -145,6 +166,13 @@ private:
     std::function<void()> entry_;
     kernel::iommu_map_ops* iommu_ = nullptr;
     std::uint32_t requester_id_;
+    struct cpu_lane {
+        std::uint64_t busy_until = 0, busy_ps = 0; // ps
+        tlm::recent_reservations recent;
+    };
+    std::vector<cpu_lane> cpus_;                  // set_cpus(n): n lanes; empty: a CPU per thread
+    std::unique_ptr<tlm::counter> cpu_wait_;      // ps threads waited for a CPU
+    std::unique_ptr<tlm::formula> cpu_util_;      // busy share of the CPUs
     struct stats_t {
         tlm::counter charged, bus_wait, reads, writes, bytes_read, bytes_written, interrupts, sleeps, wakeups;
         explicit stats_t(const std::string& o);

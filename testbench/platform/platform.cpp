@@ -126,6 +126,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     p_->mem = std::make_unique<models::memory>("memory", mc, *k.store());
     p_->bus = std::make_unique<models::bus>("bus", sc.platform.bus);
     p_->cpu = std::make_unique<cpu_port>("cpu", address_map::cpu_requester_id);
+    p_->cpu->set_cpus(sc.software.cpus);
     k.set_platform(p_->cpu.get());
 
     const bool tracing = tlm::trace_events::instance().enabled();
@@ -491,6 +492,14 @@ nlohmann::json platform::headline(const run_outcome& o) const {
         const tlm::stat* w = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".bus_wait");
         const double wait_ns = w ? w->value() * 1e-3 : 0.0;
         h["cpu"]["bus_wait_ns"] = wait_ns;
+        if (const unsigned n = p_->cpu->cpus()) {
+            // counted CPUs (software.cpus): their utilisation and the time threads waited for one
+            const tlm::stat* cw = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".cpu_wait");
+            const tlm::stat* u = tlm::stats_registry::instance().find(std::string(p_->cpu->name()) + ".utilisation");
+            h["cpu"]["cpus"] = n;
+            h["cpu"]["utilisation"] = u ? u->value() : 0.0; // charged time and busy waits
+            h["cpu"]["cpu_wait_ns"] = cw ? cw->value() * 1e-3 : 0.0;
+        }
         if (h.contains("fio")) {
             const double ios = h["fio"]["total"]["ios"].get<double>();
             h["fio"]["cpu_ns_per_io"] = ios > 0 ? ns / ios : 0.0;

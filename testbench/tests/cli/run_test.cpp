@@ -354,6 +354,37 @@ TEST_CASE("run: the software's CPU time is reported per I/O, and grows by exactl
     CHECK(extra <= 310u * 10000);
 }
 
+TEST_CASE("run: software.cpus bounds the software's CPU use: one CPU is never more than busy, and costs I/O rate") {
+    // 8 jobs at QD 32 on a RAM disk: the software (submissions, sd's
+    // service, the interrupt thread) wants more than one CPU's worth.
+    const auto d = scratch("cpus");
+    const auto job = d / "eight.fio";
+    std::ofstream(job) << "[r]\nioengine=libaio\niodepth=32\nrw=randread\nbs=4k\nnumjobs=8\nnumber_ios=2000\n"
+                          "offset_increment=1g\n";
+    auto run_with = [&](unsigned cpus) {
+        const auto o = d / ("c" + std::to_string(cpus));
+        const auto r = run_ddisim("run --quiet --fio " + job.string() + " --set platform.hba.targets.0.kind=ram" +
+                                  " --set software.cpus=" + std::to_string(cpus) + " --out " + o.string());
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(o / "results.json"))["headline"];
+    };
+    const auto unlimited = run_with(0), one = run_with(1), two = run_with(2);
+    INFO(unlimited["cpu"].dump() << "\n" << one["cpu"].dump() << "\n" << two["cpu"].dump());
+    REQUIRE(unlimited["cpu"]["busy_fraction"].get<double>() > 1.05); // more than one CPU's worth
+    CHECK_FALSE(unlimited["cpu"].contains("cpus"));
+    // one CPU: at most fully busy, threads waited for it, fewer I/Os per second
+    CHECK(one["cpu"]["cpus"] == 1);
+    CHECK(one["cpu"]["utilisation"].get<double>() <= 1.0);
+    CHECK(one["cpu"]["busy_fraction"].get<double>() <= 1.0);
+    CHECK(one["cpu"]["cpu_wait_ns"].get<double>() > 0);
+    CHECK(one["fio"]["total"]["iops"].get<double>() < 0.95 * unlimited["fio"]["total"]["iops"].get<double>());
+    CHECK(one["fio"]["total"]["ios"] == 16000);
+    // two CPUs: the utilisation is the busy fraction shared by two
+    CHECK(two["cpu"]["utilisation"].get<double>() ==
+          Approx(two["cpu"]["busy_fraction"].get<double>() / 2).epsilon(1e-9));
+    CHECK(two["fio"]["total"]["iops"].get<double>() >= one["fio"]["total"]["iops"].get<double>());
+}
+
 TEST_CASE("run: host.json gives the host cost of the run, consistent with the results, which carry none of it") {
     const auto d = scratch("host_report");
     const auto job = d / "short.fio";

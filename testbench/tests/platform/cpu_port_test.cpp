@@ -223,3 +223,66 @@ TEST_CASE("cpu port: a wakeup that comes while the sleeper is still catching up 
     CHECK(woken);
     CHECK(woke_at == 800); // never earlier than the sleeper's own local time
 }
+
+namespace {
+// Two threads, each charging 10 × 100 ns from time 0; their end times.
+std::pair<std::uint64_t, std::uint64_t> two_chargers(unsigned cpus, std::uint64_t& wait_ps) {
+    std::uint64_t a = 0, b = 0;
+    auto body = [](std::uint64_t& end) {
+        return [&end](multi_rig& t) {
+            for (int i = 0; i < 10; ++i) t.cpu.charge_cpu(100);
+            end = to_ns(t.cpu.local_time());
+        };
+    };
+    multi_rig r({body(a), body(b)});
+    r.cpu.set_cpus(cpus);
+    sc_start();
+    REQUIRE(r.finished == 2);
+    const auto* w = ddisim::tlm::stats_registry::instance().find("top.cpu.cpu_wait");
+    wait_ps = w ? static_cast<std::uint64_t>(w->value()) : ~0ull;
+    return {a, b};
+}
+} // namespace
+
+TEST_CASE("cpu port: two threads sharing one CPU (software.cpus 1) take turns: 2000 ns of work ends at 2000 ns") {
+    std::uint64_t wait_ps = 0;
+    const auto [a, b] = two_chargers(1, wait_ps);
+    CHECK(std::max(a, b) == 2000);
+    CHECK(std::min(a, b) >= 1000);
+    CHECK(wait_ps > 0);
+    // the waits are the difference between the ends and the work (1000 ns each)
+    CHECK(wait_ps == (a - 1000 + b - 1000) * 1000);
+}
+
+TEST_CASE("cpu port: two threads on two CPUs (software.cpus 2) run side by side and never wait") {
+    std::uint64_t wait_ps = 1;
+    const auto [a, b] = two_chargers(2, wait_ps);
+    CHECK(a == 1000);
+    CHECK(b == 1000);
+    CHECK(wait_ps == 0);
+}
+
+TEST_CASE("cpu port: on one CPU, work fits into an earlier gap another thread left (first fit, not behind the latest)") {
+    // A charges 100 ns at 0, then stalls in a 64 KiB bus write (no CPU) and
+    // charges 100 ns again, all before B runs (same quantum). B's 100 ns at
+    // time 0 goes into the gap after A's first piece, not after A's second.
+    std::uint64_t a_second_start = 0, a_end = 0, b_end = 0;
+    static unsigned char block[65536];
+    multi_rig r({[&](multi_rig& t) {
+                     t.cpu.charge_cpu(100);
+                     t.cpu.bus_write(0x10000, block, sizeof block);
+                     a_second_start = to_ns(t.cpu.local_time());
+                     t.cpu.charge_cpu(100);
+                     a_end = to_ns(t.cpu.local_time());
+                 },
+                 [&](multi_rig& t) {
+                     t.cpu.charge_cpu(100);
+                     b_end = to_ns(t.cpu.local_time());
+                 }});
+    r.cpu.set_cpus(1);
+    sc_start();
+    REQUIRE(r.finished == 2);
+    REQUIRE(a_second_start > 300); // the write took the bus long enough to leave a gap
+    CHECK(a_end == a_second_start + 100);
+    CHECK(b_end == 200);
+}

@@ -10,7 +10,8 @@ retries transparently: BUSY, TASK SET FULL, resets) and a workload (an fio
 job with random direction, block size, depth, clones and verify, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
-DMA-API checker on, and classifies the outcome:
+DMA-API checker on (the software on one, two or a CPU per thread), and
+classifies the outcome:
 
   ok        finished; no checker report, no data error, no unexplained error
   expected  an outcome the configuration explains: the illumos bugs the DDI
@@ -63,6 +64,7 @@ def draw(rng):
         "software.handle_limit": pick([0, 0, 16, 256]),
         "software.fidelity": pick(["illumos", "illumos", "fixed"]),
         "software.sync_ignore_params": pick(["false", "false", "true"]),
+        "software.cpus": pick([0, 0, 1, 2]),
     }
     iommu = pick(["vtd", "vtd", "none", "off"])
     if iommu == "vtd":

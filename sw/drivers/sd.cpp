@@ -241,6 +241,24 @@ void sd::run_queues() {
     running_queues_ = false;
     service_signalled_ = false;
     if (!inflight_ && waitq_.empty() && retryq_.empty()) wake_idle();
+    else keep_a_sleeper_due();
+}
+
+// The work sd_sleep would time a sleep for (a retry that can go out, bufs
+// short of DMA resources with nothing in flight) is left to the threads
+// asleep in sd. A thread that went to sleep untimed, counting on a
+// completion, may not be woken by it (the completion woke another thread,
+// which ran the queues and left): then nobody would run that work. Wake the
+// longest sleeper, unless one is already due by then or on its way.
+void sd::keep_a_sleeper_due() {
+    if (sleepers_.empty()) return;
+    std::uint64_t need = 0;
+    if (!retryq_.empty() && inflight_ < throttle_) need = retryq_.begin()->first;
+    else if (!inflight_ && !waitq_.empty()) need = k_->now_ns() + resource_poll_ns();
+    if (!need) return;
+    for (const waiter* s : sleepers_)
+        if (s->signalled_ || (s->deadline_ && s->deadline_ <= need)) return;
+    wake(*sleepers_.front());
 }
 
 void sd::build_cdb(xfer* x) {
@@ -518,7 +536,7 @@ void sd::wake_idle() {
 // resources are short (nothing in flight), as illumos sd's timeouts.
 void sd::sleep_in_sd(waiter& w) {
     const std::uint64_t now = k_->now_ns();
-    const std::uint64_t poll = now + std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); // resources short
+    const std::uint64_t poll = now + resource_poll_ns(); // resources short
     std::uint64_t deadline = 0;
     if (!retryq_.empty() && inflight_ < throttle_) {
         deadline = retryq_.begin()->first;
@@ -535,6 +553,7 @@ void sd::sleep_in_sd(waiter& w) {
     }
     w.asleep_ = true;
     w.signalled_ = false;
+    w.deadline_ = deadline;
     sleepers_.push_back(&w);
     if (deadline)
         (void)w.cv_.timedwait(deadline);

@@ -40,6 +40,10 @@
 //          failing LBA (sense INFORMATION, else the window's first LBA).
 //          Delayed retries run on whichever software thread is next in sd
 //          (biowait, wait_all, strategy): interrupt handlers never sleep.
+//          A thread sleeps untimed while commands are in flight (their
+//          completion wakes a sleeper); when another thread took that
+//          completion and left retries or resource-short bufs behind, it
+//          wakes a sleeper to re-arm its sleep for them.
 // biodone  B_DONE set, b_resid / b_error (B_ERROR) filled, b_iodone called
 //          (service thread) if set, then the buf's waiter (if any) is woken.
 // waiting  every software thread sleeping in sd has its own kcondvar (a
@@ -56,6 +60,7 @@
 #include <sys/buf.h>
 #include <sys/scsi/scsi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -135,6 +140,7 @@ public:
         const struct buf* bp_ = nullptr; // biowait: the buf waited for
         bool idle_ = false;             // wait_all
         bool asleep_ = false;
+        std::uint64_t deadline_ = 0;    // asleep: when its sleep times out (ns), 0 = only a signal wakes it
         bool signalled_ = false;        // a signal is on its way (not yet consumed)
         std::uint64_t wakeups_ = 0;
     };
@@ -181,6 +187,9 @@ private:
     void sleep_in_sd(waiter& w);        // one sleep (timed while retries / resources are due)
     void wake(waiter& w);
     void wake_idle();
+    void keep_a_sleeper_due();          // a retry or resource poll left to the sleepers gets one that wakes in time
+    // how often a thread looks again for DMA resources that were short
+    std::uint64_t resource_poll_ns() const { return std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); }
 
     std::vector<waiter*> sleepers_;     // asleep in sd, oldest first
     bool service_signalled_ = false;    // a sleeper is on its way to run the doneq

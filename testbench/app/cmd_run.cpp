@@ -222,6 +222,10 @@ int run_scenario(const run_opts& o) {
                 per = fmt::format(", {:.2f} us per copy (+ {:.2f} us in its own bus accesses)",
                                   h["memcpy"]["cpu_ns_per_copy"].get<double>() / 1e3,
                                   h["memcpy"].value("cpu_bus_wait_ns_per_copy", 0.0) / 1e3);
+            if (c.contains("cpus"))
+                per += fmt::format("; {} CPU{} {:.1f} % busy, {:.3f} ms waited for one", c["cpus"].get<unsigned>(),
+                                   c["cpus"].get<unsigned>() == 1 ? "" : "s", c["utilisation"].get<double>() * 100,
+                                   c["cpu_wait_ns"].get<double>() / 1e6);
             std::cout << fmt::format("  cpu: {:.3f} ms charged by the software ({:.1f} % of simulated time){}\n",
                                      c["charged_ns"].get<double>() / 1e6, c["busy_fraction"].get<double>() * 100, per);
         }

@@ -161,6 +161,35 @@ TEST_CASE("storage platform: sd breaks 4 MiB bufs into chunks of software.sd_max
     CHECK(f["sd"]["commands"] == 12 * 4);
 }
 
+// Found by the soak: with the throttle down to one command (TASK SET FULL
+// or, here, BUSY retries), a thread slept untimed in biowait counting on the
+// command in flight; its completion woke the other job's thread, which ran
+// the queues and left with a BUSY retry still waiting, so nobody ever sent
+// that retry and the run starved. A thread leaving such work behind now
+// wakes a sleeper to time its sleep for it.
+TEST_CASE("storage platform: a BUSY retry left behind by the thread that took the last completion is still sent") {
+    auto s = config::load_default_scenario(
+        {"run.progress=false", "software.placement=contiguous", "software.iommu=none", "platform.hba.coalesce_count=4",
+         "platform.hba.coalesce_time=20us", "platform.hba.targets.0.kind=ram", "platform.hba.targets.0.faults.busy_every=7",
+         "platform.hba.targets.0.faults.reset_at=300us"});
+    s.workload.fio.job = "[j]\nioengine=libaio\nrw=write\nbs=64k\niodepth=4\nsize=16m\nnumber_ios=200\nnumjobs=2\n"
+                         "offset_increment=1g\nverify=crc32c\n";
+    platform::platform p(s);
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    const auto f = p.headline(o)["fio"];
+    INFO(f.dump());
+    CHECK_FALSE(o.starved);
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    for (const auto& j : f["jobs"]) {
+        CHECK(j["ios"] == 200);
+        CHECK(j["verified_extents"] == 200);
+        CHECK(j["verify_errors"] == 0);
+    }
+    CHECK(f["sd"]["retries"].get<std::uint64_t>() > 50);
+}
+
 TEST_CASE("storage platform: interrupt coalescing by count without a timer is refused, naming the keys") {
     const auto e = refusal(config::load_default_scenario({"platform.hba.coalesce_count=4"}));
     CHECK(e.find("platform.hba.coalesce_count is 4") != std::string::npos);

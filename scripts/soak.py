@@ -141,6 +141,14 @@ def draw(rng):
             "platform.dmac.outstanding": pick([1, 4, 16]),
             "platform.dmac.writeback": pick(["true", "false"]),
         })
+        s.update({
+            "workload.memcpy.placement": pick(["any", "any", "low", "high"]),
+            "platform.dmac.channels": pick([1, 4]),
+            "platform.dmac.boundary": pick(["0B", "4KiB", "64KiB"]),
+            "platform.dmac.arbitration": pick(["round_robin", "fixed_priority"]),
+            "platform.dmac.interrupt_mode": pick(["descriptor", "batch"]),
+            "platform.dmac.descriptor_overhead": pick(["0ns", "0ns", "100ns"]),
+        })
     if "workload.kind" not in s and rng.random() < 0.3:
         # read-only contention (a writing generator would be a rogue device
         # scribbling over the kernel's memory)

@@ -31,6 +31,19 @@ double stat_value(const std::string& name) {
     const auto* s = tlm::stats_registry::instance().find(name);
     return s ? s->value() : -1;
 }
+// The default scenario with `sets` and the fio job text `job`, run to its
+// end; its headline in *headline (if given).
+platform::run_outcome run_job(std::vector<std::string> sets, const std::string& job,
+                              nlohmann::json* headline = nullptr) {
+    sets.push_back("run.progress=false");
+    auto s = config::load_default_scenario(sets);
+    s.workload.fio.job = job;
+    platform::platform p(s);
+    platform::progress_bar bar(false);
+    const auto o = p.run(bar);
+    if (headline) *headline = p.headline(o);
+    return o;
+}
 } // namespace
 
 TEST_CASE("storage platform: the DMA controller and the HBA share the IOMMU, each in its own domain") {
@@ -168,16 +181,14 @@ TEST_CASE("storage platform: sd breaks 4 MiB bufs into chunks of software.sd_max
 // that retry and the run starved. A thread leaving such work behind now
 // wakes a sleeper to time its sleep for it.
 TEST_CASE("storage platform: a BUSY retry left behind by the thread that took the last completion is still sent") {
-    auto s = config::load_default_scenario(
-        {"run.progress=false", "software.placement=contiguous", "software.iommu=none", "platform.hba.coalesce_count=4",
-         "platform.hba.coalesce_time=20us", "platform.hba.targets.0.kind=ram", "platform.hba.targets.0.faults.busy_every=7",
-         "platform.hba.targets.0.faults.reset_at=300us"});
-    s.workload.fio.job = "[j]\nioengine=libaio\nrw=write\nbs=64k\niodepth=4\nsize=16m\nnumber_ios=200\nnumjobs=2\n"
-                         "offset_increment=1g\nverify=crc32c\n";
-    platform::platform p(s);
-    platform::progress_bar bar(false);
-    const auto o = p.run(bar);
-    const auto f = p.headline(o)["fio"];
+    nlohmann::json h;
+    const auto o = run_job({"software.placement=contiguous", "software.iommu=none", "platform.hba.coalesce_count=4",
+                            "platform.hba.coalesce_time=20us", "platform.hba.targets.0.kind=ram",
+                            "platform.hba.targets.0.faults.busy_every=7", "platform.hba.targets.0.faults.reset_at=300us"},
+                           "[j]\nioengine=libaio\nrw=write\nbs=64k\niodepth=4\nsize=16m\nnumber_ios=200\nnumjobs=2\n"
+                           "offset_increment=1g\nverify=crc32c\n",
+                           &h);
+    const auto& f = h["fio"];
     INFO(f.dump());
     CHECK_FALSE(o.starved);
     CHECK(o.workload_done);
@@ -265,13 +276,11 @@ TEST_CASE("storage platform: fio's verify read-back counts as progress for run.s
     // read-back, one extent at a time, each a seek (several ms): the
     // read-back phase outlasts the 100 ms stall timeout by far but completes
     // an extent every few ms.
-    auto s = config::load_default_scenario({"platform.hba.targets.0.kind=hdd", "platform.hba.targets.0.hdd.cache_size=4MiB",
-                                            "run.stall_timeout=100ms", "run.progress=false"});
-    s.workload.fio.job = "[w]\nioengine=libaio\nrw=randwrite\nbs=256k\niodepth=4\nsize=1g\nnumber_ios=32\nverify=crc32c\n";
-    platform::platform p(s);
-    platform::progress_bar bar(false);
-    const auto o = p.run(bar);
-    const auto f = p.headline(o)["fio"];
+    nlohmann::json h;
+    const auto o = run_job({"platform.hba.targets.0.kind=hdd", "platform.hba.targets.0.hdd.cache_size=4MiB",
+                            "run.stall_timeout=100ms"},
+                           "[w]\nioengine=libaio\nrw=randwrite\nbs=256k\niodepth=4\nsize=1g\nnumber_ios=32\nverify=crc32c\n", &h);
+    const auto& f = h["fio"];
     INFO(f.dump());
     CHECK_FALSE(o.stalled);
     CHECK(o.workload_done);

@@ -14,7 +14,8 @@ DMA-API checker on (the software on one, two or a CPU per thread), and
 classifies the outcome:
 
   ok        finished; no checker report, no data error, no unexplained error
-  expected  an outcome the configuration explains: the illumos bugs the DDI
+  expected  an outcome the configuration explains: reads failing over the
+            medium errors drawn for the disk, the illumos bugs the DDI
             reproduces (spec §8.3 sgllen = 1 panic, §8.10 stale IOMMU with
             iommu_unmap never, §8.12 NORESOURCES with DDI_DMA_SLEEP under
             resource limits), a stall under resource limits
@@ -126,6 +127,10 @@ def draw(rng):
             "platform.hba.targets.0.faults.reset_at": pick(["0ns", "0ns", "300us"]),
             "platform.hba.targets.0.faults.power_on_unit_attention": pick(["false", "true"]),
         })
+        if pick([False, False, False, True]):
+            # 8 unreadable blocks in the first 16 MiB (the first clone's
+            # region): reads over them fail with EIO, the rest must not
+            s["platform.hba.targets.0.faults.medium_errors"] = "[{lba: %d, count: 8}]" % rng.randrange(0, 32768)
     else:
         s.update({
             "workload.kind": "memcpy", "platform.traffic": "[]",
@@ -202,6 +207,9 @@ def classify(s, rc, stdout, stderr, results):
         return "PROBLEM", "%d bytes/blocks failed verification" % wrong
     if rc == 0:
         return ("expected", "diagnostics %s" % sorted(diags)) if diags else ("ok", "")
+    if ("fio" in h and s.get("platform.hba.targets.0.faults.medium_errors") and not panic and not h.get("stalled")
+            and "did not finish" not in stderr and h["fio"]["total"].get("errors", 0) > 0):
+        return "expected", "injected medium errors: %d failed I/Os" % h["fio"]["total"]["errors"]
     if panic:
         return ("expected", "panic: " + panic) if "panic" in explained else ("PROBLEM", "panic: " + panic)
     if h.get("stalled") or "memcpy" in h or "fio" in h:

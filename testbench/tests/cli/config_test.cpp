@@ -2,6 +2,7 @@
 // the platform's cross-key ones), --dump. Each case starts ddisim as a child.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -18,11 +19,18 @@ std::string write(const std::string& test, const std::string& text) {
 }
 } // namespace
 
-TEST_CASE("config: --check accepts the shipped scenarios") {
-    const auto r = run_ddisim(std::string("config --check '") + DDISIM_SOURCE_DIR + "/scenarios/default.yaml'");
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(r.out.find("default.yaml: ok") != std::string::npos);
+TEST_CASE("config: --check accepts the shipped scenarios and the documentation's examples") {
+    int files = 0;
+    for (const char* dir : {"/scenarios", "/docs/examples"})
+        for (const auto& e : std::filesystem::directory_iterator(std::string(DDISIM_SOURCE_DIR) + dir)) {
+            if (e.path().extension() != ".yaml") continue;
+            const auto r = run_ddisim("config --check '" + e.path().string() + "'");
+            INFO(r.out);
+            CHECK(r.status == 0);
+            CHECK(r.out.find(e.path().filename().string() + ": ok") != std::string::npos);
+            ++files;
+        }
+    CHECK(files >= 8);
 }
 
 namespace {

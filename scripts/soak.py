@@ -123,6 +123,7 @@ def draw(rng):
         # should: a rare N (31, 97) keeps that from happening by chance.
         s.update({
             "platform.hba.targets.0.faults.busy_every": pick([0, 0, 31, 97]),
+            "platform.hba.targets.0.faults.busy_probability": pick([0, 0, 0.02, 0.1]),
             "platform.hba.targets.0.faults.task_set_full_every": pick([0, 0, 11]),
             "platform.hba.targets.0.faults.reset_at": pick(["0ns", "0ns", "300us"]),
             "platform.hba.targets.0.faults.power_on_unit_attention": pick(["false", "true"]),

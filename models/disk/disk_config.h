@@ -73,6 +73,9 @@ struct disk_fault_config {
     std::uint64_t medium_error_delay = 0;          // ps of retries a drive spends before reporting a medium error
     std::uint64_t busy_every = 0;                  // every Nth command gets BUSY (0 = never)
     std::uint64_t task_set_full_every = 0;         // every Nth command gets TASK SET FULL (0 = never)
+    double busy_probability = 0;                   // each command gets BUSY with this probability
+    double task_set_full_probability = 0;          // … TASK SET FULL with this probability
+    std::uint64_t seed = 1;                        // the probabilities' draws: a hash of this and the command's number
     std::vector<disk_busy_window> busy_windows;    // time windows answered with BUSY / TASK SET FULL
     std::uint64_t reset_at = 0;                    // ps, time of a target reset (0 = none); next command sees UNIT ATTENTION
     bool power_on_unit_attention = false;          // the first command after power-on sees UNIT ATTENTION too
@@ -158,6 +161,13 @@ inline void describe(ddisim::tlm::param_group& g, disk_config& c) {
     f.time("medium_error_delay", c.faults.medium_error_delay, "retry time spent before a medium error is reported", {0, 1e13});
     f.count("busy_every", c.faults.busy_every, "every Nth command is answered with BUSY (0: never)");
     f.count("task_set_full_every", c.faults.task_set_full_every, "every Nth command is answered with TASK SET FULL (0: never)");
+    f.real("busy_probability", c.faults.busy_probability,
+           "each command is answered with BUSY with this probability (independently of busy_every)", {0, 1});
+    f.real("task_set_full_probability", c.faults.task_set_full_probability,
+           "each command is answered with TASK SET FULL with this probability", {0, 1});
+    f.count("seed", c.faults.seed,
+            "seed of the probability draws (a hash of it and the command's number; the platform mixes in run.seed and "
+            "the target's index)");
     f.list_of("busy_windows", "time windows in which every command gets BUSY or TASK SET FULL", c.faults.busy_windows);
     f.time("reset_at", c.faults.reset_at, "time of a target reset (0: none); the next command per LUN gets UNIT ATTENTION");
     f.flag("power_on_unit_attention", c.faults.power_on_unit_attention, "the first command per LUN gets UNIT ATTENTION (power on)");

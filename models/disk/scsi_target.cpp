@@ -11,6 +11,15 @@ namespace ddisim::models {
 using namespace scsi;
 
 namespace {
+// A uniform draw in [0, 1) for fault k of command n: a hash (splitmix64's
+// finaliser) of the seed and both, so the same seed refuses the same commands.
+double fault_draw(std::uint64_t seed, std::uint64_t n, unsigned k) {
+    std::uint64_t z = seed + n * 0x9E3779B97F4A7C15ull + k * 0xD1B54A32D192ED03ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
 
 // Opcodes (SPC-4 / SBC-3).
 enum : std::uint8_t {
@@ -430,6 +439,9 @@ scsi_result scsi_target::execute(const std::uint8_t* cdb, std::size_t cdb_len, s
     std::uint8_t refuse = status_good;
     if (f.busy_every && stats_.commands % f.busy_every == 0) refuse = status_busy;
     else if (f.task_set_full_every && stats_.commands % f.task_set_full_every == 0) refuse = status_task_set_full;
+    else if (f.busy_probability > 0 && fault_draw(f.seed, stats_.commands, 1) < f.busy_probability) refuse = status_busy;
+    else if (f.task_set_full_probability > 0 && fault_draw(f.seed, stats_.commands, 2) < f.task_set_full_probability)
+        refuse = status_task_set_full;
     for (const auto& w : f.busy_windows)
         if (refuse == status_good && now_ps >= w.from && now_ps < w.until)
             refuse = w.status == "busy" ? status_busy : status_task_set_full;

@@ -219,6 +219,43 @@ TEST_CASE("faults: BUSY every Nth command and TASK SET FULL every Mth, without s
     CHECK(t.stats().task_set_full == 2);
 }
 
+namespace {
+// The statuses of n READ(10)s on a fresh disk with these probabilities and seed.
+std::vector<int> random_refusals(double busy, double tsf, std::uint64_t seed, int n) {
+    auto cfg = small_disk();
+    cfg.faults.busy_probability = busy;
+    cfg.faults.task_set_full_probability = tsf;
+    cfg.faults.seed = seed;
+    scsi_target t(cfg);
+    runner r{t};
+    std::vector<int> st;
+    for (int i = 0; i < n; ++i) st.push_back(r.run(rw10(0x28, 0, 1)).r.status);
+    return st;
+}
+} // namespace
+
+TEST_CASE("faults: BUSY and TASK SET FULL with a probability: the share, no runs of them, the same for the same seed") {
+    const int n = 20000;
+    const auto a = random_refusals(0.1, 0.05, 7, n);
+    const auto busy = std::count(a.begin(), a.end(), 0x08), tsf = std::count(a.begin(), a.end(), 0x28);
+    // binomial: 2000 ± 4σ (σ ≈ 42); TASK SET FULL draws only where BUSY did not: 0.9 × 0.05 × n = 900 ± 4σ (σ ≈ 29)
+    CHECK(busy > 1830);
+    CHECK(busy < 2170);
+    CHECK(tsf > 780);
+    CHECK(tsf < 1020);
+    CHECK(std::count(a.begin(), a.end(), 0) == n - busy - tsf);
+    // not periodic: the longest run of BUSY stays short (P(run ≥ 6) ≈ n × 1e-6)
+    int run = 0, longest = 0;
+    for (int s : a) longest = std::max(longest, run = s == 0x08 ? run + 1 : 0);
+    CHECK(longest < 6);
+    CHECK(random_refusals(0.1, 0.05, 7, n) == a);
+    CHECK(random_refusals(0.1, 0.05, 8, n) != a);
+    // probability 0 and 1
+    const auto none = random_refusals(0, 0, 7, 100), all = random_refusals(1, 0, 7, 100);
+    CHECK(std::count(none.begin(), none.end(), 0) == 100);
+    CHECK(std::count(all.begin(), all.end(), 0x08) == 100);
+}
+
 TEST_CASE("faults: BUSY and TASK SET FULL windows at chosen times") {
     auto cfg = small_disk();
     cfg.faults.busy_windows.push_back({1000, 2000, "busy"});

@@ -89,8 +89,11 @@ int sd::attach(struct scsi_device* dev, const sd_config& cfg, std::unique_ptr<sd
     return DDI_SUCCESS;
 }
 
-// One polled command; data (kernel memory of len bytes) in or out. Returns
-// 0 on GOOD, else −1 (the sense key in *key when there was sense).
+// One polled command; data (kernel memory of len bytes) in or out.
+// scsi_poll retries BUSY and TASK SET FULL itself; a UNIT ATTENTION (a
+// target reset since the last command) is retried here at once, up to
+// max_retries times, as sd's retry path does for its attach commands.
+// Returns 0 on GOOD, else −1 (the sense key in *key when there was sense).
 int sd::poll_cmd(const std::uint8_t* cdb, int cdblen, void* data, std::size_t len, bool write, std::uint8_t* key) {
     struct buf b {};
     b.b_flags = write ? B_WRITE : B_READ;
@@ -102,7 +105,17 @@ int sd::poll_cmd(const std::uint8_t* cdb, int cdblen, void* data, std::size_t le
     std::memcpy(pkt->pkt_cdbp, cdb, std::size_t(cdblen));
     pkt->pkt_time = cfg_.pkt_time;
     pkt->pkt_comp = nullptr;
-    const int rc = scsi_poll(pkt);
+    int rc = -1;
+    for (unsigned attempt = 0;; ++attempt) {
+        rc = scsi_poll(pkt);
+        const std::uint8_t status = pkt->pkt_scbp ? (pkt->pkt_scbp[0] & STATUS_MASK) : 0;
+        const bool done = pkt->pkt_reason == CMD_CMPLT;
+        std::uint8_t* sn = done && status == STATUS_CHECK ? sense_of(pkt) : nullptr;
+        const bool attention = sn && scsi_sense_key(sn) == KEY_UNIT_ATTENTION;
+        if (rc == 0 || !attention || attempt >= cfg_.max_retries) break;
+        ++st_.retries;
+        ++st_.ua_retries;
+    }
     if (len && !write) scsi_sync_pkt(pkt);
     if (key) {
         *key = 0;

@@ -158,7 +158,8 @@ int run_scenario(const run_opts& o) {
         const auto& h = j["headline"];
         std::cout << fmt::format("ddisim run: {} timing, seed {}, simulated {} in {:.2f} s wall ({})\n",
                                  sc.run.timing, sc.run.seed, tlm::format_time_readable(res.end_ps), wall,
-                                 res.workload_done    ? "workload complete"
+                                 !res.software_error.empty() ? "stopped: the software could not run the workload"
+                                 : res.workload_done    ? "workload complete"
                                  : !res.panic.empty() ? "stopped: simulated kernel panic"
                                  : res.stalled        ? "stopped: no workload progress for run.stall_timeout"
                                  : res.hit_duration   ? "stopped at run.duration"
@@ -190,7 +191,8 @@ int run_scenario(const run_opts& o) {
                 return fmt::format("clat p50 {:.1f} us p99 {:.1f} us p99.9 {:.1f} us", l["p50"].get<double>() / 1e3,
                                    l["p99"].get<double>() / 1e3, l["p99.9"].get<double>() / 1e3);
             };
-            std::cout << fmt::format("  fio on {}:\n", f.value("disk", std::string("?")));
+            const std::string disk = f.value("disk", std::string());
+            std::cout << fmt::format("  fio on {}:\n", disk.empty() ? "no disk (not attached)" : disk);
             for (const auto& jb : f["jobs"]) {
                 std::string l;
                 if (jb.contains("read_clat_ns")) l += "  read " + lat(jb["read_clat_ns"]);
@@ -249,6 +251,9 @@ int run_scenario(const run_opts& o) {
             return 2;
         }
     }
+    if (!res.software_error.empty())
+        std::cerr << "ddisim run: the software could not run the workload: " << res.software_error
+                  << " (exit status 1)\n";
     if (!res.panic.empty())
         std::cerr << "ddisim run: the simulated kernel panicked: " << res.panic
                   << "; the run ended there (exit status 1)\n";

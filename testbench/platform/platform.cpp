@@ -211,6 +211,9 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         auto hc = sc.platform.hba.config;
         hc.bus_max_burst = sc.platform.bus.max_burst;
         hc.timing = sc.run.timing;
+        // the disks' fault draws differ by run seed and by target
+        for (std::size_t t = 0; t < hc.targets.size(); ++t)
+            hc.targets[t].faults.seed ^= sc.run.seed * 0x9E3779B97F4A7C15ull + t * 0xC2B2AE3D27D4EB4Full;
         p_->hba = std::make_unique<models::hba>("hba", hc);
         p_->hba_irq = std::make_unique<sc_core::sc_signal<bool>>("hba_irq");
         p_->hba->irq.bind(*p_->hba_irq);
@@ -266,7 +269,9 @@ platform::~platform() {
     // copy's cookie lists, an I/O's buffers) is destroyed too. The models'
     // threads, suspended in wait() whether the run ended or was cut short,
     // are unwound with it: what their frames own is freed as well.
-    if (p_->software_thread.valid() && !p_->software_thread.terminated()) p_->kernel->set_platform(nullptr);
+    // The same holds for drivers a software thread that ended left attached
+    // (a failed step, e.g. sd's attach): cut off in any case.
+    p_->kernel->set_platform(nullptr);
     tlm::end_threads(tlm::all_threads());
     // Drivers release kernel resources; they must go before the kernel.
     p_->disk.reset();
@@ -422,13 +427,14 @@ run_outcome platform::run(progress_bar& bar) {
         slice = std::min(slice * 2, max_slice);
     }
     bar.finish();
-    o.workload_done = all_done();
+    o.workload_done = all_done() && p_->software_error.empty(); // a workload that could not run is not done
     o.end_ps = now_ps();
     for (const auto& t : p_->tgens) o.errors += t->errors() + t->verify_errors();
     if (p_->software_workload) {
         o.errors += p_->memcpy.failed + p_->memcpy.verify_errors + p_->memcpy.alloc_failures;
         if (p_->fio) o.errors += p_->fio->errors();
         if (!p_->software_error.empty()) ++o.errors;
+        o.software_error = p_->software_error;
         if (!p_->software_done && !o.hit_duration && p_->panic.empty() && !o.stalled) {
             ++o.errors; // starved: the software waits for something that never comes
             o.starved = true;

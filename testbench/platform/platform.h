@@ -50,9 +50,11 @@ struct run_outcome {
     bool starved = false;          // ended with no activity left while the software still waited
     bool stalled = false;          // stopped: no workload progress for run.stall_timeout
     std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
-    // errors without the one each early end (panic, starved, stalled) adds
+    std::string software_error;    // the software could not run its workload (a driver's attach failed …); else empty
+    // errors without the one each early end (panic, starved, stalled, a software failure) adds
     std::uint64_t transaction_errors() const {
-        return errors - (panic.empty() ? 0 : 1) - (starved ? 1 : 0) - (stalled ? 1 : 0);
+        return errors - (panic.empty() ? 0 : 1) - (starved ? 1 : 0) - (stalled ? 1 : 0) -
+               (software_error.empty() ? 0 : 1);
     }
 };
 

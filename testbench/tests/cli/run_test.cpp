@@ -385,6 +385,46 @@ TEST_CASE("run: software.cpus bounds the software's CPU use: one CPU is never mo
     CHECK(two["fio"]["total"]["iops"].get<double>() >= one["fio"]["total"]["iops"].get<double>());
 }
 
+TEST_CASE("run: a disk that never attaches: the run says the software could not run the workload, and why") {
+    const auto d = scratch("never_attaches");
+    const auto job = d / "r.fio";
+    std::ofstream(job) << "[r]\nrw=read\nnumber_ios=10\n";
+    const auto r = run_ddisim("run --fio " + job.string() + " --set platform.hba.targets.0.faults.busy_every=1" +
+                              " --set run.stall_timeout=0 --out " + (d / "o").string());
+    INFO(r.out);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("(stopped: the software could not run the workload)") != std::string::npos);
+    CHECK(r.out.find("ddisim run: the software could not run the workload: sd: attach of target 0 failed: TEST UNIT "
+                     "READY failed (exit status 1)") != std::string::npos);
+    CHECK(r.out.find("transactions ended with an error") == std::string::npos);
+    CHECK(r.out.find("fio on no disk (not attached)") != std::string::npos);
+}
+
+TEST_CASE("run: a disk answering BUSY at random is ridden out by sd; the draws follow run.seed") {
+    const auto d = scratch("busy_probability");
+    const auto job = d / "seq.fio";
+    std::ofstream(job) << "[r]\nioengine=libaio\niodepth=8\nrw=read\nbs=4k\nnumber_ios=3000\n";
+    auto run_with = [&](int seed) {
+        const auto o = d / ("s" + std::to_string(seed));
+        const auto r = run_ddisim("run --quiet --fio " + job.string() + " --set run.seed=" + std::to_string(seed) +
+                                  " --set platform.hba.targets.0.faults.busy_probability=0.05 --out " + o.string());
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(o / "results.json"))["headline"]["fio"];
+    };
+    const auto a = run_with(1), b = run_with(2);
+    for (const auto* f : {&a, &b}) {
+        INFO(f->dump());
+        CHECK((*f)["total"]["ios"] == 3000);
+        CHECK((*f)["total"]["errors"] == 0);
+        // about 5 % of the commands were refused and retried (binomial: 158 ± 4σ)
+        const auto retries = (*f)["sd"]["retries"].get<std::uint64_t>();
+        CHECK(retries > 110);
+        CHECK(retries < 210);
+        CHECK((*f)["sd"]["commands"].get<std::uint64_t>() == 3000 + retries);
+    }
+    CHECK(a["sd"]["retries"] != b["sd"]["retries"]); // another run.seed, other commands refused
+}
+
 TEST_CASE("run: host.json gives the host cost of the run, consistent with the results, which carry none of it") {
     const auto d = scratch("host_report");
     const auto job = d / "short.fio";

@@ -201,6 +201,40 @@ TEST_CASE("storage platform: a BUSY retry left behind by the thread that took th
     CHECK(f["sd"]["retries"].get<std::uint64_t>() > 50);
 }
 
+// Found by the soak: random BUSY replies held the disk's attach up (scsi_poll
+// tries a refused command again 10 ms later) past a target reset at 300 us,
+// so READ CAPACITY met the reset's UNIT ATTENTION and the attach failed. sd
+// now retries a UNIT ATTENTION in its attach commands, as its retry path
+// does for I/O.
+TEST_CASE("storage platform: a target reset during sd's attach (UNIT ATTENTION on READ CAPACITY) is ridden out") {
+    nlohmann::json h;
+    const auto o = run_job({"run.seed=933779", "software.iommu=none", "platform.hba.targets.0.faults.busy_probability=0.1",
+                            "platform.hba.targets.0.faults.reset_at=300us"},
+                           "[j]\nioengine=libaio\nrw=randwrite\nbs=64k\niodepth=1\nsize=16m\nnumber_ios=50\n", &h);
+    INFO(h.dump());
+    CHECK(o.software_error.empty());
+    CHECK(o.workload_done);
+    CHECK(o.errors == 0);
+    CHECK(h["fio"]["total"]["ios"] == 50);
+}
+
+// A disk that refuses every command: the attach fails (scsi_poll gives up
+// after pkt_time × 100 tries), the software ends with the HBA driver still
+// attached, and the platform's end must not let it touch the bus (it did:
+// SystemC error E519 from a register write outside the simulation).
+TEST_CASE("storage platform: a disk that never attaches ends the run as a software failure, and the platform ends cleanly") {
+    nlohmann::json h;
+    const auto o = run_job({"platform.hba.targets.0.faults.busy_every=1", "run.stall_timeout=0"},
+                           "[r]\nrw=read\nnumber_ios=10\n", &h);
+    INFO(h.dump());
+    CHECK(o.software_error.find("sd: attach of target 0 failed") != std::string::npos);
+    CHECK_FALSE(o.workload_done);
+    CHECK(o.errors == 1);
+    CHECK(o.transaction_errors() == 0);
+    CHECK(h["workload_done"] == false);
+    CHECK(h["fio"]["error"].get<std::string>().find("TEST UNIT READY") != std::string::npos);
+}
+
 TEST_CASE("storage platform: interrupt coalescing by count without a timer is refused, naming the keys") {
     const auto e = refusal(config::load_default_scenario({"platform.hba.coalesce_count=4"}));
     CHECK(e.find("platform.hba.coalesce_count is 4") != std::string::npos);

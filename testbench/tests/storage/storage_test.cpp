@@ -319,6 +319,28 @@ TEST_CASE("storage: medium errors fail only the bufs over the bad LBAs with EIO 
         }
 }
 
+TEST_CASE("storage: an attach meeting BUSY and I/O meeting random BUSY and TASK SET FULL complete without an error") {
+    st_options o;
+    o.hba.targets = {ssd_disk()};
+    // every command in the first 150 us is refused: the attach's TEST UNIT
+    // READY meets BUSY and scsi_poll tries it again 10 ms later
+    o.hba.targets[0].faults.busy_windows = {{0, 150000000ull, "busy"}};
+    o.hba.targets[0].faults.busy_probability = 0.2;
+    o.hba.targets[0].faults.task_set_full_probability = 0.1;
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 3000;
+    vo.seed = 23;
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::busy_retries) > 400);
+    CHECK(sd_total(r, &drivers::sd::stats::qfull_retries) > 150);
+    // the I/O's BUSY replies are sd's retries; the attach's are scsi_poll's
+    CHECK(r.hba_stats.busy > sd_total(r, &drivers::sd::stats::busy_retries));
+    CHECK(r.hba_stats.busy <= sd_total(r, &drivers::sd::stats::busy_retries) + 3);
+}
+
 TEST_CASE("storage: BUSY and TASK SET FULL are retried transparently") {
     st_options o;
     o.hba.target_queue_depth = 4; // the HBA refuses beyond 4 per target: TASK SET FULL

@@ -4,8 +4,10 @@
 // attach   on a target's scsi_device (scsi_hba_target_create): TEST UNIT
 //          READY (repeated while it reports UNIT ATTENTION / NOT READY),
 //          INQUIRY (36 bytes), READ CAPACITY(16), all polled with
-//          scsi_poll; sets the HBA's "sector-size" capability to the block
-//          size (data windows are cut on whole blocks).
+//          scsi_poll (which retries BUSY / TASK SET FULL itself), each
+//          retried on a UNIT ATTENTION up to max_retries times; sets the
+//          HBA's "sector-size" capability to the block size (data windows
+//          are cut on whole blocks).
 // strategy(buf) queues a transfer and returns at once (illumos sdstrategy).
 //          b_lblkno is in the disk's logical blocks; b_bcount a multiple of
 //          the block size; B_READ set for reads. sd owns b_private while the

@@ -212,6 +212,13 @@ int run_scenario(const run_opts& o) {
                                      t["ios"].get<std::uint64_t>(), t["iops"].get<double>(),
                                      t["bw_bytes_per_s"].get<double>() / 1e6, lat(t["clat_ns"]));
             if (f.contains("error")) std::cout << "  fio      could not run: " << f["error"].get<std::string>() << "\n";
+            const auto& sd = f["sd"];
+            std::cout << fmt::format("  sd: {} commands ({} windows and {} chunks beyond each buf's first), {} retries, "
+                                     "{} bufs failed; hba: {} commands, {} interrupts\n",
+                                     sd["commands"].get<std::uint64_t>(), sd.value("windows", std::uint64_t{0}),
+                                     sd["chunks"].get<std::uint64_t>(), sd["retries"].get<std::uint64_t>(),
+                                     sd["errors"].get<std::uint64_t>(), f["hba"]["commands"].get<std::uint64_t>(),
+                                     f["hba"]["interrupts"].get<std::uint64_t>());
         }
         if (h.contains("cpu") && h["cpu"]["charged_ns"].get<std::uint64_t>() > 0) {
             const auto& c = h["cpu"];

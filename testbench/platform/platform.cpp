@@ -480,8 +480,8 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     if (p_->fio) {
         auto f = p_->fio->headline();
         f["disk"] = p_->disk_name;
-        f["sd"] = {{"commands", p_->sd_stats.commands}, {"chunks", p_->sd_stats.chunks}, {"retries", p_->sd_stats.retries},
-                   {"errors", p_->sd_stats.errors}};
+        f["sd"] = {{"commands", p_->sd_stats.commands}, {"windows", p_->sd_stats.windows}, {"chunks", p_->sd_stats.chunks},
+                   {"retries", p_->sd_stats.retries}, {"errors", p_->sd_stats.errors}};
         f["hba"] = {{"commands", p_->hba_stats.commands}, {"interrupts", p_->hba_stats.interrupts}, {"chained", p_->hba_stats.chained}};
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);

@@ -2,6 +2,7 @@
 // errors. Each case starts ddisim as a child process.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -249,6 +250,16 @@ TEST_CASE("run: the default scenario is 4 KiB random reads at QD 32 through the 
     CHECK(t["iops"].get<double>() < 266667);
     CHECK(t["clat_ns"]["p99"].get<double>() >= t["clat_ns"]["p50"].get<double>());
     CHECK(j["stats"].contains("iommu.translations"));
+    // the summary's sd line gives the headline's sd and hba counts
+    const auto& sd = j["headline"]["fio"]["sd"];
+    CHECK(sd["commands"] == 20000);
+    CHECK(r.out.find(fmt::format("  sd: {} commands ({} windows and {} chunks beyond each buf's first), {} retries, "
+                                 "{} bufs failed; hba: {} commands, {} interrupts",
+                                 sd["commands"].get<std::uint64_t>(), sd["windows"].get<std::uint64_t>(),
+                                 sd["chunks"].get<std::uint64_t>(), sd["retries"].get<std::uint64_t>(),
+                                 sd["errors"].get<std::uint64_t>(),
+                                 j["headline"]["fio"]["hba"]["commands"].get<std::uint64_t>(),
+                                 j["headline"]["fio"]["hba"]["interrupts"].get<std::uint64_t>())) != std::string::npos);
 }
 
 TEST_CASE("run: --fio with verify writes, reads back and checks every block, fio.json has verify_errors 0") {

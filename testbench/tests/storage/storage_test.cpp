@@ -259,19 +259,28 @@ TEST_CASE("storage: broken-up bufs move the right bytes: virtual, page-list (B_P
     CHECK(chunks == 3 * 7); // three bufs of 8 chunks
 }
 
-TEST_CASE("storage: a medium error in a later chunk reports the chunks before it as moved") {
+namespace {
+// Small media, so that random bufs hit the bad LBAs often: unreadable runs
+// at 1000 (4 blocks) and 3000 on the SSD, one block at ram_bad on the RAM
+// disk; vo.bad tells the verify workload.
+st_options small_media_with_bad_blocks(std::uint64_t ram_bad, verify_options& vo) {
     st_options o;
     o.hba.targets = {ssd_disk(2ull << 20), ram_disk(1ull << 20)};
     o.hba.targets[0].faults.medium_errors = {{1000, 4, false}, {3000, 1, false}};
-    o.hba.targets[1].faults.medium_errors = {{700, 1, false}};
-    st_system s(o);
+    o.hba.targets[1].faults.medium_errors = {{ram_bad, 1, false}};
+    vo.bad = {{{1000, 4}, {3000, 1}}, {{ram_bad, 1}}};
+    return o;
+}
+} // namespace
+
+TEST_CASE("storage: a medium error in a later chunk reports the chunks before it as moved") {
     verify_options vo;
+    st_system s(small_media_with_bad_blocks(700, vo));
     vo.ios = 6000;
     vo.seed = 22;
     vo.depth = 16;
     vo.max_blocks = 128;
     vo.small_fraction = 0.2;
-    vo.bad = {{{1000, 4}, {3000, 1}}, {{700, 1}}};
     drivers::sd_config sc;
     sc.max_xfer = 8 * 1024; // 16 blocks per command
     sc.medium_retries = 1;
@@ -289,17 +298,11 @@ TEST_CASE("storage: a medium error in a later chunk reports the chunks before it
 }
 
 TEST_CASE("storage: medium errors fail only the bufs over the bad LBAs with EIO and the LBA") {
-    st_options o;
-    // small media so that random bufs hit the bad LBAs often
-    o.hba.targets = {ssd_disk(2ull << 20), ram_disk(1ull << 20)};
-    o.hba.targets[0].faults.medium_errors = {{1000, 4, false}, {3000, 1, false}};
-    o.hba.targets[1].faults.medium_errors = {{7, 1, false}};
-    st_system s(o);
     verify_options vo;
+    st_system s(small_media_with_bad_blocks(7, vo));
     vo.ios = 12000;
     vo.seed = 15;
     vo.depth = 16;
-    vo.bad = {{{1000, 4}, {3000, 1}}, {{7, 1}}};
     drivers::sd_config sc;
     sc.medium_retries = 2;
     const auto r = run_verify_now(s, drivers::hba_drv_config{}, sc, vo);

@@ -5,8 +5,9 @@
 
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
-controller options, DDI resource limits and fidelity, disk kind, disk conditions sd
-retries transparently: BUSY, TASK SET FULL, resets) and a workload (an fio
+controller options, DDI resource limits and fidelity, disk kind, sometimes a
+second disk, disk conditions sd retries transparently: BUSY, TASK SET FULL,
+resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size, depth, clones and verify, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -128,6 +129,11 @@ def draw(rng):
             "platform.hba.targets.0.faults.reset_at": pick(["0ns", "0ns", "300us"]),
             "platform.hba.targets.0.faults.power_on_unit_attention": pick(["false", "true"]),
         })
+        if pick([False, False, True]):
+            # a second disk, and the jobs on it half the time (another
+            # target id, its own queue and tags at the HBA)
+            s["platform.hba.targets.1.kind"] = pick(["ssd", "ram"])
+            s["workload.fio.target"] = pick([0, 1])
         if pick([False, False, False, True]):
             # 8 unreadable blocks in the first 16 MiB (the first clone's
             # region): reads over them fail with EIO, the rest must not
@@ -208,7 +214,8 @@ def classify(s, rc, stdout, stderr, results):
         return "PROBLEM", "%d bytes/blocks failed verification" % wrong
     if rc == 0:
         return ("expected", "diagnostics %s" % sorted(diags)) if diags else ("ok", "")
-    if ("fio" in h and s.get("platform.hba.targets.0.faults.medium_errors") and not panic and not h.get("stalled")
+    if ("fio" in h and s.get("platform.hba.targets.0.faults.medium_errors") and s.get("workload.fio.target", 0) == 0
+            and not panic and not h.get("stalled")
             and "did not finish" not in stderr and h["fio"]["total"].get("errors", 0) > 0):
         return "expected", "injected medium errors: %d failed I/Os" % h["fio"]["total"]["errors"]
     if panic:

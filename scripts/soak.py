@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Randomised-configuration soak test of `ddisim run`.
 
-    scripts/soak.py [--runs N] [--seed S] [--ddisim PATH] [--out DIR] [--timeout SECONDS] [--keep]
+    scripts/soak.py [--runs N] [--seed S] [--ddisim PATH] [--out DIR] [--timeout SECONDS] [--keep] [--twice N]
 
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA

@@ -6,19 +6,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "tlm/core/splitmix.h"
+
 namespace ddisim::models {
 
 using namespace scsi;
 
 namespace {
-// A uniform draw in [0, 1) for fault k of command n: a hash (splitmix64's
-// finaliser) of the seed and both, so the same seed refuses the same commands.
+// A uniform draw in [0, 1) for fault k of command n: a hash (a SplitMix64
+// step) of the seed and both, so the same seed refuses the same commands.
 double fault_draw(std::uint64_t seed, std::uint64_t n, unsigned k) {
-    std::uint64_t z = seed + n * 0x9E3779B97F4A7C15ull + k * 0xD1B54A32D192ED03ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
+    std::uint64_t state = seed + (n - 1) * 0x9E3779B97F4A7C15ull + k * 0xD1B54A32D192ED03ull; // the step adds one more
+    return static_cast<double>(tlm::splitmix64(state) >> 11) * 0x1.0p-53;
 }
 
 // Opcodes (SPC-4 / SBC-3).

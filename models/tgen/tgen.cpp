@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "tlm/core/splitmix.h"
 #include "tlm/extensions.h"
 #include "tlm/sc_timing.h"
 #include "tlm/waves.h"
@@ -17,12 +18,7 @@ using ::tlm::tlm_sync_enum;
 namespace ddisim::models {
 
 namespace {
-std::uint64_t splitmix(std::uint64_t& s) {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+using tlm::splitmix64;
 // Order-dependent 64-bit mix (cheap: one multiply per word).
 void fnv(std::uint64_t& h, std::uint64_t v) {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -42,7 +38,7 @@ tgen_sequence::tgen_sequence(const tgen_config& c)
     if (!(c.read_fraction >= 0 && c.read_fraction <= 1)) throw std::invalid_argument("tgen: read_fraction must be in [0, 1]");
 }
 
-std::uint64_t tgen_sequence::rand() { return splitmix(seed_state_); }
+std::uint64_t tgen_sequence::rand() { return splitmix64(seed_state_); }
 
 tgen_sequence::op tgen_sequence::next() {
     op o;
@@ -126,7 +122,7 @@ void tgen::pattern(std::uint64_t addr, std::uint8_t* p, std::uint32_t n) const {
     // A byte pattern that depends on the address and the seed.
     std::uint64_t s = cfg_.seed ^ (addr * 0x9e3779b97f4a7c15ull);
     for (std::uint32_t i = 0; i < n; i += 8) {
-        const std::uint64_t v = splitmix(s);
+        const std::uint64_t v = splitmix64(s);
         std::memcpy(p + i, &v, std::min<std::uint32_t>(8, n - i));
     }
 }

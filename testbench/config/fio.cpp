@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "tlm/core/params.h"
+#include "tlm/core/splitmix.h"
 
 namespace ddisim::config {
 
@@ -104,20 +105,15 @@ std::uint64_t scale(const decimal& d, std::uint64_t mult, const std::string& tex
     return static_cast<std::uint64_t>(v);
 }
 
-std::uint64_t splitmix(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+using tlm::splitmix64;
 
 std::uint64_t mix(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0) {
     std::uint64_t x = a;
-    std::uint64_t h = splitmix(x);
+    std::uint64_t h = splitmix64(x);
     x = h ^ b;
-    h = splitmix(x);
+    h = splitmix64(x);
     x = h ^ c;
-    return splitmix(x);
+    return splitmix64(x);
 }
 
 } // namespace
@@ -887,7 +883,7 @@ fio_job_file load_fio_file(const std::string& path, fio_parse_options opts) {
 
 fio_stream::rng::rng(std::uint64_t seed) {
     std::uint64_t x = seed;
-    for (auto& w : s) w = splitmix(x);
+    for (auto& w : s) w = splitmix64(x);
 }
 
 std::uint64_t fio_stream::rng::next() {

@@ -265,9 +265,7 @@ void sd::run_queues() {
 // longest sleeper, unless one is already due by then or on its way.
 void sd::keep_a_sleeper_due() {
     if (sleepers_.empty()) return;
-    std::uint64_t need = 0;
-    if (!retryq_.empty() && inflight_ < throttle_) need = retryq_.begin()->first;
-    else if (!inflight_ && !waitq_.empty()) need = k_->now_ns() + resource_poll_ns();
+    const std::uint64_t need = sleep_deadline(k_->now_ns()); // not idle here: nothing in flight means bufs wait
     if (!need) return;
     for (const waiter* s : sleepers_)
         if (s->signalled_ || (s->deadline_ && s->deadline_ <= need)) return;
@@ -291,6 +289,12 @@ void sd::build_cdb(xfer* x) {
 }
 
 struct buf* sd::io_buf(xfer* x) { return x->broken ? &x->chunk : x->bp; }
+
+// The window scsi_init_pkt just set up: what of the buf (or chunk) it covers
+// beyond the bytes already done.
+void sd::set_window(xfer* x, const struct buf* b, const struct scsi_pkt* pkt) {
+    x->win = x->chunk_at + std::uint64_t(ssize_t(b->b_bcount) - pkt->pkt_resid) - x->done;
+}
 
 // The chunk of bp from byte `at` (max_xfer_ bytes, or what is left) as a buf
 // of its own over the same memory: a virtual address moves on by `at`; a
@@ -339,7 +343,7 @@ bool sd::start(xfer* x) {
     pkt->pkt_comp = &sd::comp;
     pkt->pkt_time = cfg_.pkt_time;
     pkt->pkt_flags = FLAG_STAG;
-    x->win = x->chunk_at + std::uint64_t(ssize_t(bp->b_bcount) - pkt->pkt_resid) - x->done;
+    set_window(x, bp, pkt);
     build_cdb(x);
     (void)transport(x);
     return true;
@@ -421,7 +425,7 @@ void sd::complete(struct scsi_pkt* pkt) {
                 if (!p) {
                     finish(x, geterror(cur) ? geterror(cur) : EIO);
                 } else {
-                    x->win = x->chunk_at + std::uint64_t(ssize_t(cur->b_bcount) - p->pkt_resid) - x->done;
+                    set_window(x, cur, p);
                     x->retries = 0;
                     build_cdb(x);
                     (void)transport(x);
@@ -547,22 +551,25 @@ void sd::wake_idle() {
 
 // One sleep of a thread in sd: timed while a retry comes due or DMA
 // resources are short (nothing in flight), as illumos sd's timeouts.
+// When a thread asleep in sd must wake for work no completion will bring
+// it: the first retry that may go out, or, with nothing in flight, a look
+// again for DMA resources; 0: a completion will (sleep untimed).
+std::uint64_t sd::sleep_deadline(std::uint64_t now) const {
+    if (!retryq_.empty() && inflight_ < throttle_) return retryq_.begin()->first;
+    if (inflight_ == 0) return now + resource_poll_ns();
+    return 0;
+}
+
 void sd::sleep_in_sd(waiter& w) {
     const std::uint64_t now = k_->now_ns();
-    const std::uint64_t poll = now + resource_poll_ns(); // resources short
-    std::uint64_t deadline = 0;
-    if (!retryq_.empty() && inflight_ < throttle_) {
-        deadline = retryq_.begin()->first;
-        // Due now: run_queues transports it, unless another thread holds the
-        // queues (it yielded in a transport). Then this one must yield too,
-        // or that thread never resumes and simulated time stands still:
-        // sleep a resource-short interval (or until woken).
-        if (deadline <= now) {
-            if (!running_queues_) return;
-            deadline = poll;
-        }
-    } else if (inflight_ == 0) {
-        deadline = poll;
+    std::uint64_t deadline = sleep_deadline(now);
+    // A retry due now: run_queues transports it, unless another thread holds
+    // the queues (it yielded in a transport). Then this one must yield too,
+    // or that thread never resumes and simulated time stands still: sleep a
+    // resource-short interval (or until woken).
+    if (deadline && deadline <= now) {
+        if (!running_queues_) return;
+        deadline = now + resource_poll_ns();
     }
     w.asleep_ = true;
     w.signalled_ = false;

@@ -181,6 +181,7 @@ private:
     bool transport(xfer* x);  // false: TRAN_BUSY (queued for retry)
     void build_cdb(xfer* x);
     struct buf* io_buf(xfer* x);            // the buf being transferred: bp, or its current chunk
+    void set_window(xfer* x, const struct buf* b, const struct scsi_pkt* pkt); // x->win after scsi_init_pkt
     void set_chunk(xfer* x, std::uint64_t at); // the chunk of bp from byte `at`
     void complete(struct scsi_pkt* pkt);
     void retry(xfer* x, std::uint64_t delay_ns);
@@ -190,6 +191,7 @@ private:
     void wake(waiter& w);
     void wake_idle();
     void keep_a_sleeper_due();          // a retry or resource poll left to the sleepers gets one that wakes in time
+    std::uint64_t sleep_deadline(std::uint64_t now) const; // when a sleeper must wake for them (0: a completion wakes it)
     // how often a thread looks again for DMA resources that were short
     std::uint64_t resource_poll_ns() const { return std::max<std::uint64_t>(cfg_.qfull_delay_ns, 1000); }
 

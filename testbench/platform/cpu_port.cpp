@@ -70,31 +70,30 @@ void cpu_port::set_cpus(unsigned n) {
     cpu_util_ = std::make_unique<tlm::formula>(me, "utilisation", "ratio", "busy share of the software.cpus CPUs", [this] {
         const double now = static_cast<double>(now_.value());
         double busy = 0;
-        for (const auto& c : cpus_) busy += static_cast<double>(c.busy_ps);
+        for (const auto& c : cpus_) busy += static_cast<double>(c.tl.busy_ps);
         return now > 0 && !cpus_.empty() ? busy / (now * static_cast<double>(cpus_.size())) : 0.0;
     });
 }
 
 void cpu_port::run_on_cpu(keeper& q, std::uint64_t ns) {
-    if (ns_ == 0) ns_ = sc_core::sc_time(1, sc_core::SC_NS).value();
-    const std::uint64_t t = q.current().value(), d = ns * ns_;
+    const std::uint64_t t = q.current().value(), d = ns_time(ns).value();
     std::size_t best = 0;
     std::uint64_t start = ~0ull;
     for (std::size_t c = 0; c < cpus_.size() && start != t; ++c) {
         const cpu_lane& l = cpus_[c];
-        const std::uint64_t s = t >= l.busy_until ? t : l.recent.gap(t, d, l.busy_until);
+        const std::uint64_t s = t >= l.tl.busy_until ? t : l.recent.gap(t, d, l.tl.busy_until);
         if (s < start) start = s, best = c;
     }
     cpu_lane& l = cpus_[best];
     const std::uint64_t end = start + d;
-    if (start >= l.busy_until) {
-        l.recent.note_next(l.busy_until, start, end);
-        l.busy_until = end;
+    if (start >= l.tl.busy_until) {
+        l.recent.note_next(l.tl.busy_until, start, end);
+        l.tl.reserve(start, d); // after its latest piece
     } else {
-        l.recent.note_early(start, end); // in a gap before the latest reservation
-        l.busy_until = std::max(l.busy_until, end);
+        l.recent.note_early(start, end); // in a gap before the latest piece
+        l.tl.busy_until = std::max(l.tl.busy_until, end);
+        l.tl.busy_ps += d;
     }
-    l.busy_ps += d;
     *cpu_wait_ += start - t;
     q.inc(tlm::to_sc_time(end - t));
 }

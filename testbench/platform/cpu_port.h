@@ -167,8 +167,8 @@ private:
     kernel::iommu_map_ops* iommu_ = nullptr;
     std::uint32_t requester_id_;
     struct cpu_lane {
-        std::uint64_t busy_until = 0, busy_ps = 0; // ps
-        tlm::recent_reservations recent;
+        tlm::occupancy_timeline tl;     // busy until, busy time (ps)
+        tlm::recent_reservations recent; // its latest pieces, for first fit
     };
     std::vector<cpu_lane> cpus_;                  // set_cpus(n): n lanes; empty: a CPU per thread
     std::unique_ptr<tlm::counter> cpu_wait_;      // ps threads waited for a CPU

@@ -82,11 +82,6 @@ struct platform::impl {
     bool waves = false;
 };
 
-namespace {
-bool has_dma_devices(const config::scenario& s) { return s.platform.dmac.present || s.platform.hba.present; }
-bool has_mmio_devices(const config::scenario& s) { return has_dma_devices(s); }
-} // namespace
-
 platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     check_scenario(s);
     p_->sc = s;

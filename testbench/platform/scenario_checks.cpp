@@ -9,11 +9,8 @@
 
 namespace ddisim::platform {
 
-namespace {
-// The platform maps device registers (and so needs the MMIO window) when it
-// has a DMA device.
-bool has_mmio_devices(const config::scenario& s) { return s.platform.dmac.present || s.platform.hba.present; }
-} // namespace
+bool has_dma_devices(const config::scenario& s) { return s.platform.dmac.present || s.platform.hba.present; }
+bool has_mmio_devices(const config::scenario& s) { return has_dma_devices(s); }
 
 // Cross-key checks the per-key schema cannot express. Each names its keys
 // and, when the scenario gave the key it names first, where

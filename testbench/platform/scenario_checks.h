@@ -7,6 +7,12 @@
 
 namespace ddisim::platform {
 
+// A DMA controller or an HBA is present.
+bool has_dma_devices(const config::scenario& s);
+// The platform maps device registers (and so needs the MMIO window below
+// 4 GiB): so far exactly when it has a DMA device.
+bool has_mmio_devices(const config::scenario& s);
+
 // Throws std::invalid_argument naming the keys and, where the scenario gave
 // the first of them, its file, line and column or --set argument.
 void check_scenario(const config::scenario& s);

@@ -3,13 +3,19 @@
 
 namespace ddisim::tlm {
 
+namespace {
+// A thread (SC_THREAD or SC_CTHREAD) that has not terminated.
+bool live_thread(const sc_core::sc_process_handle& h) {
+    return h.valid() && !h.terminated() &&
+           (h.proc_kind() == sc_core::SC_THREAD_PROC_ || h.proc_kind() == sc_core::SC_CTHREAD_PROC_);
+}
+} // namespace
+
 unsigned end_threads(const std::vector<sc_core::sc_process_handle>& threads) {
     if (sc_core::sc_get_status() != sc_core::SC_PAUSED) return 0;
     std::vector<sc_core::sc_process_handle> live;
     for (const auto& h : threads)
-        if (h.valid() && !h.terminated() &&
-            (h.proc_kind() == sc_core::SC_THREAD_PROC_ || h.proc_kind() == sc_core::SC_CTHREAD_PROC_))
-            live.push_back(h);
+        if (live_thread(h)) live.push_back(h);
     if (live.empty()) return 0;
     sc_core::sc_spawn_options opt;
     opt.spawn_method();
@@ -31,9 +37,7 @@ namespace {
 void collect_threads(const std::vector<sc_core::sc_object*>& objects, std::vector<sc_core::sc_process_handle>& out) {
     for (sc_core::sc_object* o : objects) {
         const sc_core::sc_process_handle h(o); // invalid unless o is a process
-        if (h.valid() && !h.terminated() &&
-            (h.proc_kind() == sc_core::SC_THREAD_PROC_ || h.proc_kind() == sc_core::SC_CTHREAD_PROC_))
-            out.push_back(h);
+        if (live_thread(h)) out.push_back(h);
         collect_threads(o->get_child_objects(), out);
     }
 }

@@ -1,5 +1,7 @@
 #include "sw/kernel/phys_mem.h"
 
+#include <algorithm>
+
 namespace ddisim::kernel {
 
 phys_allocator::phys_allocator(std::uint64_t first, std::uint64_t end, placement_policy p,
@@ -118,6 +120,13 @@ bool phys_allocator::claim(std::uint64_t pa) {
     set(i);
     ++used_;
     return true;
+}
+
+std::uint64_t phys_allocator::claim_range(std::uint64_t lo, std::uint64_t hi) {
+    std::uint64_t n = 0;
+    const std::uint64_t from = std::max(lo / page_size * page_size, first_), to = std::min(hi, end_);
+    for (std::uint64_t pa = from; pa < to; pa += page_size) n += claim(pa) ? 1 : 0;
+    return n;
 }
 
 void phys_allocator::free_page(std::uint64_t pa) {

@@ -34,6 +34,10 @@ public:
                                               std::uint64_t align, std::uint64_t boundary);
     // Takes a specific page; false if outside the range or already used.
     bool claim(std::uint64_t pa);
+    // Takes every free page with a byte in [lo, hi) (an MMIO hole: no page
+    // there is ever handed out); pages outside the allocator's range are
+    // ignored. Returns the number taken.
+    std::uint64_t claim_range(std::uint64_t lo, std::uint64_t hi);
     void free_page(std::uint64_t pa);
     bool is_free(std::uint64_t pa) const;
     std::uint64_t used_pages() const { return used_; }

@@ -61,7 +61,7 @@ struct rig : sc_module {
         kc.checker = false;
         if (iommu) kc.iommu = ddisim::kernel::iommu_kind::vtd;
         k = std::make_unique<ddisim::kernel::kernel_context>(kc);
-        for (std::uint64_t pa = mc.low_size; pa < m::memory_high_base; pa += 4096) k->pages().claim(pa);
+        k->pages().claim_range(mc.low_size, m::memory_high_base); // the MMIO hole
         mem = std::make_unique<m::memory>("mem", mc, *k->store());
         bus = std::make_unique<m::bus>("bus", m::bus_config{});
         cpu = std::make_unique<ddisim::platform::cpu_port>("cpu", 0);

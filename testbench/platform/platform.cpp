@@ -115,9 +115,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     });
     // The hole between low DRAM and 4 GiB is MMIO: no page there is ever
     // handed out.
-    if (mc.high_size)
-        for (std::uint64_t pa = (mc.low_size + 4095) & ~std::uint64_t{4095}; pa < models::memory_high_base; pa += 4096)
-            k.pages().claim(pa);
+    if (mc.high_size) k.pages().claim_range(mc.low_size, models::memory_high_base);
     p_->mem = std::make_unique<models::memory>("memory", mc, *k.store());
     p_->bus = std::make_unique<models::bus>("bus", sc.platform.bus);
     p_->cpu = std::make_unique<cpu_port>("cpu", address_map::cpu_requester_id);

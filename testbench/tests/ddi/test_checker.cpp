@@ -83,6 +83,27 @@ TEST_CASE("kernel: placement policies are deterministic and honour limits") {
     CHECK(lo.claim(0x2000));
 }
 
+TEST_CASE("kernel: claim_range takes every page touching a hole, and only those") {
+    using ddisim::kernel::phys_allocator;
+    using ddisim::kernel::placement_policy;
+    phys_allocator a(0x1000, 0x20000, placement_policy::contiguous, 1);
+    REQUIRE(a.claim(0x5000));
+    // [0x3800, 0x7000): pages 0x3000 .. 0x6000, 0x5000 already taken
+    CHECK(a.claim_range(0x3800, 0x7000) == 3);
+    CHECK(a.used_pages() == 4);
+    for (std::uint64_t pa : {0x3000ull, 0x4000ull, 0x5000ull, 0x6000ull}) CHECK_FALSE(a.is_free(pa));
+    CHECK(a.is_free(0x2000));
+    CHECK(a.is_free(0x7000));
+    // Beyond the allocator's range on both sides: only the pages inside.
+    CHECK(a.claim_range(0, 0x2000) == 1);
+    CHECK(a.claim_range(0x1f000, 0x40000) == 1);
+    CHECK(a.claim_range(0x20000, 0x40000) == 0);
+    CHECK(a.used_pages() == 6);
+    // The lowest free page is now 0x2000, then 0x7000.
+    CHECK(*a.alloc_page(0, ~0ull) == 0x2000);
+    CHECK(*a.alloc_page(0, ~0ull) == 0x7000);
+}
+
 TEST_CASE("kernel: user address spaces and B_PHYS bufs bind through the process's pages") {
     fixture f;
     struct as* uas = f.k.as_create();

@@ -125,8 +125,7 @@ struct st_system {
             kc.iommu_unmap = o.unmap;
         }
         k = std::make_unique<kernel::kernel_context>(kc);
-        if (mc.high_size)
-            for (std::uint64_t pa = mc.low_size; pa < models::memory_high_base; pa += 4096) k->pages().claim(pa);
+        if (mc.high_size) k->pages().claim_range(mc.low_size, models::memory_high_base);
         mem = std::make_unique<models::memory>("mem", mc, *k->store());
         bus = std::make_unique<models::bus>("bus", models::bus_config{});
         cpu = std::make_unique<platform::cpu_port>("cpu", 0);

@@ -210,7 +210,7 @@ TEST_CASE("storage: broken-up bufs move the right bytes: virtual, page-list (B_P
         caddr_t v = s.k->kmem_alloc_pages(pages), w = s.k->kmem_alloc_pages(pages), z = s.k->kmem_alloc_pages(pages);
         std::uint64_t seed = 5;
         for (std::size_t i = 0; i < len; i += 8) {
-            const std::uint64_t x = splitmix(seed);
+            const std::uint64_t x = ddisim::tlm::splitmix64(seed);
             std::memcpy(v + off + i, &x, 8);
         }
         werr = d->rw(true, 100, v + off, len); // virtual, in chunks
@@ -395,7 +395,7 @@ TEST_CASE("storage: a raw image's blocks read back through the stack byte for by
     std::vector<std::uint8_t> img(size);
     std::uint64_t seed = 99;
     for (std::size_t i = 0; i < size; i += 8) {
-        const std::uint64_t v = splitmix(seed);
+        const std::uint64_t v = ddisim::tlm::splitmix64(seed);
         std::memcpy(&img[i], &v, 8);
     }
     {

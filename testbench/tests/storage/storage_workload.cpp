@@ -109,7 +109,7 @@ verify_result run_verify(st_system& s, const drivers::hba_drv_config& hc, const 
             if (sl.write) {
                 std::uint8_t* p = reinterpret_cast<std::uint8_t*>(sl.base + sl.off);
                 for (std::size_t k = 0; k < len; k += 8) {
-                    const std::uint64_t v = splitmix(fill_seed);
+                    const std::uint64_t v = ddisim::tlm::splitmix64(fill_seed);
                     std::memcpy(p + k, &v, std::min<std::size_t>(8, len - k));
                 }
             }

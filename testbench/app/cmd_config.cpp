@@ -28,8 +28,10 @@ int run_config(const config_options& o, const CLI::Option* dump_opt, const CLI::
             return 0;
         }
         if (check_opt->count() > 0) {
-            ddisim::platform::check_scenario(load_scenario(o.check, o.sets));
-            std::cout << o.check << ": ok\n";
+            const scenario s = load_scenario(o.check, o.sets);
+            ddisim::platform::check_scenario(s);
+            std::cout << o.check << ": ok" << std::endl;
+            for (const auto& n : ddisim::platform::scenario_notes(s)) std::cerr << "note: " << n << "\n";
             return 0;
         }
         if (dump_opt->count() > 0) {

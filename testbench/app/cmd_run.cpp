@@ -251,6 +251,7 @@ int run_scenario(const run_opts& o) {
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;
         std::cout << "\n";
     }
+    for (const auto& n : platform::scenario_notes(sc)) std::cerr << "note: " << n << "\n";
     if (const auto* fr = plat.fio()) {
         for (const auto& n : fr->jobs().notes) std::cerr << "note: " << n.to_string() << "\n";
         if (const auto& e = fr->first_error()) {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "testbench/platform/address_map.h"
+#include "tlm/core/params.h"
+#include "tlm/timing.h"
 
 namespace ddisim::platform {
 
@@ -66,6 +68,32 @@ void check_scenario(const config::scenario& s) {
         if (t.range < t.size)
             refuse(at + ".range", fmt::format("{}: range ({} B) is smaller than size ({} B)", at, t.range, t.size));
     }
+}
+
+namespace {
+// 1.49925GHz: six significant digits in the largest unit below the value.
+std::string approx_frequency(double hz) {
+    if (hz >= 1e12) return fmt::format("{:.6g}THz", hz / 1e12);
+    if (hz >= 1e9) return fmt::format("{:.6g}GHz", hz / 1e9);
+    if (hz >= 1e6) return fmt::format("{:.6g}MHz", hz / 1e6);
+    if (hz >= 1e3) return fmt::format("{:.6g}kHz", hz / 1e3);
+    return fmt::format("{:.6g}Hz", hz);
+}
+} // namespace
+
+std::vector<std::string> scenario_notes(const config::scenario& s) {
+    std::vector<std::string> notes;
+    auto clock = [&](const std::string& key, double hz) {
+        const tlm::ps_t p = tlm::period_ps(hz);
+        if (static_cast<double>(p) * hz == 1e12) return;
+        notes.push_back(fmt::format("{}{}: {} has a period of {:.6g} ps, simulated as {} ps ({}): times are whole "
+                                    "picoseconds",
+                                    s.origin(key), key, tlm::format_frequency(hz), 1e12 / hz, p,
+                                    approx_frequency(1e12 / static_cast<double>(p))));
+    };
+    clock("platform.bus.clock", s.platform.bus.clock);
+    clock("platform.memory.clock", s.platform.memory.clock);
+    return notes;
 }
 
 } // namespace ddisim::platform

@@ -59,6 +59,24 @@ TEST_CASE("config: --check runs the cross-key checks too, naming where the key w
     CHECK(s.status == 0);
 }
 
+TEST_CASE("config: --check notes a clock that runs at the nearest whole picosecond, naming where it was given") {
+    const auto f = write("config_clock", "platform:\n  bus:\n    clock: 1.5GHz\n  memory:\n    clock: 800MHz\n");
+    const auto r = run_ddisim("config --check '" + f + "' --set platform.memory.clock=3GHz");
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(r.out.find(f + ": ok") != std::string::npos);
+    CHECK(r.out.find("note: " + f +
+                     ":3:5: platform.bus.clock: 1.5GHz has a period of 666.667 ps, simulated as 667 ps (1.49925GHz)") !=
+          std::string::npos);
+    CHECK(r.out.find("note: --set 'platform.memory.clock=3GHz': platform.memory.clock: 3GHz has a period of 333.333 ps, "
+                     "simulated as 333 ps (3.003GHz)") != std::string::npos);
+    // whole picoseconds: no note
+    const auto q = run_ddisim("config --check '" + f + "' --set platform.bus.clock=2GHz --set platform.memory.clock=800MHz");
+    INFO(q.out);
+    CHECK(q.status == 0);
+    CHECK(q.out.find("note:") == std::string::npos);
+}
+
 TEST_CASE("config: --dump prints a scenario that --check accepts") {
     const auto d = scratch("config_dump");
     const auto dump = run_ddisim("config --dump --set platform.bus.clock=2GHz", false);

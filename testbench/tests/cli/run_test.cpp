@@ -312,6 +312,18 @@ TEST_CASE("run: fio notes are printed for options without effect") {
     CHECK(r.out.find("n.fio:5: direct") != std::string::npos);
 }
 
+TEST_CASE("run: a clock whose period is not a whole number of picoseconds gets a note") {
+    const auto d = scratch("run_clock_note");
+    const auto job = write_job(d, "n.fio", "[j]\nrw=read\nbs=64k\nsize=1m\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string() +
+                              " --set platform.bus.clock=1.5GHz");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("note: --set 'platform.bus.clock=1.5GHz': platform.bus.clock: 1.5GHz has a period of 666.667 ps, "
+                     "simulated as 667 ps (1.49925GHz)") != std::string::npos);
+    CHECK(r.out.find("platform.memory.clock") == std::string::npos); // the default 1.6GHz is 625 ps
+}
+
 TEST_CASE("run: the default storage scenario runs under AT timing and completes every I/O") {
     const auto d = scratch("fio_at");
     const auto r = run_ddisim("run --quiet --set run.timing=at --out " + d.string());

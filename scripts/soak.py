@@ -109,6 +109,11 @@ def draw(rng):
         # blocks above max_transfer or sd_max_xfer: sd breaks them up (the
         # IOMMU path has no PARTIAL windows, spec §8.9)
         big = ["512", "4k", "8k", "64k", "256k", "1m", "2m"]
+        # a disk of 4 KiB logical blocks now and then: blocks of whole sectors only
+        sector = pick([512, 512, 512, 4096])
+        if sector == 4096:
+            s["platform.hba.targets.0.block_size"] = "4KiB"
+            big = big[1:]
         bs, depth, size = pick(big), pick([1, 4, 32]), pick(["16m", "1g"])
         # fewer of the largest blocks: 2 jobs × 200 × 2 MiB with verify, in
         # 64 B bursts under AT, take minutes on the sanitizer build
@@ -119,6 +124,16 @@ def draw(rng):
             rw, bs, depth, size, ios, pick([1, 1, 2]))
         if rw != "read" and rw != "randread" and pick([True, False]):
             job += "verify=crc32c\n"
+        # block sizes drawn per I/O up to bs (not above 256k: the largest
+        # keep their fewer I/Os above)
+        if bs not in ("1m", "2m") and pick([False, False, True]):
+            job += "bsrange=%s-%s\n" % ("4k" if sector == 4096 else "512", bs)
+        # buffers off page alignment: more cookies per bind, page-crossing
+        # bursts, copy buffers for devices that need alignment
+        if pick([False, False, True]):
+            job += "iomem_align=%d\n" % pick([8, 512, 2048])
+        if pick([False, False, False, True]):
+            job += "thinktime=%d\n" % pick([5, 50])
         # Disk conditions sd must ride out without an error: BUSY, TASK SET
         # FULL, a target reset (UNIT ATTENTION after it), a power-on UNIT
         # ATTENTION. BUSY is every Nth command, so bufs retried in lockstep
@@ -139,7 +154,7 @@ def draw(rng):
         if pick([False, False, False, True]):
             # 8 unreadable blocks in the first 16 MiB (the first clone's
             # region): reads over them fail with EIO, the rest must not
-            s["platform.hba.targets.0.faults.medium_errors"] = "[{lba: %d, count: 8}]" % rng.randrange(0, 32768)
+            s["platform.hba.targets.0.faults.medium_errors"] = "[{lba: %d, count: 8}]" % rng.randrange(0, 32768 if sector == 512 else 4096)
     else:
         s.update({
             "workload.kind": "memcpy", "platform.traffic": "[]",

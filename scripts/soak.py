@@ -5,10 +5,11 @@
 
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
-controller options, DDI resource limits and fidelity, disk kind, sometimes a
-second disk, disk conditions sd retries transparently: BUSY, TASK SET FULL,
-resets, sometimes unreadable blocks) and a workload (an fio
-job with random direction, block size, depth, clones and verify, or a
+controller options, DDI resource limits and fidelity, disk kind and sector
+size, sometimes a second disk, disk conditions sd retries transparently: BUSY,
+TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
+job with random direction, block size or range, depth, clones, verify,
+buffers off page alignment and think time, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
 DMA-API checker on (the software on one, two or a CPU per thread), and

@@ -31,6 +31,7 @@
 #include "testbench/workloads/storage.h"
 #include "tlm/core/params.h"
 #include "tlm/core/stats.h"
+#include "tlm/core/stats_series.h"
 #include "tlm/core/trace_events.h"
 
 namespace {
@@ -127,7 +128,15 @@ int run_scenario(const run_opts& o) {
     const bool bar_on = sc.run.progress && !o.quiet && platform::progress_bar::stderr_is_terminal();
     platform::progress_bar bar(bar_on);
     const auto t0 = std::chrono::steady_clock::now();
-    const auto res = plat.run(bar);
+    std::ofstream series_file;
+    std::unique_ptr<tlm::stats_series> series;
+    if (sc.run.stats_interval) {
+        series_file.open(out / "timeseries.csv");
+        if (!series_file) throw std::runtime_error("cannot write " + (out / "timeseries.csv").string());
+        series = std::make_unique<tlm::stats_series>(series_file);
+    }
+    const auto res = plat.run(bar, series.get());
+    if (series && !series_file.flush()) throw std::runtime_error("cannot write " + (out / "timeseries.csv").string());
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     nlohmann::json j;
@@ -247,6 +256,7 @@ int run_scenario(const run_opts& o) {
         std::cout << fmt::format("results: {}  {}  {}", (out / "results.json").string(), (out / "stats.csv").string(),
                                  (out / "host.json").string());
         if (plat.fio()) std::cout << "  " << (out / "fio.json").string();
+        if (series) std::cout << "  " << (out / "timeseries.csv").string();
         if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;
         std::cout << "\n";

@@ -13,6 +13,9 @@ void describe(tlm::param_group& g, run_config& c) {
            "simulated time without workload progress (no I/O, copy or generator transaction completed) after which "
            "the run stops as stalled, e.g. software retrying for DMA resources that never free (0 = never; raise it "
            "for fio startdelay or thinktime longer than this)");
+    g.time("stats_interval", c.stats_interval,
+           "write timeseries.csv into the output folder: a row of statistics every this much simulated time, "
+           "counters as their increase, time averages and histogram counts and means over the interval (0 = none)");
     g.text("output", c.output, "folder for results (created if missing)");
     g.flag("progress", c.progress, "print progress lines on stderr while running");
     g.text("stats", c.stats, "statistics JSON file, relative to output (empty = none)");

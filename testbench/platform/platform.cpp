@@ -32,6 +32,7 @@
 #include "testbench/workloads/storage.h"
 #include "tlm/core/backing_store.h"
 #include "tlm/core/stats.h"
+#include "tlm/core/stats_series.h"
 #include "tlm/core/trace_events.h"
 #include "tlm/end_threads.h"
 #include "tlm/trace_tap.h"
@@ -354,7 +355,7 @@ namespace {
 std::uint64_t now_ps() { return sc_core::sc_time_stamp().value(); }
 } // namespace
 
-run_outcome platform::run(progress_bar& bar) {
+run_outcome platform::run(progress_bar& bar, tlm::stats_series* series) {
     run_outcome o;
     const std::uint64_t limit = p_->sc.run.duration;
     auto all_done = [&] {
@@ -396,7 +397,25 @@ run_outcome platform::run(progress_bar& bar) {
     };
     const std::uint64_t stall = p_->sc.run.stall_timeout;
     std::uint64_t last_progress = 0, progress_at = 0;
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+    // One slice of `step` ps, stopping at each multiple of the stats interval
+    // on the way for a row of the series. Stopping and going on does not
+    // change what the kernel runs (a test compares the results with and
+    // without); the slices themselves stay as without. A simulated kernel
+    // panic pauses the kernel early: then no more.
+    const std::uint64_t interval = series ? p_->sc.run.stats_interval : 0;
+    std::uint64_t next_row = interval;
+    auto advance = [&](std::uint64_t step) {
+        const std::uint64_t end = now_ps() + step;
+        for (; interval && next_row <= end; next_row += interval) {
+            const std::uint64_t to = next_row;
+            if (to > now_ps()) sc_core::sc_start(sc_core::sc_time(static_cast<double>(to - now_ps()), sc_core::SC_PS));
+            if (now_ps() != to) return; // paused
+            series->sample(to);
+        }
+        if (end > now_ps()) sc_core::sc_start(sc_core::sc_time(static_cast<double>(end - now_ps()), sc_core::SC_PS));
+    };
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);     // elaboration ends: the models' last statistics register
+    if (series) series->sample(0); // the header
     while (!all_done()) {
         std::uint64_t step = slice;
         if (limit) {
@@ -406,7 +425,7 @@ run_outcome platform::run(progress_bar& bar) {
             }
             step = std::min(step, limit - now_ps());
         }
-        sc_core::sc_start(sc_core::sc_time(static_cast<double>(step), sc_core::SC_PS));
+        advance(step);
         bar.update(fraction(), now_ps());
         if (!p_->panic.empty()) break;                             // the simulated kernel panicked
         if (const std::uint64_t n = progress(); n != last_progress) {
@@ -437,6 +456,7 @@ run_outcome platform::run(progress_bar& bar) {
     if (!o.panic.empty()) ++o.errors;
     if (o.stalled) ++o.errors;
     tlm::stats_registry::instance().finish(o.end_ps);
+    if (series) series->sample(o.end_ps); // the last, partial interval
     if (p_->waves) tlm::waves::close();
     return o;
 }

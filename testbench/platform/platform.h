@@ -36,6 +36,10 @@ namespace ddisim::drivers {
 class hba_drv;
 }
 
+namespace ddisim::tlm {
+class stats_series;
+}
+
 namespace ddisim::platform {
 
 class cpu_port;
@@ -67,7 +71,10 @@ public:
 
     // Opens the VCD file (before run()); path must end in .vcd.
     void enable_waves(const std::string& path);
-    run_outcome run(progress_bar& bar);
+    // series: when given and run.stats_interval > 0, a row at every multiple
+    // of the interval and one at the end (the run stops there only to take
+    // it: the results are those of a run without).
+    run_outcome run(progress_bar& bar, tlm::stats_series* series = nullptr);
     // Headline metrics per workload (bandwidth, latency percentiles …).
     nlohmann::json headline(const run_outcome& o) const;
 

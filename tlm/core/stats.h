@@ -80,6 +80,12 @@ public:
     void finish(std::uint64_t now_ps);
     double level() const { return level_; }
     double max() const { return max_; }
+    // The area (level × ps) from time 0 to now_ps; no further than the last
+    // change when that is later (an LT model sets levels at its local time,
+    // which may run ahead of the kernel's).
+    double area_at(std::uint64_t now_ps) const {
+        return now_ps > last_ps_ ? area_ + level_ * static_cast<double>(now_ps - last_ps_) : area_;
+    }
     const char* kind() const override { return "time_average"; }
     double value() const override; // the average
     void to_json(nlohmann::json& out) const override;

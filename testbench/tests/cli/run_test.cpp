@@ -324,6 +324,91 @@ TEST_CASE("run: a clock whose period is not a whole number of picoseconds gets a
     CHECK(r.out.find("platform.memory.clock") == std::string::npos); // the default 1.6GHz is 625 ps
 }
 
+namespace {
+// Runs `args` without and with run.stats_interval = interval_ns: the results
+// are the same to the byte; timeseries.csv has a row at every multiple of the
+// interval and one at the end, and its columns add up to the results.
+void check_stats_series(const std::string& name, const std::string& args, std::uint64_t interval_ns) {
+    const auto a = scratch(name + "_a"), b = scratch(name + "_b");
+    REQUIRE(run_ddisim("run --quiet " + args + " --out " + a.string()).status == 0);
+    const auto r = run_ddisim(fmt::format("run --brief {} --set run.stats_interval={}ns --out {}", args, interval_ns,
+                                          b.string()));
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find((b / "timeseries.csv").string()) != std::string::npos);
+    CHECK_FALSE(fs::exists(a / "timeseries.csv"));
+    CHECK(read_file(a / "results.json") == read_file(b / "results.json"));
+    CHECK(read_file(a / "stats.csv") == read_file(b / "stats.csv"));
+
+    auto split = [](const std::string& line) {
+        std::vector<std::string> v;
+        std::string cell;
+        std::istringstream in(line);
+        while (std::getline(in, cell, ',')) v.push_back(cell);
+        if (!line.empty() && line.back() == ',') v.emplace_back();
+        return v;
+    };
+    std::istringstream in(read_file(b / "timeseries.csv"));
+    std::string line;
+    REQUIRE(std::getline(in, line));
+    const auto header = split(line);
+    REQUIRE(header.at(0) == "time_ns");
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(in, line)) {
+        rows.push_back(split(line));
+        REQUIRE(rows.back().size() == header.size());
+    }
+    const auto results = nlohmann::json::parse(read_file(b / "results.json"));
+    const auto end_ps = results["headline"]["simulated_time_ps"].get<std::uint64_t>();
+    const std::uint64_t expect = (end_ps + interval_ns * 1000 - 1) / (interval_ns * 1000);
+    REQUIRE(rows.size() == expect);
+    for (std::size_t k = 0; k + 1 < rows.size(); ++k) CHECK(rows[k][0] == std::to_string((k + 1) * interval_ns));
+    CHECK(std::stod(rows.back()[0]) * 1000 == static_cast<double>(end_ps));
+
+    const auto& stats = results["stats"];
+    unsigned counters = 0, histograms = 0, busy = 0;
+    for (std::size_t c = 1; c < header.size(); ++c) {
+        std::string stat = header[c];
+        const bool count_col = stat.ends_with(".count") && !stats.contains(stat);
+        const bool mean_col = stat.ends_with(".mean") && !stats.contains(stat);
+        if (count_col || mean_col) stat.resize(stat.size() - (count_col ? 6 : 5));
+        INFO(header[c]);
+        REQUIRE(stats.contains(stat));
+        const auto kind = stats[stat]["kind"].get<std::string>();
+        if (mean_col) {
+            CHECK(kind == "histogram");
+            continue;
+        }
+        if (kind == "counter" || count_col) {
+            std::uint64_t sum = 0;
+            for (const auto& row : rows) sum += std::stoull(row[c]);
+            CHECK(sum == stats[stat][kind == "counter" ? "value" : "count"].get<std::uint64_t>());
+            ++(kind == "counter" ? counters : histograms);
+            if (sum && rows.size() > 2) {
+                std::size_t rows_with = 0;
+                for (const auto& row : rows) rows_with += row[c] != "0";
+                busy += rows_with > 1; // spread over the run, not all in one row
+            }
+        } else {
+            CHECK(kind != "formula");
+        }
+    }
+    CHECK(counters >= 10);
+    CHECK(histograms >= 3);
+    CHECK(busy >= 5);
+}
+} // namespace
+
+TEST_CASE("run: run.stats_interval writes timeseries.csv and leaves the results as they were (LT storage)") {
+    check_stats_series("series_lt", "", 10'000'000); // 10 ms: 11 rows, the last at 102.023 ms
+}
+
+TEST_CASE("run: run.stats_interval writes timeseries.csv and leaves the results as they were (AT, traffic and copies)") {
+    check_stats_series("series_at",
+                       "'" + std::string(DDISIM_SOURCE_DIR) + "/scenarios/bus-traffic-memcpy.yaml' --set run.timing=at",
+                       7000); // 7 us: stops off the run's own slices
+}
+
 TEST_CASE("run: the default storage scenario runs under AT timing and completes every I/O") {
     const auto d = scratch("fio_at");
     const auto r = run_ddisim("run --quiet --set run.timing=at --out " + d.string());

@@ -528,17 +528,18 @@ TEST_CASE("fio verify: the log detects corruption and keeps only the latest writ
     CHECK(log.extents() == 1);
 }
 
-TEST_CASE("fio: the example job files in scenarios/ parse") {
+TEST_CASE("fio: the example job files in scenarios/ and docs/examples/ parse") {
     int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(source_dir() + "/scenarios")) {
-        if (e.path().extension() != ".fio") continue;
-        INFO(e.path());
-        fio_job_file f = load_fio_file(e.path().string());
-        CHECK_FALSE(f.jobs.empty());
-        for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
-        ++n;
-    }
-    CHECK(n >= 3);
+    for (const char* dir : {"/scenarios", "/docs/examples"})
+        for (const auto& e : std::filesystem::directory_iterator(source_dir() + dir)) {
+            if (e.path().extension() != ".fio") continue;
+            INFO(e.path());
+            fio_job_file f = load_fio_file(e.path().string());
+            CHECK_FALSE(f.jobs.empty());
+            for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
+            ++n;
+        }
+    CHECK(n >= 4);
 }
 
 // ---------------------------------------------------------------- JSON output

@@ -2,12 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "tlm/core/stats.h"
+#include "tlm/core/stats_series.h"
 #include "tlm/core/trace_events.h"
 
 using namespace ddisim::tlm;
@@ -110,6 +112,48 @@ TEST_CASE("stats: dumps are sorted by name and carry unit and description") {
     const auto text = csv.str();
     CHECK(text.rfind("name,kind,unit,value", 0) == 0);
     CHECK(text.find("dump.a,counter,ops,6") < text.find("dump.b,counter,B,3"));
+}
+
+TEST_CASE("stats series: a row per interval with counter increases, interval averages, histogram counts and means") {
+    counter c("ts", "c", "x", "");
+    time_average a("ts", "a", "x", "");
+    histogram h("ts", "h", "ns", "");
+    formula f("ts", "f", "x", "", [] { return 1.0; });
+    std::ostringstream os;
+    stats_series s(os);
+    s.sample(0); // the header alone
+    CHECK(os.str() == "time_ns,ts.a,ts.c,ts.h.count,ts.h.mean\n");
+    c.add(5);
+    a.set(0, 2);
+    a.set(500, 4); // 2 for 500 ps, then 4
+    h.add(10);
+    h.add(30);
+    s.sample(1000);
+    c.add(1);
+    s.sample(1000); // no time since the last row: nothing
+    s.sample(1500);
+    h.add(7);
+    h.add_zero();
+    s.sample(3000);
+    CHECK(s.rows() == 3);
+    CHECK(os.str() == "time_ns,ts.a,ts.c,ts.h.count,ts.h.mean\n"
+                      "1,3,5,2,20\n"
+                      "1.5,4,1,0,\n"
+                      "3,4,0,2,3.5\n");
+}
+
+TEST_CASE("stats series: a statistic gone from the registry leaves empty cells, one per column") {
+    counter c("ts", "c", "x", "");
+    auto h = std::make_unique<histogram>("ts", "h", "ns", "");
+    std::ostringstream os;
+    stats_series s(os);
+    c.add(2);
+    h->add(4);
+    s.sample(2000);
+    h.reset();
+    c.add(1);
+    s.sample(4000);
+    CHECK(os.str() == "time_ns,ts.c,ts.h.count,ts.h.mean\n2,2,1,4\n4,1,,\n");
 }
 
 TEST_CASE("trace events: slices become complete events on named tracks") {

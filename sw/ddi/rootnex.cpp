@@ -380,6 +380,16 @@ int trim_too_large(dma_handle* h, std::uint64_t trim, std::uint64_t csize) {
     return DDI_DMA_NOMAPPING;
 }
 
+// A window cut for sgllen or copy-buffer reasons is not a multiple of
+// granular, and with sgllen 1 no cookie can carry the trimmed bytes over.
+int sgllen_1_trim(dma_handle* h, std::uint64_t wsize) {
+    h->k->report_once("sgllen-1-trim",
+                      fmt::format("{}: a window of {:#x} bytes is not a multiple of granular ({:#x}) and sgllen is 1, "
+                                  "so it cannot be trimmed: bind refused with NOMAPPING (spec §8.4)",
+                                  dev(h), wsize, h->attr.dma_attr_granular));
+    return DDI_DMA_NOMAPPING;
+}
+
 int sgllen_window_boundary(dma_handle* h, window*& win, std::uint32_t ci, std::int64_t cur_offset) {
     ddi_dma_cookie_t* cookies = h->cookies;
     if (!h->trim_required) {
@@ -395,7 +405,7 @@ int sgllen_window_boundary(dma_handle* h, window*& win, std::uint32_t ci, std::i
         win->size = cookies[ci].dmac_size;
         return DDI_SUCCESS;
     }
-    if (h->attr.dma_attr_sgllen == 1) return DDI_DMA_NOMAPPING; // spec §8.4
+    if (h->attr.dma_attr_sgllen == 1) return sgllen_1_trim(h, win->size);
     if (ci == 0 || cookies[ci - 1].dmac_size <= trim_sz)
         return trim_too_large(h, trim_sz, ci ? cookies[ci - 1].dmac_size : 0);
 
@@ -463,7 +473,7 @@ int copybuf_window_boundary(dma_handle* h, window*& win, std::uint32_t ci, std::
         copybuf_used += page_size;
         return DDI_SUCCESS;
     }
-    if (h->attr.dma_attr_sgllen == 1) return DDI_DMA_NOMAPPING; // spec §8.4
+    if (h->attr.dma_attr_sgllen == 1) return sgllen_1_trim(h, win->size);
     if (ci == 0 || cookies[ci - 1].dmac_size <= trim_sz)
         return trim_too_large(h, trim_sz, ci ? cookies[ci - 1].dmac_size : 0);
 

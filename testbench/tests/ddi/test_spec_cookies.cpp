@@ -78,6 +78,27 @@ TEST_CASE("T1b: sgllen 1 with PARTIAL and several cookies would divide by zero (
     ddi_dma_free_handle(&h);
 }
 
+TEST_CASE("T1b fixed: sgllen 1 with a window that is no multiple of granular is NOMAPPING, and says why") {
+    // fixed fidelity cuts one cookie per window; the first, 0xff8 bytes from
+    // page offset 8, cannot be trimmed to the 512-byte granularity (§8.4)
+    kernel_config cfg;
+    cfg.fidelity = ddisim::kernel::fidelity_mode::fixed;
+    fixture f(cfg);
+    auto a = default_attr();
+    a.dma_attr_sgllen = 1;
+    a.dma_attr_granular = 512;
+    auto h = f.alloc(a);
+    CHECK(f.bind_pages(h, {0x10000, 0x30000, 0x50000}, 8, 0x2000, DDI_DMA_READ | DDI_DMA_PARTIAL) ==
+          DDI_DMA_NOMAPPING);
+    CHECK(ddi_dma_ncookies(h) == 0);
+    REQUIRE(f.has_diag("sgllen-1-trim"));
+    // page-aligned, the windows are whole pages: no trim
+    CHECK(f.bind_pages(h, {0x10000, 0x30000, 0x50000}, 0, 0x2000, DDI_DMA_READ | DDI_DMA_PARTIAL) ==
+          DDI_DMA_PARTIAL_MAP);
+    ddi_dma_unbind_handle(h);
+    ddi_dma_free_handle(&h);
+}
+
 TEST_CASE("T1c: contiguous pages with sgllen 1 map as one cookie — no window calls") {
     fixture f;
     auto a = default_attr();

@@ -751,6 +751,7 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          b.numjobs, j.offset_increment));
     if (b.rwmix_line && j.rw != fio_rw::rw && j.rw != fio_rw::randrw)
         note(b.rwmix_line, b.rwmix_key, fmt::format("no effect with rw={} (only rw and randrw mix)", to_string(j.rw)));
+    bool offsets_repeat = is_random(j.rw) && j.norandommap;
     if (is_random(j.rw) && !j.norandommap) {
         bool one_size = true;
         std::uint64_t unit = 0;
@@ -759,11 +760,20 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
             if (!j.bs[i].fixed() || j.blockalign[i] != j.bs[i].min || (unit && unit != j.bs[i].min)) one_size = false;
             unit = j.bs[i].min;
         }
-        if (!one_size)
+        if (!one_size) {
+            offsets_repeat = true;
             note(j.line, "norandommap",
                  "the random map needs one fixed block size (and blockalign equal to it): random offsets may repeat "
                  "within a pass, as with norandommap");
+        }
     }
+    if (!j.verify.empty() && offsets_repeat && j.iodepth > 1)
+        note(b.verify_line, "verify",
+             fmt::format("random writes whose offsets may repeat, at iodepth={}: two writes to one block can be in "
+                         "flight at once and reach the disk in either order (a retried command lets the later "
+                         "pass), so verify may fail, as fio warns for norandommap; use iodepth=1 or one fixed block "
+                         "size without norandommap",
+                         j.iodepth));
     (void)opts;
 }
 
@@ -1117,7 +1127,7 @@ void fio_fill_buffer(std::uint8_t* buf, std::size_t len, std::uint64_t seed, std
     }
 }
 
-void fio_verify_log::record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len) {
+void fio_verify_log::forget(std::uint64_t offset, std::size_t len) {
     const std::uint64_t end = offset + len;
     auto it = log_.lower_bound(offset);
     if (it != log_.begin()) {
@@ -1125,6 +1135,10 @@ void fio_verify_log::record_write(std::uint64_t offset, const std::uint8_t* data
         if (prev->first + prev->second.first > offset) it = prev;
     }
     while (it != log_.end() && it->first < end) it = log_.erase(it);
+}
+
+void fio_verify_log::record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len) {
+    forget(offset, len);
     log_[offset] = {len, crc32c(data, len)};
 }
 

@@ -227,6 +227,10 @@ void fio_fill_buffer(std::uint8_t* buf, std::size_t len, std::uint64_t seed, std
 class fio_verify_log {
 public:
     void record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
+    // Drops every extent overlapping [offset, offset + len): a write there
+    // failed, so the blocks may hold the old data, the new or a mix (fio
+    // unlogs a failed write the same way).
+    void forget(std::uint64_t offset, std::size_t len);
     enum class result { match, mismatch, not_written };
     // Checks data read at offset against every recorded extent it fully
     // covers; not_written when it covers none.

@@ -180,7 +180,9 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         // thread; so IOPS x mean clat = iodepth (Little's law) per job.
         const std::uint64_t done = now_ps();
         js.end_ps = std::max(js.end_ps, done);
-        if ((s.b.b_flags & B_ERROR) || s.b.b_error) {
+        const bool failed = (s.b.b_flags & B_ERROR) || s.b.b_error;
+        if (verify && s.io.is_write && (failed || s.b.b_resid)) vlog.forget(s.io.offset, s.io.length);
+        if (failed) {
             ++js.failed;
             if (!js.error) js.error = s.b.b_error ? s.b.b_error : 5;
         } else if (s.b.b_resid) {

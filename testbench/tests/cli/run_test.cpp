@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -274,6 +275,25 @@ TEST_CASE("run: --fio with verify writes, reads back and checks every block, fio
     CHECK(f["jobs"][0]["verify_errors"] == 0);
     const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"));
     CHECK(j["headline"]["fio"]["jobs"][0]["verified_extents"] == 256);
+}
+
+TEST_CASE("run: verify leaves out the writes that failed (a read-only image), as fio unlogs them") {
+    const auto d = scratch("run_fio_verify_ro");
+    {
+        std::ofstream img(d / "ro.img", std::ios::binary);
+        const std::string zeros(1 << 20, '\0');
+        img << zeros;
+    }
+    const auto job = write_job(d, "w.fio", "[w]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string() +
+                              " --set platform.hba.targets.0.image=" + (d / "ro.img").string() +
+                              " --set platform.hba.targets.0.capacity=0");
+    INFO(r.out);
+    CHECK(r.status == 1); // every write refused: DATA PROTECT
+    const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"))["headline"]["fio"]["jobs"][0];
+    CHECK(j["errors"] == 16);
+    CHECK(j["verified_extents"] == 0); // nothing to read back
+    CHECK(j["verify_errors"] == 0);    // not 16 blocks "corrupted"
 }
 
 TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {

@@ -228,6 +228,21 @@ TEST_CASE("fio: verify with clones writing one region gets a note; offset_increm
     CHECK_FALSE(has_note(h, "verify"));
 }
 
+TEST_CASE("fio: verify of random writes whose offsets may repeat, at depth > 1, gets a note; depth 1 or a random map none") {
+    const std::string ioengine = "ioengine=libaio\n";
+    auto f = parse("[j]\n" + ioengine + "rw=randwrite\nbsrange=4k-64k\niodepth=8\nverify=crc32c\n");
+    CHECK(has_note(f, "verify", "either order"));
+    CHECK(f.notes.back().line == 5);
+    auto g = parse("[j]\n" + ioengine + "rw=randrw\nbs=4k\nnorandommap\niodepth=4\nverify=crc32c\n");
+    CHECK(has_note(g, "verify", "either order"));
+    auto one = parse("[j]\n" + ioengine + "rw=randwrite\nbsrange=4k-64k\niodepth=1\nverify=crc32c\n");
+    CHECK_FALSE(has_note(one, "verify"));
+    auto mapped = parse("[j]\n" + ioengine + "rw=randwrite\nbs=4k\niodepth=8\nverify=crc32c\n");
+    CHECK_FALSE(has_note(mapped, "verify"));
+    auto seq = parse("[j]\n" + ioengine + "rw=write\nbsrange=4k-64k\niodepth=8\nverify=crc32c\n");
+    CHECK_FALSE(has_note(seq, "verify"));
+}
+
 TEST_CASE("fio: errors name file, line, column and option, with a suggestion for misspellings") {
     auto e = error_of("[global]\nbs=4k\n[j]\n  iodpeth=8\n");
     CHECK(e.file == "jobs.fio");
@@ -526,6 +541,19 @@ TEST_CASE("fio verify: the log detects corruption and keeps only the latest writ
     // A larger write over both drops the two older extents.
     log.record_write(0, a.data(), 8192);
     CHECK(log.extents() == 1);
+    // A failed write over part of it: that extent is no longer checked, the
+    // others are.
+    log.record_write(16384, a.data(), 4096);
+    log.record_write(32768, a.data(), 4096);
+    log.forget(4096, 512);
+    CHECK(log.extents() == 2);
+    CHECK(log.check_read(0, bad.data(), 8192) == fio_verify_log::result::not_written);
+    CHECK(log.check_read(16384, a.data(), 4096) == fio_verify_log::result::match);
+    log.forget(20480, 12288); // touches neither (ends where 32768 begins)
+    CHECK(log.extents() == 2);
+    log.forget(20480, 12289); // the last byte of [20480, 32769) is 32768's first
+    CHECK(log.extents() == 1);
+    CHECK(log.check_read(16384, a.data(), 4096) == fio_verify_log::result::match);
 }
 
 TEST_CASE("fio: the example job files in scenarios/ and docs/examples/ parse") {

@@ -414,8 +414,8 @@ run_outcome platform::run(progress_bar& bar, tlm::stats_series* series) {
         }
         if (end > now_ps()) sc_core::sc_start(sc_core::sc_time(static_cast<double>(end - now_ps()), sc_core::SC_PS));
     };
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);     // elaboration ends: the models' last statistics register
-    if (series) series->sample(0); // the header
+    sc_core::sc_start(sc_core::SC_ZERO_TIME); // elaboration ends: the models' last statistics register
+    if (series) series->sample(0);            // the header
     while (!all_done()) {
         std::uint64_t step = slice;
         if (limit) {

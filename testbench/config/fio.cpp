@@ -311,7 +311,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"wait_for_previous", "jobs all start together; put dependent jobs in separate runs"},
         {"exitall", "jobs end on their own"},
         {"exitall_on_error", "jobs end on their own"},
-        {"continue_on_error", "an I/O error ends the job"},
         {"verify_pattern", "only verify=crc32c is modelled"},
         {"verify_interval", "the checksum covers each whole I/O"},
         {"verify_offset", "the checksum covers each whole I/O"},
@@ -356,7 +355,7 @@ const std::vector<std::string>& supported_options() {
         "name", "rw", "bs", "bsrange", "bssplit", "blockalign", "rwmixread", "rwmixwrite", "iodepth", "numjobs",
         "size", "offset", "offset_increment", "io_size", "number_ios", "loops", "runtime", "time_based", "ramp_time",
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
-        "do_verify", "verify_fatal", "kb_base", "ioengine", "iomem_align", "percentile_list"};
+        "do_verify", "verify_fatal", "continue_on_error", "kb_base", "ioengine", "iomem_align", "percentile_list"};
     return v;
 }
 
@@ -678,6 +677,21 @@ void parser::apply(builder& b, const raw_option& o) {
         j.do_verify = flag_of(o);
     } else if (k == "verify_fatal") {
         j.verify_fatal = flag_of(o);
+    } else if (k == "continue_on_error") {
+        const std::string v = lower(o.value);
+        if (v == "none" || v == "0") {
+            j.continue_read = j.continue_write = false;
+        } else if (v == "read" || v == "write" || v == "io" || v == "all" || v == "1") {
+            j.continue_read = v != "write";
+            j.continue_write = v != "read";
+        } else if (v == "verify") {
+            j.continue_read = j.continue_write = false; // verify errors never end the job here (below)
+        } else {
+            fail_value(o, fmt::format("expected none, read, write, io, verify, all, 0 or 1, got '{}'", o.value));
+        }
+        if (v == "verify" || v == "all" || v == "1")
+            note(o.line, k, "verify mismatches never end the job here: the verify phase checks every block "
+                            "(verify_fatal=1 stops at the first)");
     } else if (k == "kb_base") {
         std::uint64_t v = count_of(o, 1000, 1024);
         if (v != 1000 && v != 1024) fail_value(o, fmt::format("must be 1000 or 1024, got {}", v));

@@ -98,6 +98,9 @@ struct fio_job {
     std::string verify;            // "" = off; "crc32c" (the only checksum modelled)
     bool do_verify = true;         // with verify: read back and check after the write phase
     bool verify_fatal = false;     // stop the job at the first mismatch
+    // continue_on_error: which failed I/Os (EIO or EILSEQ; fio's non-fatal
+    // errors) the job goes on after; by default the first failure ends it.
+    bool continue_read = false, continue_write = false;
     std::uint64_t iomem_align = 0; // I/O buffer alignment offset in bytes (mem_align)
     std::string ioengine = "psync";
     std::vector<double> percentile_list; // clat percentiles reported (empty = fio's default list)

@@ -3,6 +3,7 @@
 #include "testbench/workloads/storage.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 
@@ -47,6 +48,7 @@ struct fio_runner::job_state {
     std::uint64_t verify_errors = 0, verified = 0;
     std::uint64_t start_ps = 0, measure_ps = 0, end_ps = 0;
     int error = 0;
+    bool ended_on_error = false;       // a failure continue_on_error does not cover: no more I/Os
     bool done = false;
     sc_core::sc_event finished;
 };
@@ -184,7 +186,12 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         if (verify && s.io.is_write && (failed || s.b.b_resid)) vlog.forget(s.io.offset, s.io.length);
         if (failed) {
             ++js.failed;
-            if (!js.error) js.error = s.b.b_error ? s.b.b_error : 5;
+            const int err = s.b.b_error ? s.b.b_error : EIO;
+            if (!js.error) js.error = err;
+            // fio ends the job at the first failure unless continue_on_error
+            // covers its direction and the error is a non-fatal one
+            const bool go_on = (s.io.is_write ? job.continue_write : job.continue_read) && (err == EIO || err == EILSEQ);
+            if (!go_on) js.ended_on_error = true;
         } else if (s.b.b_resid) {
             if (done >= js.measure_ps) ++js.short_ios[d];
         } else if (done >= js.measure_ps) {
@@ -214,7 +221,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     };
 
     while (true) {
-        const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors);
+        const bool stop_now =
+            stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) || js.ended_on_error;
         if (!stop_now && !free_slots.empty()) {
             auto io = stream->next();
             if (!io) {
@@ -240,7 +248,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     }
 
     // Verify phase: read back every logged extent in offset order.
-    if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors)) {
+    if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error) {
         slot& s = slots.front();
         for (const auto& [off, e] : vlog.entries()) {
             const std::uint64_t len = e.first;

@@ -284,16 +284,48 @@ TEST_CASE("run: verify leaves out the writes that failed (a read-only image), as
         const std::string zeros(1 << 20, '\0');
         img << zeros;
     }
-    const auto job = write_job(d, "w.fio", "[w]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\n");
+    const auto job = write_job(d, "w.fio", "[w]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\ncontinue_on_error=write\n");
     const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string() +
                               " --set platform.hba.targets.0.image=" + (d / "ro.img").string() +
                               " --set platform.hba.targets.0.capacity=0");
     INFO(r.out);
-    CHECK(r.status == 1); // every write refused: DATA PROTECT
+    CHECK(r.status == 1); // every write refused: DATA PROTECT (EIO), and the job goes on
     const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"))["headline"]["fio"]["jobs"][0];
     CHECK(j["errors"] == 16);
+    CHECK(j["error"] == 5);
     CHECK(j["verified_extents"] == 0); // nothing to read back
     CHECK(j["verify_errors"] == 0);    // not 16 blocks "corrupted"
+}
+
+TEST_CASE("run: an I/O error ends the fio job as in fio, unless continue_on_error covers it") {
+    const auto d = scratch("run_fio_error_ends");
+    const std::string job = "[r]\nioengine=libaio\nrw=read\nbs=4k\niodepth=4\nsize=1m\n";
+    const std::string bad = " --set platform.hba.targets.0.faults.medium_errors.0.lba=64"
+                            " --set platform.hba.targets.0.faults.medium_errors.0.count=8"
+                            " --set platform.hba.targets.0.faults.medium_errors.1.lba=1024"
+                            " --set platform.hba.targets.0.faults.medium_errors.1.count=8";
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto f = write_job(d, name + ".fio", job + extra);
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string() + bad);
+        INFO(r.out);
+        CHECK(r.status == 1);
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"][0];
+    };
+    // 256 sequential reads; the 9th (LBAs 64..71) fails first, after sd's
+    // retries (the reads behind it go on meanwhile): no new I/Os once the job
+    // sees it, so the second bad run is never reached
+    const auto stop = run("stop", "");
+    CHECK(stop["error"] == 5);
+    CHECK(stop["errors"] == 1);
+    CHECK(stop["ios"].get<std::uint64_t>() >= 8);
+    CHECK(stop["ios"].get<std::uint64_t>() < 128);
+    for (const char* v : {"read", "io", "all"}) {
+        const auto go = run(std::string("go_") + v, std::string("continue_on_error=") + v + "\n");
+        CHECK(go["errors"] == 2); // both bad runs, every other read done
+        CHECK(go["ios"] == 254);
+    }
+    const auto wr = run("write_only", "continue_on_error=write\n"); // covers writes: reads still end it
+    CHECK(wr["errors"] == 1);
 }
 
 TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {

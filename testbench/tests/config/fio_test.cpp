@@ -219,6 +219,26 @@ TEST_CASE("fio: options without meaning in a model are accepted with a note nami
     CHECK(has_note(z, "stonewall"));
 }
 
+TEST_CASE("fio: continue_on_error selects the directions whose failures the job goes on after") {
+    auto of = [](const std::string& v) {
+        const auto j = parse("[j]\nrw=randrw\ncontinue_on_error=" + v + "\n").jobs.at(0);
+        return std::pair{j.continue_read, j.continue_write};
+    };
+    CHECK(parse("[j]\nrw=randrw\n").jobs.at(0).continue_read == false);
+    CHECK(of("none") == std::pair{false, false});
+    CHECK(of("0") == std::pair{false, false});
+    CHECK(of("read") == std::pair{true, false});
+    CHECK(of("write") == std::pair{false, true});
+    CHECK(of("io") == std::pair{true, true});
+    CHECK(of("all") == std::pair{true, true});
+    CHECK(of("1") == std::pair{true, true});
+    CHECK(of("verify") == std::pair{false, false});
+    CHECK(has_note(parse("[j]\nrw=randrw\ncontinue_on_error=verify\n"), "continue_on_error", "verify phase"));
+    const auto e = error_of("[j]\nrw=randrw\ncontinue_on_error=sometimes\n");
+    CHECK(e.line == 3);
+    CHECK(std::string(e.what()).find("expected none, read, write") != std::string::npos);
+}
+
 TEST_CASE("fio: verify with clones writing one region gets a note; offset_increment >= size none") {
     auto f = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\nverify=crc32c\n");
     CHECK(has_note(f, "verify", "overlapping regions"));

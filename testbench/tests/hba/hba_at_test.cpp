@@ -201,8 +201,11 @@ TEST_CASE("hba: LT and AT both keep a 12 Gb/s link busy with 16 KiB sequential r
 TEST_CASE("hba: AT: a medium error fails the same I/Os with EIO as in LT") {
     // 256 random 4 KiB reads cover the first 1 MiB of the SSD once; LBAs
     // 100..107 fail, i.e. the blocks at 48 KiB (LBAs 96..103) and 52 KiB
-    // (104..111): 2 I/Os end in EIO after sd's retries, in LT and in AT.
-    const auto [lt, at] = run_lt_and_at("me.fio", "[me]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=8\nsize=1m\n",
+    // (104..111): 2 I/Os end in EIO after sd's retries, in LT and in AT (the
+    // job goes on after them: continue_on_error).
+    const auto [lt, at] = run_lt_and_at("me.fio",
+                                        "[me]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=8\nsize=1m\n"
+                                        "continue_on_error=read\n",
                                         {"platform.hba.targets.0.faults.medium_errors.0.lba=100",
                                          "platform.hba.targets.0.faults.medium_errors.0.count=8"});
     INFO(lt.dump());

@@ -156,6 +156,10 @@ def draw(rng):
             # 8 unreadable blocks in the first 16 MiB (the first clone's
             # region): reads over them fail with EIO, the rest must not
             s["platform.hba.targets.0.faults.medium_errors"] = "[{lba: %d, count: 8}]" % rng.randrange(0, 32768 if sector == 512 else 4096)
+            if pick([False, True]):
+                # go on after the failed reads, as fio's continue_on_error
+                # (by default the first one ends the job)
+                job += "continue_on_error=read\n"
     else:
         s.update({
             "workload.kind": "memcpy", "platform.traffic": "[]",

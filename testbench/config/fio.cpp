@@ -274,13 +274,10 @@ const std::map<std::string, std::string>& noted_options() {
 // Known to fio, would change the result, not modelled.
 const std::map<std::string, std::string>& refused_options() {
     static const std::map<std::string, std::string> m = {
-        {"rate", "rate limiting is not modelled; use thinktime to space I/Os"},
-        {"rate_iops", "rate limiting is not modelled; use thinktime to space I/Os"},
-        {"rate_min", "rate limiting is not modelled"},
-        {"rate_iops_min", "rate limiting is not modelled"},
-        {"rate_process", "rate limiting is not modelled"},
-        {"rate_cycle", "rate limiting is not modelled"},
-        {"rate_ignore_thinktime", "rate limiting is not modelled"},
+        {"rate_min", "a minimum rate (the job fails below it) is not modelled"},
+        {"rate_iops_min", "a minimum rate (the job fails below it) is not modelled"},
+        {"rate_cycle", "rate_min is not modelled"},
+        {"rate_ignore_thinktime", "thinktime always adds to the rate's spacing"},
         {"fsync", "fsync is not modelled (no file system)"},
         {"fdatasync", "fdatasync is not modelled (no file system)"},
         {"end_fsync", "end_fsync is not modelled"},
@@ -355,7 +352,8 @@ const std::vector<std::string>& supported_options() {
         "name", "rw", "bs", "bsrange", "bssplit", "blockalign", "rwmixread", "rwmixwrite", "iodepth", "numjobs",
         "size", "offset", "offset_increment", "io_size", "number_ios", "loops", "runtime", "time_based", "ramp_time",
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
-        "do_verify", "verify_fatal", "continue_on_error", "kb_base", "ioengine", "iomem_align", "percentile_list"};
+        "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
+        "iomem_align", "percentile_list"};
     return v;
 }
 
@@ -390,7 +388,7 @@ struct builder {
     unsigned numjobs = 1;
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
-    int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0;
+    int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0;
     std::string rwmix_key;
 };
 
@@ -647,6 +645,20 @@ void parser::apply(builder& b, const raw_option& o) {
         if (o.value.find_first_of("-:") != std::string::npos)
             fail_value(o, "a startdelay range is not supported; give one time");
         j.startdelay = time_of(o, ps_per_s);
+    } else if (k == "rate" || k == "rate_iops") {
+        auto d = per_direction(o);
+        for (int i = 0; i < 2; ++i) {
+            if (d[i].empty()) continue;
+            raw_option one = o;
+            one.value = d[i];
+            (k == "rate" ? j.rate : j.rate_iops)[i] =
+                k == "rate" ? size_of(one, d[i], b.kb_base) : count_of(one, 0, 1'000'000'000'000ull);
+        }
+        (k == "rate" ? b.rate_line : b.rate_iops_line) = o.line;
+    } else if (k == "rate_process") {
+        const std::string v = lower(o.value);
+        if (v != "linear" && v != "poisson") fail_value(o, fmt::format("expected linear or poisson, got '{}'", o.value));
+        j.rate_poisson = v == "poisson";
     } else if (k == "thinktime") {
         j.thinktime = time_of(o, ps_per_us);
     } else if (k == "thinktime_blocks") {
@@ -755,6 +767,15 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
              fmt::format("rw={} never writes: verify checks data the job itself wrote (the model keeps no data "
                          "from earlier runs)",
                          to_string(j.rw)));
+    for (int i = 0; i < 2; ++i) {
+        if (j.rate[i] && j.rate_iops[i])
+            fail(std::max(b.rate_line, b.rate_iops_line), 1, b.rate_line > b.rate_iops_line ? "rate" : "rate_iops",
+                 fmt::format("rate and rate_iops both limit {}: give one", i ? "writes" : "reads"));
+        if ((j.rate[i] || j.rate_iops[i]) && !(i ? j.writes() : j.reads()))
+            note(j.rate[i] ? b.rate_line : b.rate_iops_line, j.rate[i] ? "rate" : "rate_iops",
+                 fmt::format("no effect on {}: rw={} does not {}", i ? "writes" : "reads", to_string(j.rw),
+                             i ? "write" : "read"));
+    }
     if (j.time_based && j.runtime == 0)
         fail(b.time_based_line, 1, "time_based", "needs runtime (how long to run)");
     if (!j.verify.empty() && b.numjobs > 1 && (j.size == 0 || j.offset_increment < j.size))

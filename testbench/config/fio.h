@@ -91,6 +91,13 @@ struct fio_job {
     std::uint64_t ramp_time = 0;   // ps at the start not counted in the statistics
     std::uint64_t startdelay = 0;  // ps before the job starts
     std::uint64_t thinktime = 0;   // ps the thread waits after each thinktime_blocks I/Os
+    // rate / rate_iops per direction (read, write; 0 = no limit): the job
+    // issues no faster than this many bytes or I/Os per second, evenly
+    // (rate_process=linear) or as a Poisson process.
+    std::uint64_t rate[2] = {0, 0};
+    std::uint64_t rate_iops[2] = {0, 0};
+    bool rate_poisson = false;
+    bool rated() const { return rate[0] || rate[1] || rate_iops[0] || rate_iops[1]; }
     unsigned thinktime_blocks = 1;
     bool randrepeat = true;        // true: same random sequence in every run; false: the run seed is mixed in
     std::uint64_t randseed = 0x5eed; // base seed of the job's random streams

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <deque>
 
@@ -14,6 +15,7 @@
 
 #include "sw/drivers/sd.h"
 #include "sw/kernel/kernel.h"
+#include "tlm/core/splitmix.h"
 
 namespace ddisim::workloads {
 
@@ -158,6 +160,27 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     for (auto& s : slots) free_slots.push_back(&s);
     bool stream_end = false;
     std::uint64_t since_think = 0;
+    // rate / rate_iops: when the next I/O of each direction is due. Linear:
+    // issue k at start + (what came before it) / rate, so a job that fell
+    // behind catches up at once (as fio); Poisson: exponential gaps of that
+    // mean, drawn from the job's seed.
+    std::uint64_t next_due[2] = {now_ps(), now_ps()};
+    std::uint64_t issued[2] = {0, 0}; // I/Os (rate_iops) or bytes (rate) issued per direction
+    std::uint64_t gap_seed = fill_seed ^ 0x7261746570726f63ull;
+    const std::uint64_t rate_start = now_ps();
+    auto schedule_next = [&](int d, std::uint64_t len) {
+        const double per_s = job.rate_iops[d] ? static_cast<double>(job.rate_iops[d]) : static_cast<double>(job.rate[d]);
+        if (per_s == 0) return;
+        const std::uint64_t units = job.rate_iops[d] ? 1 : len;
+        issued[d] += units;
+        if (!job.rate_poisson) {
+            next_due[d] = rate_start + static_cast<std::uint64_t>(static_cast<double>(issued[d]) * 1e12 / per_s);
+        } else {
+            // u in (0, 1]: -ln u is exponential with mean 1
+            const double u = static_cast<double>((tlm::splitmix64(gap_seed) >> 11) + 1) * 0x1p-53;
+            next_due[d] += static_cast<std::uint64_t>(-std::log(u) * static_cast<double>(units) * 1e12 / per_s);
+        }
+    };
 
     auto submit = [&](slot& s, const config::fio_io& io) {
         s.io = io;
@@ -229,6 +252,22 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
                 stream_end = true;
                 continue;
             }
+            if (job.rated()) {
+                const int d = io->is_write ? 1 : 0;
+                if (next_due[d] > now_ps()) {
+                    // fio (inline submission) reaps the I/Os in flight before
+                    // it sleeps for the rate, and sleeps no further than the
+                    // end of its runtime
+                    while (!inflight.empty()) reap_some();
+                    const std::uint64_t until = stop ? std::min(next_due[d], stop) : next_due[d];
+                    if (until > now_ps()) wait_ps(until - now_ps());
+                    if (stop && now_ps() >= stop) {
+                        stream_end = true;
+                        continue;
+                    }
+                }
+                schedule_next(d, io->length);
+            }
             slot& s = *free_slots.back();
             free_slots.pop_back();
             std::uint8_t* p = reinterpret_cast<std::uint8_t*>(s.base + job.iomem_align);
@@ -239,6 +278,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             submit(s, *io);
             if (job.thinktime && ++since_think >= job.thinktime_blocks) {
                 since_think = 0;
+                while (!inflight.empty()) reap_some(); // fio quiesces before it thinks
                 wait_ps(job.thinktime);
             }
             continue;

@@ -328,6 +328,31 @@ TEST_CASE("run: an I/O error ends the fio job as in fio, unless continue_on_erro
     CHECK(wr["errors"] == 1);
 }
 
+TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate; below the disk's rate latency is the unloaded one") {
+    const auto d = scratch("run_fio_rate");
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto f = write_job(d, name + ".fio",
+                                 "[r]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=32\nnumber_ios=4000\n" + extra);
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"][0];
+    };
+    const auto free = run("free", "");
+    const auto iops = run("iops", "rate_iops=20000\n");
+    const auto bytes = run("bytes", "rate=40m\n"); // 40 MiB/s of 4 KiB: 10240 IOPS
+    const auto poisson = run("poisson", "rate_iops=20000\nrate_process=poisson\n");
+    CHECK(free["iops"].get<double>() > 150000); // the SSD's own rate at QD 32
+    CHECK(iops["iops"].get<double>() == Approx(20000).epsilon(0.01));
+    CHECK(bytes["iops"].get<double>() == Approx(10240).epsilon(0.01));
+    CHECK(poisson["iops"].get<double>() == Approx(20000).epsilon(0.05));
+    // paced below saturation, reads do not queue: the median is about the
+    // idle service time, well under the saturated one
+    CHECK(iops["read_clat_ns"]["p50"].get<double>() < 0.7 * free["read_clat_ns"]["p50"].get<double>());
+    // Poisson arrivals bunch: a longer tail than even spacing
+    CHECK(poisson["read_clat_ns"]["p99"].get<double>() > iops["read_clat_ns"]["p99"].get<double>());
+}
+
 TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {
     const auto d = scratch("run_fio_time");
     const auto job = write_job(d, "t.fio",
@@ -346,12 +371,12 @@ TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {
 
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
-    const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate=10m\n");
+    const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");
     const auto r = run_ddisim("run --quiet --fio " + job.string() + " --out " + (d / "out").string());
     INFO(r.out);
     CHECK(r.status == 2);
     CHECK(r.out.find("bad.fio:5") != std::string::npos);
-    CHECK(r.out.find("rate") != std::string::npos);
+    CHECK(r.out.find("rate_min") != std::string::npos);
 }
 
 TEST_CASE("run: fio notes are printed for options without effect") {

@@ -239,6 +239,26 @@ TEST_CASE("fio: continue_on_error selects the directions whose failures the job 
     CHECK(std::string(e.what()).find("expected none, read, write") != std::string::npos);
 }
 
+TEST_CASE("fio: rate and rate_iops limit each direction; rate_process picks linear or poisson") {
+    const auto j = parse("[j]\nrw=randrw\nrate=1m,512k\n").jobs.at(0);
+    CHECK(j.rate[0] == 1u << 20);
+    CHECK(j.rate[1] == 512u << 10);
+    CHECK(j.rated());
+    CHECK_FALSE(j.rate_poisson);
+    const auto w = parse("[j]\nrw=randrw\nrate_iops=,2000\nrate_process=poisson\n").jobs.at(0);
+    CHECK(w.rate_iops[0] == 0);
+    CHECK(w.rate_iops[1] == 2000);
+    CHECK(w.rate_poisson);
+    CHECK_FALSE(parse("[j]\nrw=read\n").jobs.at(0).rated());
+    // both limits on one direction
+    const auto both = error_of("[j]\nrw=read\nrate=1m\nrate_iops=100\n");
+    CHECK(both.line == 4);
+    CHECK(both.message.find("rate and rate_iops both limit reads") != std::string::npos);
+    CHECK(error_of("[j]\nrate_process=bursty\n").message.find("linear or poisson") != std::string::npos);
+    // a limit on a direction the job never does
+    CHECK(has_note(parse("[j]\nrw=read\nrate=,1m\n"), "rate", "no effect on writes"));
+}
+
 TEST_CASE("fio: verify with clones writing one region gets a note; offset_increment >= size none") {
     auto f = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\nverify=crc32c\n");
     CHECK(has_note(f, "verify", "overlapping regions"));
@@ -276,7 +296,7 @@ TEST_CASE("fio: errors name file, line, column and option, with a suggestion for
     CHECK(v.column == 9); // the value
     CHECK(v.message.find("whole number") != std::string::npos);
 
-    CHECK(error_of("[j]\nrate=10m\n").message.find("not supported: rate limiting") != std::string::npos);
+    CHECK(error_of("[j]\nrate_min=10m\n").message.find("not supported: a minimum rate") != std::string::npos);
     CHECK(error_of("[j]\niodepth_batch=8\n").message.find("not supported") != std::string::npos);
     CHECK(error_of("[j]\nrw=write\nverify=md5\n").message.find("only verify=crc32c") != std::string::npos);
     CHECK(error_of("[j]\nrw=randread\nverify=crc32c\n").message.find("never writes") != std::string::npos);

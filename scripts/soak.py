@@ -9,7 +9,7 @@ controller options, DDI resource limits and fidelity, disk kind and sector
 size, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, depth, clones, verify,
-buffers off page alignment and think time, or a
+buffers off page alignment, think time and pacing, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
 DMA-API checker on (the software on one, two or a CPU per thread), and
@@ -135,6 +135,9 @@ def draw(rng):
             job += "iomem_align=%d\n" % pick([8, 512, 2048])
         if pick([False, False, False, True]):
             job += "thinktime=%d\n" % pick([5, 50])
+        if pick([False, False, False, True]):
+            # paced (open loop): evenly or as a Poisson process
+            job += "rate_iops=%d\nrate_process=%s\n" % (pick([2000, 20000, 200000]), pick(["linear", "poisson"]))
         # Disk conditions sd must ride out without an error: BUSY, TASK SET
         # FULL, a target reset (UNIT ATTENTION after it), a power-on UNIT
         # ATTENTION. BUSY is every Nth command, so bufs retried in lockstep

@@ -261,7 +261,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
                     while (!inflight.empty()) reap_some();
                     const std::uint64_t until = stop ? std::min(next_due[d], stop) : next_due[d];
                     if (until > now_ps()) wait_ps(until - now_ps());
-                    if (stop && now_ps() >= stop) {
+                    if ((stop && now_ps() >= stop) || js.ended_on_error) { // the time is up, or a reaped I/O failed
                         stream_end = true;
                         continue;
                     }

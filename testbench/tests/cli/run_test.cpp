@@ -326,6 +326,12 @@ TEST_CASE("run: an I/O error ends the fio job as in fio, unless continue_on_erro
     }
     const auto wr = run("write_only", "continue_on_error=write\n"); // covers writes: reads still end it
     CHECK(wr["errors"] == 1);
+    // paced at 2000 IOPS each read completes before the next is due: the
+    // failed 9th is reaped while the job waits for the 10th's time, and the
+    // 10th is never sent
+    const auto paced = run("paced", "rate_iops=2000\n");
+    CHECK(paced["errors"] == 1);
+    CHECK(paced["ios"] == 8);
 }
 
 TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate; below the disk's rate latency is the unloaded one") {

@@ -46,14 +46,9 @@ struct drv_system : sw_system {
         dc.requester_id = 7;
         if (!dc.bus_max_burst) dc.bus_max_burst = models::bus_config{}.max_burst;
         dma = std::make_unique<models::dmac>("dmac", dc);
-        device_wiring w;
-        w.name = "dmac";
-        w.requester_id = dc.requester_id;
-        w.with_iommu = o.with_iommu;
-        w.iommu = o.iommu;
-        w.with_intc = o.with_intc;
-        w.vector = drv_vector;
-        add_device(w, dma->regs, dma->out, dma->irq);
+        add_device({.name = "dmac", .requester_id = dc.requester_id, .with_iommu = o.with_iommu, .iommu = o.iommu,
+                    .with_intc = o.with_intc, .vector = drv_vector},
+                   dma->regs, dma->out, dma->irq);
     }
 
 private:

@@ -76,13 +76,9 @@ struct st_system : sw_system {
         auto hc = o.hba;
         if (!hc.bus_max_burst) hc.bus_max_burst = models::bus_config{}.max_burst;
         hba = std::make_unique<models::hba>("hba", hc);
-        device_wiring w;
-        w.name = "hba";
-        w.requester_id = hc.requester_id;
-        w.with_iommu = o.with_iommu;
-        w.with_intc = true;
-        w.vector = st_vector;
-        add_device(w, hba->regs, hba->out, hba->irq);
+        add_device({.name = "hba", .requester_id = hc.requester_id, .with_iommu = o.with_iommu, .iommu = {},
+                    .with_intc = true, .vector = st_vector},
+                   hba->regs, hba->out, hba->irq);
     }
 
 private:

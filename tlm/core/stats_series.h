@@ -10,7 +10,9 @@
 // Formulas are left out: they are computed from the others over the whole
 // run, and their inputs are in the series. The columns are the statistics
 // registered at the first sample; one that has left the registry by a later
-// sample gets empty cells. Plain C++, like stats.h.
+// sample gets empty cells. When the trace-event recorder is on, every cell
+// is also a counter sample (same name, `.count` / `.mean` for histograms) at
+// the interval's start. Plain C++, like stats.h.
 #pragma once
 #include <cstdint>
 #include <iosfwd>

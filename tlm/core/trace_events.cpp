@@ -1,6 +1,7 @@
 #include "tlm/core/trace_events.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -23,7 +24,7 @@ std::uint32_t trace_events::track(const std::string& name) {
 void trace_events::slice(std::uint32_t track, const char* name, std::uint64_t b, std::uint64_t e,
                          std::uint64_t bytes, std::uint64_t address) {
     if (!enabled_) return;
-    if (events_.size() >= limit_) {
+    if (events_.size() + counters_.size() >= limit_) {
         ++dropped_;
         return;
     }
@@ -32,16 +33,30 @@ void trace_events::slice(std::uint32_t track, const char* name, std::uint64_t b,
 
 void trace_events::instant(std::uint32_t track, const char* name, std::uint64_t at) {
     if (!enabled_) return;
-    if (events_.size() >= limit_) {
+    if (events_.size() + counters_.size() >= limit_) {
         ++dropped_;
         return;
     }
     events_.push_back({track, name, at, at, 0, 0, true});
 }
 
+void trace_events::counter(const std::string& name, std::uint64_t at, double value) {
+    if (!enabled_ || !std::isfinite(value)) return; // JSON has no NaN
+    if (events_.size() + counters_.size() >= limit_) {
+        ++dropped_;
+        return;
+    }
+    auto [it, added] = counter_ids_.try_emplace(name, static_cast<std::uint32_t>(counter_names_.size()));
+    if (added) counter_names_.push_back(name);
+    counters_.push_back({it->second, at, value});
+}
+
 void trace_events::clear() {
     events_.clear();
     tracks_.clear();
+    counters_.clear();
+    counter_ids_.clear();
+    counter_names_.clear();
     dropped_ = 0;
 }
 
@@ -79,6 +94,11 @@ void trace_events::write(std::ostream& os) const {
                << ",\"args\":{\"bytes\":" << e.bytes << ",\"address\":\"" << fmt::format("{:#x}", e.address)
                << "\"}}";
         }
+    }
+    for (const auto& c : counters_) {
+        sep();
+        os << R"({"ph":"C","pid":1,"ts":)" << us(c.at_ps) << ",\"name\":" << nlohmann::json(counter_names_[c.name]).dump()
+           << ",\"args\":{\"value\":" << fmt::format("{:.6g}", c.value) << "}}";
     }
     os << "\n]}\n";
 }

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ public:
                std::uint64_t bytes = 0, std::uint64_t address = 0);
     // An instant event (fault, interrupt …).
     void instant(std::uint32_t track, const char* name, std::uint64_t at_ps);
+    // A counter sample: Perfetto draws one graph per name, holding `value`
+    // from at_ps to the name's next sample (run.stats_interval's series).
+    void counter(const std::string& name, std::uint64_t at_ps, double value);
+    std::size_t counter_samples() const { return counters_.size(); }
     // Events beyond this many are dropped and counted (the file says so).
     void set_limit(std::size_t max_events) { limit_ = max_events; }
     std::size_t size() const { return events_.size(); }
@@ -45,6 +50,14 @@ private:
     std::size_t dropped_ = 0;
     std::vector<std::string> tracks_;
     std::vector<event> events_;
+    struct counter_sample {
+        std::uint32_t name;
+        std::uint64_t at_ps;
+        double value;
+    };
+    std::map<std::string, std::uint32_t> counter_ids_;
+    std::vector<std::string> counter_names_;
+    std::vector<counter_sample> counters_;
 };
 
 } // namespace ddisim::tlm

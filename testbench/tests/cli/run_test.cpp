@@ -2,6 +2,8 @@
 // errors. Each case starts ddisim as a child process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -105,6 +107,50 @@ TEST_CASE("run: --trace writes Chrome trace-event JSON with one track per compon
     }
     CHECK(tracks.size() >= 2);
     CHECK(slices > 100);
+}
+
+TEST_CASE("run: with --trace and run.stats_interval the series is also in the trace, as counter tracks") {
+    const auto d = scratch("trace_counters");
+    const auto tp = d / "trace.json";
+    const auto r = run_ddisim("run --quiet --out " + d.string() + " --trace " + tp.string() +
+                              " --set run.stats_interval=10ms");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    // the CSV's hba.t0.queue_depth column
+    std::istringstream csv(read_file(d / "timeseries.csv"));
+    std::string line;
+    REQUIRE(std::getline(csv, line));
+    std::vector<std::string> header;
+    {
+        std::istringstream h(line);
+        for (std::string c; std::getline(h, c, ',');) header.push_back(c);
+    }
+    const auto col = std::find(header.begin(), header.end(), "hba.t0.queue_depth") - header.begin();
+    REQUIRE(col < static_cast<long>(header.size()));
+    std::vector<double> depth;
+    while (std::getline(csv, line)) {
+        std::istringstream row(line);
+        std::string cell;
+        for (long k = 0; k <= col; ++k) std::getline(row, cell, ',');
+        depth.push_back(std::stod(cell));
+    }
+    REQUIRE(depth.size() == 11); // 102.023 ms: 10 whole intervals and the end
+
+    const auto j = nlohmann::json::parse(read_file(tp));
+    std::vector<std::pair<double, double>> samples; // (ts in us, value)
+    std::set<std::string> names;
+    for (const auto& e : j["traceEvents"]) {
+        if (e["ph"] != "C") continue;
+        names.insert(e["name"].get<std::string>());
+        if (e["name"] == "hba.t0.queue_depth") samples.emplace_back(e["ts"].get<double>(), e["args"]["value"].get<double>());
+    }
+    REQUIRE(samples.size() == depth.size());
+    for (std::size_t k = 0; k < samples.size(); ++k) {
+        CHECK(samples[k].first == Approx(10000.0 * static_cast<double>(k))); // each at its interval's start
+        CHECK(samples[k].second == Approx(depth[k]).epsilon(1e-5));
+    }
+    CHECK(names.count("fio0.read_clat.mean") == 1);
+    CHECK(names.count("bus.bytes") == 1);
 }
 
 TEST_CASE("run: a malformed scenario names file, line and key, and writes nothing") {

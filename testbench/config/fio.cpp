@@ -1096,7 +1096,7 @@ std::uint64_t fio_stream::pick_random_offset(int d, std::uint64_t len) {
     return first + off_rng_.below(slots) * ba;
 }
 
-std::optional<fio_io> fio_stream::next() {
+std::optional<fio_io> fio_stream::next(const std::function<int(int)>& steer) {
     std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
     if (!job_.time_based) {
         if (job_.number_ios && ios_ >= job_.number_ios) return std::nullopt;
@@ -1104,8 +1104,12 @@ std::optional<fio_io> fio_stream::next() {
         limit = budget_ - bytes_;
     }
     bool w;
-    if (job_.rw == fio_rw::rw || job_.rw == fio_rw::randrw) w = dir_rng_.below(100) >= job_.rwmixread;
-    else w = job_.writes();
+    if (job_.rw == fio_rw::rw || job_.rw == fio_rw::randrw) {
+        w = dir_rng_.below(100) >= job_.rwmixread;
+        if (steer) w = steer(w ? 1 : 0) != 0;
+    } else {
+        w = job_.writes();
+    }
     const int d = w ? 1 : 0;
     std::uint64_t len = pick_bs(d, limit);
     if (len == 0) {

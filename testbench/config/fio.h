@@ -25,6 +25,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -189,7 +190,9 @@ public:
     // The next I/O, or nullopt when the job's I/O is done: io_size (× loops)
     // bytes or number_ios I/Os, whichever comes first. A time_based job never
     // ends here; its thread stops at runtime.
-    std::optional<fio_io> next();
+    // steer (optional) may turn the direction drawn for a mixed job (0 read,
+    // 1 write) to the other, as fio's rate limiting does.
+    std::optional<fio_io> next(const std::function<int(int)>& steer = nullptr);
 
     std::uint64_t region_start() const { return start_; }
     std::uint64_t region_end() const { return end_; }

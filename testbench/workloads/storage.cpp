@@ -182,6 +182,19 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         }
     };
 
+    // fio's rate_ddir for a mixed job: a direction not yet due gives way to
+    // the other when that one is due (or has no limit), else to the one due
+    // first.
+    const bool mixed = job.rw == config::fio_rw::rw || job.rw == config::fio_rw::randrw;
+    const auto steer = [&](int d) {
+        const int o = d ^ 1;
+        const unsigned share_o = o ? 100 - job.rwmixread : job.rwmixread;
+        const std::uint64_t now = now_ps();
+        if (next_due[d] <= now || !mixed || share_o == 0) return d;
+        if (next_due[o] <= now) return o;
+        return next_due[d] <= next_due[o] ? d : o;
+    };
+
     auto submit = [&](slot& s, const config::fio_io& io) {
         s.io = io;
         s.b = buf{};
@@ -247,7 +260,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         const bool stop_now =
             stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) || js.ended_on_error;
         if (!stop_now && !free_slots.empty()) {
-            auto io = stream->next();
+            auto io = job.rated() ? stream->next(steer) : stream->next();
             if (!io) {
                 stream_end = true;
                 continue;

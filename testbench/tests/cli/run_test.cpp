@@ -405,6 +405,21 @@ TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate; below the disk's ra
     CHECK(poisson["read_clat_ns"]["p99"].get<double>() > iops["read_clat_ns"]["p99"].get<double>());
 }
 
+TEST_CASE("run: a mixed fio job paced per direction keeps each direction at its rate, as fio's direction switching") {
+    const auto d = scratch("run_fio_rate_mix");
+    const auto f = write_job(d, "m.fio",
+                             "[m]\nioengine=libaio\nrw=randrw\nbs=4k\niodepth=8\nnumber_ios=4000\nrate_iops=5000,1000\n");
+    const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "fio.json"))["jobs"][0];
+    // rwmixread 50 drawn, but a direction not yet due gives way to the other:
+    // 5 reads per write, not 1 held to the writes' 1000 IOPS
+    CHECK(j["read"]["iops"].get<double>() == Approx(5000).epsilon(0.02));
+    CHECK(j["write"]["iops"].get<double>() == Approx(1000).epsilon(0.02));
+    CHECK(j["read"]["total_ios"].get<double>() / j["write"]["total_ios"].get<double>() == Approx(5).epsilon(0.05));
+}
+
 TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {
     const auto d = scratch("run_fio_time");
     const auto job = write_job(d, "t.fio",

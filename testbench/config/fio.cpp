@@ -1096,6 +1096,25 @@ std::uint64_t fio_stream::pick_random_offset(int d, std::uint64_t len) {
     return first + off_rng_.below(slots) * ba;
 }
 
+std::map<std::string, std::string> parse_fio_vars(const std::string& text) {
+    std::map<std::string, std::string> vars;
+    for (const auto& raw : split(text, ';')) {
+        const std::string entry = trim(raw);
+        if (entry.empty()) continue;
+        const auto eq = entry.find('=');
+        const std::string name = trim(entry.substr(0, eq));
+        const bool ok_name = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                             std::all_of(name.begin(), name.end(), [](char c) {
+                                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                             });
+        if (eq == std::string::npos || !ok_name)
+            throw std::invalid_argument(fmt::format("'{}' is not NAME=VALUE (a name of letters, digits and _)", entry));
+        if (!vars.emplace(name, trim(entry.substr(eq + 1))).second)
+            throw std::invalid_argument(fmt::format("{} is given twice", name));
+    }
+    return vars;
+}
+
 std::optional<fio_io> fio_stream::next(const std::function<int(int)>& steer) {
     std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
     if (!job_.time_based) {

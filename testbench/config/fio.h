@@ -138,6 +138,10 @@ struct fio_parse_options {
     bool use_process_env = false;            // also look ${VAR} up with getenv (after env)
 };
 
+// "NAME=VALUE;NAME=VALUE" (workload.fio.vars) as a map; throws
+// std::invalid_argument on a malformed entry or a name used twice.
+std::map<std::string, std::string> parse_fio_vars(const std::string& text);
+
 // Parse job-file text; display_name is used as the file in errors and notes.
 fio_job_file parse_fio_text(const std::string& text, const std::string& display_name,
                             const fio_parse_options& opts = {});

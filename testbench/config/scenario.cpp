@@ -87,6 +87,9 @@ void describe(tlm::param_group& g, workload_config& c) {
     auto& f = g.group("fio", "kind fio: fio jobs on one of the HBA's disks (docs/fio.md; `ddisim run --fio FILE` sets file)");
     f.text("file", c.fio.file, "fio job file (empty: the inline job text)");
     f.text("job", c.fio.job, "inline fio job-file text, used when file is empty");
+    f.text("vars", c.fio.vars,
+           "values for ${NAME} in the job text or file, as NAME=VALUE separated by ';' (e.g. QD=8;RATE=20000); "
+           "they come before the environment, and let ddisim sweep vary fio options");
     f.count("target", c.fio.target, "HBA target (index into platform.hba.targets) the jobs run on", {0, 255});
 }
 

@@ -109,6 +109,7 @@ struct software_config {
 struct fio_workload_config {
     std::string file = "";   // fio job file (relative to the working folder); "" = use `job`
     std::string job = "";    // inline job-file text, used when file is ""
+    std::string vars = "";   // "NAME=VALUE;…": ${NAME} in the job text or file (before the environment)
     unsigned target = 0;     // the HBA target the jobs run on
 };
 

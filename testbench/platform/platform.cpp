@@ -243,7 +243,9 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     }
     if (sc.workload.kind == "fio") {
         const auto& f = sc.workload.fio;
-        auto jobs = f.file.empty() ? config::parse_fio_text(f.job, "workload.fio.job") : config::load_fio_file(f.file);
+        const auto vars = config::parse_fio_vars(f.vars); // checked by check_scenario
+        auto jobs = f.file.empty() ? config::parse_fio_text(f.job, "workload.fio.job", {.env = vars})
+                                   : config::load_fio_file(f.file, {.env = vars, .use_process_env = true});
         p_->fio = std::make_unique<workloads::fio_runner>(k, std::move(jobs), sc.run.seed);
     }
     if (sc.workload.kind != "traffic") {

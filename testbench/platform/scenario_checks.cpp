@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "testbench/config/fio.h"
 #include "testbench/platform/address_map.h"
 #include "tlm/core/params.h"
 #include "tlm/timing.h"
@@ -45,6 +46,11 @@ void check_scenario(const config::scenario& s) {
         refuse("workload.fio.target",
                fmt::format("workload.fio.target ({}) is not a target of the HBA: platform.hba.targets has {} disk(s)",
                            s.workload.fio.target, s.platform.hba.config.targets.size()));
+    try {
+        (void)config::parse_fio_vars(s.workload.fio.vars);
+    } catch (const std::invalid_argument& e) {
+        refuse("workload.fio.vars", fmt::format("workload.fio.vars: {}", e.what()));
+    }
     if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
         refuse("workload.kind", "workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give "
                                 "a job file (--fio FILE)");

@@ -185,6 +185,39 @@ TEST_CASE("sweep: a small sweep writes one folder per point and results.csv with
     CHECK(j3["headline"].contains("traffic"));
 }
 
+TEST_CASE("sweep: workload.fio.vars sweeps a fio option through ${NAME} in the job") {
+    const auto d = scratch("sweep_fio_vars");
+    const auto sc = d / "qd.yaml";
+    std::ofstream(sc) << "platform:\n  hba:\n    present: true\n    targets:\n      - kind: ram\n"
+                         "workload:\n  kind: fio\n  fio:\n    job: |\n      [j]\n      ioengine=libaio\n"
+                         "      rw=randread\n      bs=4k\n      iodepth=${QD}\n      number_ios=2000\n";
+    const auto r = run_ddisim("sweep " + sc.string() + " -j 2 --out " + (d / "s").string() +
+                              " --param 'workload.fio.vars=QD=1,QD=16'");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("2 points: 2 ok") != std::string::npos);
+    const auto csv = lines_of(read_file(d / "s" / "results.csv"));
+    REQUIRE(csv.size() == 3);
+    const auto head = split_csv_line(csv[0]);
+    const auto col = std::find(head.begin(), head.end(), "fio.total.iops") - head.begin();
+    REQUIRE(col < static_cast<long>(head.size()));
+    const auto qd1 = split_csv_line(csv[1]), qd16 = split_csv_line(csv[2]);
+    CHECK(qd1[1] == "QD=1");
+    CHECK(qd16[1] == "QD=16");
+    CHECK(std::stod(qd16[col]) > 2 * std::stod(qd1[col])); // 16 reads in flight against 1 (the RAM disk: 3.6 ×)
+    const auto job16 = nlohmann::json::parse(read_file(d / "s" / *std::prev(point_folders(d / "s").end()) / "fio.json"));
+    CHECK(job16["jobs"][0]["job options"]["iodepth"] == "16");
+    // a malformed value is refused naming the key
+    const auto bad = run_ddisim("config --check " + sc.string() + " --set 'workload.fio.vars=QD'");
+    CHECK(bad.status == 2);
+    CHECK(bad.out.find("--set 'workload.fio.vars=QD': workload.fio.vars: 'QD' is not NAME=VALUE") != std::string::npos);
+    // and a variable the job uses but nobody sets, naming the job's line
+    const auto unset = run_ddisim("run --quiet " + sc.string() + " --out " + (d / "u").string());
+    CHECK(unset.status == 2);
+    CHECK(unset.out.find("workload.fio.job:5") != std::string::npos);
+    CHECK(unset.out.find("'QD' is not set") != std::string::npos);
+}
+
 TEST_CASE("sweep: a point gives byte-identical results.json in two sweeps and in a plain run") {
     const auto d = scratch("sweep_det");
     const std::string args = short_run + " --param run.seed=3 --param platform.memory.latency=60ns";

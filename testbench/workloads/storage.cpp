@@ -256,6 +256,12 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         }
     };
 
+    // fio (inline submission) reaps every I/O in flight before it sleeps for
+    // its rate or thinks
+    auto quiesce = [&] {
+        while (!inflight.empty()) reap_some();
+    };
+
     while (true) {
         const bool stop_now =
             stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) || js.ended_on_error;
@@ -268,10 +274,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             if (job.rated()) {
                 const int d = io->is_write ? 1 : 0;
                 if (next_due[d] > now_ps()) {
-                    // fio (inline submission) reaps the I/Os in flight before
-                    // it sleeps for the rate, and sleeps no further than the
-                    // end of its runtime
-                    while (!inflight.empty()) reap_some();
+                    // ... and sleeps no further than the end of its runtime
+                    quiesce();
                     const std::uint64_t until = stop ? std::min(next_due[d], stop) : next_due[d];
                     if (until > now_ps()) wait_ps(until - now_ps());
                     if ((stop && now_ps() >= stop) || js.ended_on_error) { // the time is up, or a reaped I/O failed
@@ -291,7 +295,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             submit(s, *io);
             if (job.thinktime && ++since_think >= job.thinktime_blocks) {
                 since_think = 0;
-                while (!inflight.empty()) reap_some(); // fio quiesces before it thinks
+                quiesce();
                 wait_ps(job.thinktime);
             }
             continue;

@@ -17,6 +17,31 @@ using namespace ddisim::test;
 namespace fs = std::filesystem;
 
 namespace {
+// timeseries.csv as its header and rows of cells (an empty last cell kept).
+struct csv_table {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    long column(const std::string& name) const {
+        return std::find(header.begin(), header.end(), name) - header.begin();
+    }
+};
+csv_table read_csv(const fs::path& p) {
+    auto split = [](const std::string& line) {
+        std::vector<std::string> v;
+        std::string cell;
+        std::istringstream in(line);
+        while (std::getline(in, cell, ',')) v.push_back(cell);
+        if (!line.empty() && line.back() == ',') v.emplace_back();
+        return v;
+    };
+    csv_table t;
+    std::istringstream in(read_file(p));
+    std::string line;
+    if (std::getline(in, line)) t.header = split(line);
+    while (std::getline(in, line)) t.rows.push_back(split(line));
+    return t;
+}
+
 // The bus-traffic + memcpy scenario (the default before the storage path):
 // cases about traffic generators, AT timing, waves and traces use it.
 std::string traffic_scenario() { return std::string("'") + DDISIM_SOURCE_DIR + "/scenarios/bus-traffic-memcpy.yaml' "; }
@@ -117,23 +142,11 @@ TEST_CASE("run: with --trace and run.stats_interval the series is also in the tr
     INFO(r.out);
     REQUIRE(r.status == 0);
     // the CSV's hba.t0.queue_depth column
-    std::istringstream csv(read_file(d / "timeseries.csv"));
-    std::string line;
-    REQUIRE(std::getline(csv, line));
-    std::vector<std::string> header;
-    {
-        std::istringstream h(line);
-        for (std::string c; std::getline(h, c, ',');) header.push_back(c);
-    }
-    const auto col = std::find(header.begin(), header.end(), "hba.t0.queue_depth") - header.begin();
-    REQUIRE(col < static_cast<long>(header.size()));
+    const auto csv = read_csv(d / "timeseries.csv");
+    const auto col = csv.column("hba.t0.queue_depth");
+    REQUIRE(col < static_cast<long>(csv.header.size()));
     std::vector<double> depth;
-    while (std::getline(csv, line)) {
-        std::istringstream row(line);
-        std::string cell;
-        for (long k = 0; k <= col; ++k) std::getline(row, cell, ',');
-        depth.push_back(std::stod(cell));
-    }
+    for (const auto& row : csv.rows) depth.push_back(std::stod(row.at(col)));
     REQUIRE(depth.size() == 11); // 102.023 ms: 10 whole intervals and the end
 
     const auto j = nlohmann::json::parse(read_file(tp));
@@ -484,24 +497,11 @@ void check_stats_series(const std::string& name, const std::string& args, std::u
     CHECK(read_file(a / "results.json") == read_file(b / "results.json"));
     CHECK(read_file(a / "stats.csv") == read_file(b / "stats.csv"));
 
-    auto split = [](const std::string& line) {
-        std::vector<std::string> v;
-        std::string cell;
-        std::istringstream in(line);
-        while (std::getline(in, cell, ',')) v.push_back(cell);
-        if (!line.empty() && line.back() == ',') v.emplace_back();
-        return v;
-    };
-    std::istringstream in(read_file(b / "timeseries.csv"));
-    std::string line;
-    REQUIRE(std::getline(in, line));
-    const auto header = split(line);
+    const auto csv = read_csv(b / "timeseries.csv");
+    const auto& header = csv.header;
+    const auto& rows = csv.rows;
     REQUIRE(header.at(0) == "time_ns");
-    std::vector<std::vector<std::string>> rows;
-    while (std::getline(in, line)) {
-        rows.push_back(split(line));
-        REQUIRE(rows.back().size() == header.size());
-    }
+    for (const auto& row : rows) REQUIRE(row.size() == header.size());
     const auto results = nlohmann::json::parse(read_file(b / "results.json"));
     const auto end_ps = results["headline"]["simulated_time_ps"].get<std::uint64_t>();
     const std::uint64_t expect = (end_ps + interval_ns * 1000 - 1) / (interval_ns * 1000);

@@ -393,7 +393,7 @@ TEST_CASE("run: an I/O error ends the fio job as in fio, unless continue_on_erro
     CHECK(paced["ios"] == 8);
 }
 
-TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate; below the disk's rate latency is the unloaded one") {
+TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate, and below the disk's rate latency is the unloaded one") {
     const auto d = scratch("run_fio_rate");
     auto run = [&](const std::string& name, const std::string& extra) {
         const auto f = write_job(d, name + ".fio",
@@ -414,8 +414,9 @@ TEST_CASE("run: rate_iops and rate cap a fio job's I/O rate; below the disk's ra
     // paced below saturation, reads do not queue: the median is about the
     // idle service time, well under the saturated one
     CHECK(iops["read_clat_ns"]["p50"].get<double>() < 0.7 * free["read_clat_ns"]["p50"].get<double>());
-    // Poisson arrivals bunch: a longer tail than even spacing
-    CHECK(poisson["read_clat_ns"]["p99"].get<double>() > iops["read_clat_ns"]["p99"].get<double>());
+    // Poisson arrivals bunch: a longer tail than even spacing (at a tenth of
+    // the disk's rate the bunches are rare: p99 is the same, p99.9 not)
+    CHECK(poisson["read_clat_ns"]["p99.9"].get<double>() > 1.2 * iops["read_clat_ns"]["p99.9"].get<double>());
 }
 
 TEST_CASE("run: a mixed fio job paced per direction keeps each direction at its rate, as fio's direction switching") {
@@ -652,7 +653,7 @@ TEST_CASE("run: a disk that never attaches: the run says the software could not 
     CHECK(r.out.find("fio on no disk (not attached)") != std::string::npos);
 }
 
-TEST_CASE("run: a disk answering BUSY at random is ridden out by sd; the draws follow run.seed") {
+TEST_CASE("run: a disk answering BUSY at random is ridden out by sd, and the draws follow run.seed") {
     const auto d = scratch("busy_probability");
     const auto job = d / "seq.fio";
     std::ofstream(job) << "[r]\nioengine=libaio\niodepth=8\nrw=read\nbs=4k\nnumber_ios=3000\n";

@@ -239,7 +239,7 @@ TEST_CASE("fio: continue_on_error selects the directions whose failures the job 
     CHECK(std::string(e.what()).find("expected none, read, write") != std::string::npos);
 }
 
-TEST_CASE("fio: rate and rate_iops limit each direction; rate_process picks linear or poisson") {
+TEST_CASE("fio: rate and rate_iops limit each direction, and rate_process picks linear or poisson") {
     const auto j = parse("[j]\nrw=randrw\nrate=1m,512k\n").jobs.at(0);
     CHECK(j.rate[0] == 1u << 20);
     CHECK(j.rate[1] == 512u << 10);
@@ -259,7 +259,7 @@ TEST_CASE("fio: rate and rate_iops limit each direction; rate_process picks line
     CHECK(has_note(parse("[j]\nrw=read\nrate=,1m\n"), "rate", "no effect on writes"));
 }
 
-TEST_CASE("fio: verify with clones writing one region gets a note; offset_increment >= size none") {
+TEST_CASE("fio: verify with clones writing one region gets a note, with offset_increment >= size none") {
     auto f = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\nverify=crc32c\n");
     CHECK(has_note(f, "verify", "overlapping regions"));
     auto g = parse("[j]\nrw=write\nbs=64k\nsize=16m\nnumjobs=2\noffset_increment=16m\nverify=crc32c\n");
@@ -268,11 +268,11 @@ TEST_CASE("fio: verify with clones writing one region gets a note; offset_increm
     CHECK_FALSE(has_note(h, "verify"));
 }
 
-TEST_CASE("fio: verify of random writes whose offsets may repeat, at depth > 1, gets a note; depth 1 or a random map none") {
+TEST_CASE("fio: verify of random writes whose offsets may repeat, at depth > 1, gets a note, at depth 1 or with a random map none") {
     const std::string ioengine = "ioengine=libaio\n";
     auto f = parse("[j]\n" + ioengine + "rw=randwrite\nbsrange=4k-64k\niodepth=8\nverify=crc32c\n");
     CHECK(has_note(f, "verify", "either order"));
-    CHECK(f.notes.back().line == 5);
+    CHECK(f.notes.back().line == 6); // the verify line
     auto g = parse("[j]\n" + ioengine + "rw=randrw\nbs=4k\nnorandommap\niodepth=4\nverify=crc32c\n");
     CHECK(has_note(g, "verify", "either order"));
     auto one = parse("[j]\n" + ioengine + "rw=randwrite\nbsrange=4k-64k\niodepth=1\nverify=crc32c\n");

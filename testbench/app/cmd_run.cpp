@@ -206,6 +206,9 @@ int run_scenario(const run_opts& o) {
                 std::string l;
                 if (jb.contains("read_clat_ns")) l += "  read " + lat(jb["read_clat_ns"]);
                 if (jb.contains("write_clat_ns")) l += "  write " + lat(jb["write_clat_ns"]);
+                if (jb.contains("group")) l += fmt::format("  group {}", jb["group"].get<unsigned>());
+                if (jb.value("terminated", false))
+                    l += jb.value("started", true) ? "  (terminated)" : "  (terminated before it started)";
                 std::cout << fmt::format("  {:<16} {:<9} QD {:<3} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s{}  errors {}{}\n",
                                          jb["name"].get<std::string>() +
                                              (jb["clone"].get<unsigned>() ? fmt::format(".{}", jb["clone"].get<unsigned>()) : ""),
@@ -215,6 +218,15 @@ int run_scenario(const run_opts& o) {
                                          jb.contains("verify_errors")
                                              ? fmt::format(", verify errors {}", jb["verify_errors"].get<std::uint64_t>())
                                              : "");
+            }
+            if (f.contains("groups")) {
+                // fio's "Run status group N": stonewall / new_group groups
+                unsigned g = 0;
+                for (const auto& gr : f["groups"])
+                    std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  from {:.3f} ms for {:.3f} ms\n",
+                                             fmt::format("group {}", g++), "", "", gr["ios"].get<std::uint64_t>(),
+                                             gr["iops"].get<double>(), gr["bw_bytes_per_s"].get<double>() / 1e6,
+                                             gr["start_ns"].get<double>() / 1e6, gr["runtime_ns"].get<double>() / 1e6);
             }
             const auto& t = f["total"];
             std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  {}\n", "total", "", "",

@@ -220,8 +220,7 @@ const std::map<std::string, std::string>& noted_options() {
         {"filename", "jobs run on the scenario's disk"},
         {"directory", "jobs run on the scenario's disk"},
         {"filename_format", "jobs run on the scenario's disk"},
-        {"group_reporting", "ddisim reports every job (and clone) on its own"},
-        {"new_group", "ddisim reports every job (and clone) on its own"},
+        {"group_reporting", "ddisim reports every job (and clone) on its own, and each group's totals"},
         {"description", "not used"},
         {"thread", "every job is a simulated CPU thread"},
         {"invalidate", "the model has no page cache"},
@@ -304,10 +303,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"filesize", "use size"},
         {"rw_sequencer", "only the default (sequential) is modelled"},
         {"offset_align", "offsets are used as given (whole sectors); percentages round down to a sector"},
-        {"stonewall", "jobs all start together; put dependent jobs in separate runs"},
-        {"wait_for_previous", "jobs all start together; put dependent jobs in separate runs"},
-        {"exitall", "jobs end on their own"},
-        {"exitall_on_error", "jobs end on their own"},
         {"verify_pattern", "only verify=crc32c is modelled"},
         {"verify_interval", "the checksum covers each whole I/O"},
         {"verify_offset", "the checksum covers each whole I/O"},
@@ -341,7 +336,7 @@ const std::map<std::string, std::string>& aliases() {
     static const std::map<std::string, std::string> m = {
         {"readwrite", "rw"}, {"blocksize", "bs"}, {"blocksize_range", "bsrange"}, {"ba", "blockalign"},
         {"io_limit", "io_size"}, {"timeout", "runtime"}, {"mem_align", "iomem_align"},
-        {"fileoffset", "offset"},
+        {"fileoffset", "offset"}, {"wait_for_previous", "stonewall"},
     };
     return m;
 }
@@ -353,7 +348,7 @@ const std::vector<std::string>& supported_options() {
         "size", "offset", "offset_increment", "io_size", "number_ios", "loops", "runtime", "time_based", "ramp_time",
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
-        "iomem_align", "percentile_list"};
+        "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what"};
     return v;
 }
 
@@ -365,7 +360,7 @@ const std::set<std::string>& flag_options() {
                                             "disable_bw_measurement", "gtod_reduce", "unlink", "create_on_open",
                                             "allow_file_create", "allow_mounted_write", "overwrite",
                                             "scramble_buffers", "refill_buffers", "zero_buffers", "per_job_logs",
-                                            "stats", "stonewall", "wait_for_previous", "exitall",
+                                            "stats", "stonewall", "exitall",
                                             "exitall_on_error", "fsync_on_close", "end_fsync", "sync",
                                             "bs_unaligned", "bs_is_seq_rand", "verify_async", "verify_only",
                                             "verify_state_save", "experimental_verify", "lockmem"};
@@ -390,6 +385,7 @@ struct builder {
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0;
     std::string rwmix_key;
+    bool stonewall = false, new_group = false, exitall = false;
 };
 
 class parser {
@@ -704,6 +700,20 @@ void parser::apply(builder& b, const raw_option& o) {
         if (v == "verify" || v == "all" || v == "1")
             note(o.line, k, "verify mismatches never end the job here: the verify phase checks every block "
                             "(verify_fatal=1 stops at the first)");
+    } else if (k == "stonewall") {
+        b.stonewall = flag_of(o);
+    } else if (k == "new_group") {
+        b.new_group = flag_of(o);
+    } else if (k == "exitall") {
+        b.exitall = flag_of(o);
+    } else if (k == "exitall_on_error") {
+        j.exitall_on_error = flag_of(o);
+    } else if (k == "exit_what") {
+        const std::string v = lower(o.value);
+        if (v == "group") j.exit_what = fio_job::exit_scope::group;
+        else if (v == "stonewall") j.exit_what = fio_job::exit_scope::stonewall;
+        else if (v == "all") j.exit_what = fio_job::exit_scope::all;
+        else fail_value(o, fmt::format("expected group, stonewall or all, got '{}'", o.value));
     } else if (k == "kb_base") {
         std::uint64_t v = count_of(o, 1000, 1024);
         if (v != 1000 && v != 1024) fail_value(o, fmt::format("must be 1000 or 1024, got {}", v));
@@ -886,7 +896,9 @@ fio_job_file parser::run(const std::string& text) {
         for (const auto& o : global) apply(b, o);
         fail(0, 0, "", "no job sections: add a [job] section after [global]");
     }
-    unsigned ordinal = 0;
+    unsigned ordinal = 0, group = 0, barrier = 0, group_jobs = 0;
+    bool exitall_somewhere = false, exitall_everywhere = true;
+    int exitall_line = 0;
     for (const auto& sec : jobs) {
         builder b;
         b.job.name = sec.name;
@@ -896,6 +908,26 @@ fio_job_file parser::run(const std::string& text) {
         for (const auto& o : all) apply(b, o);
         finish(b, all);
         for (const auto& o : sec.own) b.job.options.push_back({o.key, o.value});
+        // fio's numbering: a stonewall or new_group after other jobs starts
+        // the next group; a stonewall also the next barrier. Clones share
+        // their job's (fio clears both options on them).
+        if ((b.stonewall || b.new_group) && group_jobs) {
+            ++group;
+            group_jobs = 0;
+        }
+        if (b.stonewall && ordinal) ++barrier;
+        b.job.group = group;
+        b.job.barrier = barrier;
+        group_jobs += b.numjobs;
+        if (b.exitall) {
+            exitall_somewhere = true;
+            if (!exitall_line) {
+                for (const auto& o : all)
+                    if (o.key == "exitall") exitall_line = o.line;
+            }
+        } else {
+            exitall_everywhere = false;
+        }
         for (unsigned c = 0; c < b.numjobs; ++c) {
             fio_job j = b.job;
             j.clone = c;
@@ -903,6 +935,11 @@ fio_job_file parser::run(const std::string& text) {
             out_.jobs.push_back(std::move(j));
         }
     }
+    out_.exitall = exitall_somewhere;
+    if (exitall_somewhere && !exitall_everywhere)
+        note(exitall_line, "exitall",
+             "applies to every job, as in fio: the end of any job terminates the jobs its exit_what names (its group "
+             "by default)");
     return std::move(out_);
 }
 

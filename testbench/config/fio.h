@@ -110,6 +110,20 @@ struct fio_job {
     // errors) the job goes on after; by default the first failure ends it.
     bool continue_read = false, continue_write = false;
     std::uint64_t iomem_align = 0; // I/O buffer alignment offset in bytes (mem_align)
+    // Groups, as fio numbers them: `stonewall` (wait_for_previous) or
+    // `new_group` on a job with jobs before it starts the next reporting
+    // group (fio's groupid; numjobs clones share their job's); `stonewall`
+    // also raises the barrier: a job starts only when every job of a lower
+    // barrier has ended.
+    unsigned group = 0;
+    unsigned barrier = 0;
+    // When this job ends, the jobs it terminates (fio's exit_what): with
+    // fio_job_file::exitall always, with exitall_on_error when it ended on
+    // an error. Terminated jobs issue no more I/Os (those in flight
+    // complete) and skip their verify phase; jobs not yet started never do.
+    enum class exit_scope { group, stonewall, all };
+    exit_scope exit_what = exit_scope::group; // group: its group; stonewall: the running jobs; all: every job
+    bool exitall_on_error = false;
     std::string ioengine = "psync";
     std::vector<double> percentile_list; // clat percentiles reported (empty = fio's default list)
     // The options as written for this job (its own section only), for the
@@ -118,9 +132,12 @@ struct fio_job {
 
     bool reads() const { return has_reads(rw); }
     bool writes() const { return has_writes(rw); }
-    // Simulated-time bounds, in ps from the start of the run: the thread
-    // starts issuing at start_ps(); I/Os completing before measure_from_ps()
-    // are not counted; it stops issuing at stop_ps() (0 = when the stream ends).
+    // Simulated-time bounds, in ps from the start of the run for a job no
+    // stonewall holds back: the thread starts issuing at start_ps(); I/Os
+    // completing before measure_from_ps() are not counted; it stops issuing
+    // at stop_ps() (0 = when the stream ends). A job a stonewall holds back
+    // past start_ps() starts when the barrier opens, and the other two move
+    // with it (runtime and ramp_time count from the job's own start, as fio).
     std::uint64_t start_ps() const { return startdelay; }
     std::uint64_t measure_from_ps() const { return startdelay + ramp_time; }
     std::uint64_t stop_ps() const { return runtime ? startdelay + ramp_time + runtime : 0; }
@@ -131,6 +148,10 @@ struct fio_job_file {
     std::vector<fio_job> jobs;       // numjobs clones expanded, in file order
     std::vector<fio_note> notes;     // options accepted without effect, with the reason
     std::vector<std::pair<std::string, std::string>> global_options; // every [global] option as written
+    // exitall in any job (fio's global switch): every job's end terminates
+    // the jobs its exit_what names.
+    bool exitall = false;
+    unsigned groups() const { return jobs.empty() ? 0 : jobs.back().group + 1; }
 };
 
 struct fio_parse_options {

@@ -21,8 +21,9 @@ namespace ddisim::workloads {
 
 namespace {
 std::uint64_t now_ps() { return sc_core::sc_time_stamp().value(); }
-void wait_ps(std::uint64_t ps) {
-    if (ps) sc_core::wait(sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS));
+// Waits ps, or less when `wake` is notified first (a job told to terminate).
+void wait_ps(std::uint64_t ps, const sc_core::sc_event& wake) {
+    if (ps) sc_core::wait(sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS), wake);
 }
 
 // One I/O slot: the buf first, so b_iodone can find its slot.
@@ -50,14 +51,17 @@ struct fio_runner::job_state {
     std::uint64_t verify_errors = 0, verified = 0;
     std::uint64_t start_ps = 0, measure_ps = 0, end_ps = 0;
     int error = 0;
-    bool ended_on_error = false;       // a failure continue_on_error does not cover: no more I/Os
+    bool ended_on_error = false;       // a failure continue_on_error does not cover (or none to start): no more I/Os
+    bool started = false;              // past its barrier and startdelay
+    bool terminate = false;            // told to end by another job's exitall / exitall_on_error
     bool done = false;
-    sc_core::sc_event finished;
+    sc_core::sc_event wake;            // notified with terminate: cuts the job's sleeps short
 };
 
 fio_runner::fio_runner(kernel::kernel_context& k, config::fio_job_file jobs, std::uint64_t run_seed)
     : k_(k), file_(std::move(jobs)), seed_(run_seed),
-      total_(std::make_unique<config::fio_latency>("fio", "clat", "completion latency of every fio job's I/Os")) {
+      total_(std::make_unique<config::fio_latency>("fio", "clat", "completion latency of every fio job's I/Os")),
+      ended_(std::make_unique<sc_core::sc_event>()) {
     for (const auto& j : file_.jobs) {
         auto js = std::make_unique<job_state>();
         js->job = j;
@@ -112,12 +116,37 @@ void fio_runner::run(drivers::sd& disk) {
             [this, js, &disk, &all_done] {
                 job_main(*js, disk);
                 js->done = true;
+                job_ended(*js);
                 if (--running_ == 0) all_done.notify(sc_core::SC_ZERO_TIME);
             },
             sc_core::sc_gen_unique_name(js->owner.c_str()), &opt);
     }
     if (running_) sc_core::wait(all_done);
     done_ = true;
+}
+
+// fio's exitall / exitall_on_error: the jobs the ended job's exit_what
+// names are told to terminate (those not yet started never start).
+void fio_runner::job_ended(const job_state& js) {
+    ended_->notify(sc_core::SC_ZERO_TIME);
+    const bool failed = js.ended_on_error || (js.job.verify_fatal && js.verify_errors);
+    if (!file_.exitall && !(js.job.exitall_on_error && failed)) return;
+    for (auto& op : js_) {
+        job_state& o = *op;
+        if (o.done || o.terminate) continue;
+        const bool hit = js.job.exit_what == config::fio_job::exit_scope::all ||
+                         (js.job.exit_what == config::fio_job::exit_scope::group && o.job.group == js.job.group) ||
+                         (js.job.exit_what == config::fio_job::exit_scope::stonewall && o.started);
+        if (!hit) continue;
+        o.terminate = true;
+        o.wake.notify(sc_core::SC_ZERO_TIME);
+    }
+}
+
+bool fio_runner::barrier_open(const job_state& js) const {
+    for (const auto& op : js_)
+        if (op->job.barrier < js.job.barrier && !op->done) return false;
+    return true;
 }
 
 void fio_runner::job_main(job_state& js, drivers::sd& disk) {
@@ -129,12 +158,20 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     } catch (const config::fio_error& e) {
         if (!error_) error_ = e;
         js.error = 22; // EINVAL
+        js.ended_on_error = true;
         return;
     }
-    wait_ps(job.start_ps());
+    // stonewall: every job of an earlier barrier has ended; startdelay counts
+    // from the start of the run (fio's genesis); runtime and ramp_time from
+    // the job's own start.
+    while (!js.terminate && !barrier_open(js)) sc_core::wait(*ended_ | js.wake);
+    if (const std::uint64_t due = start_ps_ + job.start_ps(); !js.terminate && due > now_ps())
+        wait_ps(due - now_ps(), js.wake);
+    if (js.terminate) return; // never started
+    js.started = true;
     js.start_ps = now_ps();
-    js.measure_ps = start_ps_ + job.measure_from_ps();
-    const std::uint64_t stop = job.stop_ps() ? start_ps_ + job.stop_ps() : 0;
+    js.measure_ps = js.start_ps + job.measure_from_ps() - job.start_ps();
+    const std::uint64_t stop = job.stop_ps() ? js.start_ps + job.stop_ps() - job.start_ps() : 0;
 
     const std::uint64_t max_len = std::max({job.bs[0].max, job.bs[1].max, bsz});
     const std::size_t pages = std::size_t((max_len + job.iomem_align + 4095) / 4096);
@@ -146,6 +183,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             if (!error_) error_ = config::fio_error(file_.file, job.line, 1, "iodepth",
                                                    fmt::format("no memory for {} I/O buffers of {} B", slots.size(), max_len));
             js.error = 12; // ENOMEM
+            js.ended_on_error = true;
             for (auto& t : slots)
                 if (t.base) k_.kmem_free_pages(t.base);
             return;
@@ -263,8 +301,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     };
 
     while (true) {
-        const bool stop_now =
-            stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) || js.ended_on_error;
+        const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) ||
+                              js.ended_on_error || js.terminate;
         if (!stop_now && !free_slots.empty()) {
             auto io = job.rated() ? stream->next(steer) : stream->next();
             if (!io) {
@@ -277,8 +315,9 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
                     // ... and sleeps no further than the end of its runtime
                     quiesce();
                     const std::uint64_t until = stop ? std::min(next_due[d], stop) : next_due[d];
-                    if (until > now_ps()) wait_ps(until - now_ps());
-                    if ((stop && now_ps() >= stop) || js.ended_on_error) { // the time is up, or a reaped I/O failed
+                    if (until > now_ps()) wait_ps(until - now_ps(), js.wake);
+                    // the time is up, a reaped I/O failed or the job was told to end
+                    if ((stop && now_ps() >= stop) || js.ended_on_error || js.terminate) {
                         stream_end = true;
                         continue;
                     }
@@ -296,7 +335,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             if (job.thinktime && ++since_think >= job.thinktime_blocks) {
                 since_think = 0;
                 quiesce();
-                wait_ps(job.thinktime);
+                wait_ps(job.thinktime, js.wake);
             }
             continue;
         }
@@ -305,9 +344,10 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     }
 
     // Verify phase: read back every logged extent in offset order.
-    if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error) {
+    if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error && !js.terminate) {
         slot& s = slots.front();
         for (const auto& [off, e] : vlog.entries()) {
+            if (js.terminate) break;
             const std::uint64_t len = e.first;
             if (len > s.cap - job.iomem_align) continue;
             std::uint8_t* p = reinterpret_cast<std::uint8_t*>(s.base + job.iomem_align);
@@ -334,6 +374,7 @@ std::vector<config::fio_job_result> fio_runner::results() const {
     for (const auto& jp : js_) {
         const auto& js = *jp;
         auto r = config::make_fio_result(js.job);
+        r.groupid = static_cast<int>(js.job.group);
         r.error = js.error;
         const std::uint64_t from = std::max(js.measure_ps, js.start_ps);
         const std::uint64_t span = js.end_ps > from ? js.end_ps - from : 0;
@@ -361,16 +402,31 @@ config::fio_report_info fio_runner::report_info() const {
 
 nlohmann::json fio_runner::headline() const {
     nlohmann::json jobs = nlohmann::json::array();
-    std::uint64_t tot_ios = 0, tot_bytes = 0, tot_from = ~0ull, tot_end = 0;
+    // I/Os, bytes and measured span of all jobs and of each group (fio's
+    // "Run status group N"); a job that never started adds no span.
+    struct span {
+        std::uint64_t ios = 0, bytes = 0, from = ~0ull, end = 0;
+        void add(std::uint64_t n, std::uint64_t b, std::uint64_t f, std::uint64_t e) {
+            ios += n;
+            bytes += b;
+            from = std::min(from, f);
+            end = std::max(end, e);
+        }
+        double secs() const { return end > from && from != ~0ull ? double(end - from) * 1e-12 : 0; }
+        double per_s(std::uint64_t x) const { return secs() > 0 ? double(x) / secs() : 0.0; }
+    };
+    span tot;
+    std::vector<span> groups(file_.groups());
+    const bool grouped = groups.size() > 1;
     for (const auto& jp : js_) {
         const auto& js = *jp;
         const std::uint64_t from = std::max(js.measure_ps, js.start_ps);
         const double secs = js.end_ps > from ? double(js.end_ps - from) * 1e-12 : 0;
         const std::uint64_t ios = js.ios[0] + js.ios[1], bytes = js.bytes[0] + js.bytes[1];
-        tot_ios += ios;
-        tot_bytes += bytes;
-        tot_from = std::min(tot_from, from);
-        tot_end = std::max(tot_end, js.end_ps);
+        if (js.started) {
+            tot.add(ios, bytes, from, js.end_ps);
+            groups[js.job.group].add(ios, bytes, from, js.end_ps);
+        }
         nlohmann::json j = {{"name", js.job.name},
                             {"clone", js.job.clone},
                             {"rw", config::to_string(js.job.rw)},
@@ -382,6 +438,14 @@ nlohmann::json fio_runner::headline() const {
                             {"runtime_ps", js.end_ps > from ? js.end_ps - from : 0},
                             {"errors", js.failed + js.short_ios[0] + js.short_ios[1]},
                             {"error", js.error}};
+        if (grouped) {
+            j["group"] = js.job.group;
+            j["start_ns"] = js.started ? double(js.start_ps - start_ps_) * 1e-3 : 0.0;
+        }
+        if (js.terminate) {
+            j["terminated"] = true; // by another job's exitall or exitall_on_error
+            j["started"] = js.started;
+        }
         for (int d = 0; d < 2; ++d) {
             const auto& h = js.clat[d]->histogram();
             if (!h.count()) continue;
@@ -398,15 +462,26 @@ nlohmann::json fio_runner::headline() const {
         jobs.push_back(std::move(j));
     }
     const auto& all = total_->histogram();
-    const double secs = tot_end > tot_from && tot_from != ~0ull ? double(tot_end - tot_from) * 1e-12 : 0;
-    nlohmann::json total = {{"ios", tot_ios},
-                            {"bytes", tot_bytes},
-                            {"iops", secs > 0 ? double(tot_ios) / secs : 0.0},
-                            {"bw_bytes_per_s", secs > 0 ? double(tot_bytes) / secs : 0.0},
+    nlohmann::json total = {{"ios", tot.ios},
+                            {"bytes", tot.bytes},
+                            {"iops", tot.per_s(tot.ios)},
+                            {"bw_bytes_per_s", tot.per_s(tot.bytes)},
                             {"clat_ns", {{"mean", all.mean()}, {"p50", all.percentile(50)}, {"p99", all.percentile(99)},
                                          {"p99.9", all.percentile(99.9)}, {"max", all.max()}}},
                             {"errors", errors()}};
-    return {{"jobs", jobs}, {"total", total}};
+    nlohmann::json out = {{"jobs", jobs}, {"total", total}};
+    if (grouped) {
+        nlohmann::json gs = nlohmann::json::array();
+        for (const auto& g : groups)
+            gs.push_back({{"ios", g.ios},
+                          {"bytes", g.bytes},
+                          {"iops", g.per_s(g.ios)},
+                          {"bw_bytes_per_s", g.per_s(g.bytes)},
+                          {"start_ns", g.from == ~0ull ? 0.0 : double(g.from - start_ps_) * 1e-3},
+                          {"runtime_ns", g.end > g.from && g.from != ~0ull ? double(g.end - g.from) * 1e-3 : 0.0}});
+        out["groups"] = std::move(gs);
+    }
+    return out;
 }
 
 } // namespace ddisim::workloads

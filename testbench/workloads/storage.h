@@ -33,6 +33,9 @@
 #include "testbench/config/fio.h"
 #include "testbench/config/fio_output.h"
 
+namespace sc_core {
+class sc_event;
+}
 namespace ddisim::kernel {
 class kernel_context;
 }
@@ -71,6 +74,8 @@ public:
 private:
     struct job_state;
     void job_main(job_state& js, drivers::sd& disk);
+    void job_ended(const job_state& js);
+    bool barrier_open(const job_state& js) const;
 
     kernel::kernel_context& k_;
     config::fio_job_file file_;
@@ -80,6 +85,7 @@ private:
     std::optional<config::fio_error> error_;
     std::uint64_t start_ps_ = 0;
     unsigned running_ = 0;
+    std::unique_ptr<sc_core::sc_event> ended_; // a job ended (stonewall barriers re-check)
     bool done_ = false;
 };
 

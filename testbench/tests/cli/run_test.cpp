@@ -450,6 +450,96 @@ TEST_CASE("run: a time-based fio job runs for its runtime of simulated time") {
     CHECK(f["jobs"][0]["read"]["total_ios"].get<std::uint64_t>() > 0);
 }
 
+TEST_CASE("run: a stonewall starts a fio job when the jobs before it have ended, and its runtime counts from there") {
+    const auto d = scratch("run_fio_stonewall");
+    const auto job = write_job(d, "s.fio",
+                               "[global]\nioengine=libaio\niodepth=8\n[w]\nrw=write\nbs=64k\nsize=2m\n"
+                               "[r]\nstonewall\nrw=randread\nbs=4k\niodepth=4\nruntime=2ms\ntime_based\n");
+    const auto r = run_ddisim("run --fio " + job.string() + " --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto f = nlohmann::json::parse(read_file(d / "fio.json"));
+    CHECK(f["jobs"][0]["groupid"] == 0);
+    CHECK(f["jobs"][1]["groupid"] == 1);
+    const auto h = nlohmann::json::parse(read_file(d / "results.json"))["headline"]["fio"];
+    REQUIRE(h["groups"].size() == 2);
+    const auto& g0 = h["groups"][0];
+    const auto& g1 = h["groups"][1];
+    CHECK(g0["ios"] == 32); // 2 MiB of 64 KiB writes
+    CHECK(g0["start_ns"].get<double>() == 0);
+    // the reader starts the moment the writer's last I/O is reaped
+    const double w_end = g0["runtime_ns"].get<double>();
+    CHECK(w_end > 0);
+    CHECK(h["jobs"][1]["start_ns"].get<double>() == Approx(w_end).margin(1e-3));
+    CHECK(g1["start_ns"].get<double>() == Approx(w_end).margin(1e-3));
+    CHECK(h["jobs"][0]["group"] == 0);
+    CHECK(h["jobs"][1]["group"] == 1);
+    // runtime from the reader's own start: 2 ms and less than one more I/O
+    const auto ns = f["jobs"][1]["read"]["runtime_ns"].get<std::uint64_t>();
+    CHECK(ns >= 2000000);
+    CHECK(ns < 3000000);
+    CHECK(g1["ios"] == f["jobs"][1]["read"]["total_ios"]);
+    // the summary gives each group's line
+    CHECK(r.out.find("  group 0 ") != std::string::npos);
+    CHECK(r.out.find("  group 1 ") != std::string::npos);
+}
+
+TEST_CASE("run: exitall ends a fio job's group when one job ends, and with exit_what=all also jobs not started") {
+    const auto d = scratch("run_fio_exitall");
+    const std::string jobs = "[long]\nrw=randread\nruntime=50ms\ntime_based\n[short]\nrw=read\nnumber_ios=100\n"
+                             "[later]\nstonewall\nrw=read\nnumber_ios=50\n";
+    auto run = [&](const std::string& name, const std::string& global) {
+        const auto f = write_job(d, name + ".fio", "[global]\nioengine=libaio\niodepth=4\n" + global + jobs);
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        CHECK(r.status == 0);
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"];
+    };
+    const auto none = run("none", "");
+    const auto group = run("group", "exitall\n");
+    const auto all = run("all", "exitall\nexit_what=all\n");
+    // without it, the long job runs its 50 ms
+    CHECK(none[0]["runtime_ps"].get<std::uint64_t>() >= 50'000'000'000ull);
+    CHECK_FALSE(none[0].contains("terminated"));
+    // with it, the long job ends with the short one: its I/Os in flight complete
+    CHECK(group[0]["terminated"] == true);
+    CHECK(group[0]["started"] == true);
+    CHECK(group[0]["runtime_ps"].get<std::uint64_t>() < 5'000'000'000ull);
+    CHECK(group[0]["ios"].get<std::uint64_t>() * 10 < none[0]["ios"].get<std::uint64_t>());
+    CHECK(group[1]["ios"] == 100);
+    CHECK_FALSE(group[1].contains("terminated"));
+    CHECK(group[2]["ios"] == 50); // another group: not touched
+    // exit_what=all: the later group never starts
+    CHECK(all[0]["terminated"] == true);
+    CHECK(all[2]["terminated"] == true);
+    CHECK(all[2]["started"] == false);
+    CHECK(all[2]["ios"] == 0);
+}
+
+TEST_CASE("run: exitall_on_error ends the other fio jobs when one ends on an I/O error") {
+    const auto d = scratch("run_fio_exitall_error");
+    const std::string bad = " --set platform.hba.targets.0.faults.medium_errors.0.lba=64"
+                            " --set platform.hba.targets.0.faults.medium_errors.0.count=8";
+    auto run = [&](const std::string& name, const std::string& opt) {
+        const auto f = write_job(d, name + ".fio",
+                                 "[global]\nioengine=libaio\n" + opt +
+                                     "[bad]\nrw=read\nbs=4k\nsize=1m\n"
+                                     "[long]\nrw=randread\noffset=512m\nsize=64m\niodepth=4\nruntime=20ms\ntime_based\n");
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string() + bad);
+        INFO(r.out);
+        CHECK(r.status == 1); // the failed read
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"];
+    };
+    const auto plain = run("plain", "");
+    const auto ends = run("ends", "exitall_on_error\n");
+    CHECK(plain[0]["error"] == 5);
+    CHECK(plain[1]["runtime_ps"].get<std::uint64_t>() >= 20'000'000'000ull);
+    CHECK(ends[0]["error"] == 5);
+    CHECK(ends[1]["terminated"] == true);
+    CHECK(ends[1]["error"] == 0);
+    CHECK(ends[1]["runtime_ps"].get<std::uint64_t>() < 10'000'000'000ull);
+}
+
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
     const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");

@@ -215,8 +215,53 @@ TEST_CASE("fio: options without meaning in a model are accepted with a note nami
     CHECK(s.jobs[0].iodepth == 1);
     CHECK(has_note(s, "iodepth", "synchronous"));
     // A refused flag explicitly off is the model's behaviour.
-    auto z = parse("[j]\nstonewall=0\n");
-    CHECK(has_note(z, "stonewall"));
+    auto z = parse("[j]\nend_fsync=0\n");
+    CHECK(has_note(z, "end_fsync"));
+}
+
+TEST_CASE("fio: stonewall and new_group number groups and barriers as fio does, and clones share their job's") {
+    const auto f = parse("[a]\n[b]\n[c]\nstonewall\nnumjobs=2\n[d]\nnew_group\n[e]\n[f]\nwait_for_previous\n");
+    REQUIRE(f.jobs.size() == 7);
+    std::vector<std::pair<unsigned, unsigned>> gb;
+    for (const auto& j : f.jobs) gb.push_back({j.group, j.barrier});
+    // a b | c c' (stonewall: next group, next barrier) | d e (new_group: next
+    // group, same barrier) | f (wait_for_previous is stonewall)
+    CHECK(gb == std::vector<std::pair<unsigned, unsigned>>{{0, 0}, {0, 0}, {1, 1}, {1, 1}, {2, 1}, {2, 1}, {3, 2}});
+    CHECK(f.groups() == 4);
+    // on the first job neither opens anything: there is nothing before it
+    const auto first = parse("[a]\nstonewall\nnew_group\n[b]\n");
+    CHECK(first.jobs[0].group == 0);
+    CHECK(first.jobs[0].barrier == 0);
+    CHECK(first.jobs[1].group == 0);
+    CHECK(first.groups() == 1);
+    // in [global] every job waits for the ones before it
+    const auto g = parse("[global]\nstonewall\n[a]\n[b]\nnumjobs=2\n[c]\n");
+    std::vector<unsigned> barriers;
+    for (const auto& j : g.jobs) barriers.push_back(j.barrier);
+    CHECK(barriers == std::vector<unsigned>{0, 1, 1, 2});
+    CHECK(g.groups() == 3);
+    CHECK(parse("[a]\nstonewall=0\n[b]\nstonewall=0\n").groups() == 1);
+    CHECK(error_of("[a]\n[b]\nstonewall=maybe\n").key == "stonewall");
+}
+
+TEST_CASE("fio: exitall is for every job, as fio's switch, while exit_what and exitall_on_error are per job") {
+    CHECK_FALSE(parse("[a]\n[b]\n").exitall);
+    const auto g = parse("[global]\nexitall\n[a]\n[b]\nexit_what=all\n[c]\nexit_what=stonewall\nexitall_on_error\n");
+    CHECK(g.exitall);
+    CHECK(g.jobs[0].exit_what == fio_job::exit_scope::group); // fio's default
+    CHECK(g.jobs[1].exit_what == fio_job::exit_scope::all);
+    CHECK(g.jobs[2].exit_what == fio_job::exit_scope::stonewall);
+    CHECK_FALSE(g.jobs[1].exitall_on_error);
+    CHECK(g.jobs[2].exitall_on_error);
+    CHECK_FALSE(has_note(g, "exitall"));
+    // in one job only it still applies to all, and a note says so
+    const auto one = parse("[a]\n[b]\nexitall\n");
+    CHECK(one.exitall);
+    CHECK(has_note(one, "exitall", "every job"));
+    const auto e = error_of("[a]\nexit_what=some\n");
+    CHECK(e.key == "exit_what");
+    CHECK(e.line == 2);
+    CHECK(std::string(e.what()).find("expected group, stonewall or all") != std::string::npos);
 }
 
 TEST_CASE("fio: continue_on_error selects the directions whose failures the job goes on after") {

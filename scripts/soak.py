@@ -9,7 +9,8 @@ controller options, DDI resource limits and fidelity, disk kind and sector
 size, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, depth, clones, verify,
-buffers off page alignment, think time and pacing, or a
+buffers off page alignment, think time and pacing, sometimes a second
+phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
 DMA-API checker on (the software on one, two or a CPU per thread), and
@@ -138,6 +139,13 @@ def draw(rng):
         if pick([False, False, False, True]):
             # paced (open loop): evenly or as a Poisson process
             job += "rate_iops=%d\nrate_process=%s\n" % (pick([2000, 20000, 200000]), pick(["linear", "poisson"]))
+        if pick([False, False, False, True]):
+            # fio's phases: a job after a stonewall starts when [j] (and its
+            # clone) have ended; with exitall the first clone to end
+            # terminates its twin, and with exit_what=all the phase too
+            ex = pick(["", "", "exitall\n", "exitall\nexit_what=all\n"])
+            job += ex + "[k]\nstonewall\nioengine=libaio\nrw=randread\nbs=%s\niodepth=%d\nsize=16m\nnumber_ios=50\n" % (
+                "4k", pick([1, 8]))
         # Disk conditions sd must ride out without an error: BUSY, TASK SET
         # FULL, a target reset (UNIT ATTENTION after it), a power-on UNIT
         # ATTENTION. BUSY is every Nth command, so bufs retried in lockstep
@@ -209,7 +217,8 @@ def verify_may_race(job):
     map) at iodepth > 1: two writes to a block may be in flight at once and
     reach the disk in either order (a BUSY retry lets the later pass), so
     verify may fail, as fio warns (ddisim notes it)."""
-    if not job or "verify=" not in job or "bsrange=" not in job:
+    job = (job or "").split("\n[k]")[0]  # [j]'s options only, not a later phase's
+    if "verify=" not in job or "bsrange=" not in job:
         return False
     lines = dict(l.split("=", 1) for l in job.splitlines() if "=" in l)
     return lines.get("rw") in ("randwrite", "randrw") and int(lines.get("iodepth", "1")) > 1

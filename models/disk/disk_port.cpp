@@ -10,6 +10,8 @@ disk_port::stats_t::stats_t(const std::string& o)
       bytes_in(o, "bytes_in", "bytes", "data-in bytes the target delivered"),
       bytes_out(o, "bytes_out", "bytes", "data-out bytes the target consumed"),
       link_busy(o, "link_busy", "ps", "time the port link carried data"),
+      cache_hits(o, "cache_hits", "reads", "reads the medium's cache served (an HDD's cache or read-ahead stream)"),
+      media_accesses(o, "media_accesses", "accesses", "medium operations started (HDD seeks, flash page operations, RAM transfers)"),
       queue_depth(o, "queue_depth", "commands", "commands in flight at the target (accepted, not yet replied)") {
     queue_depth.set(0, 0); // the average covers the whole run
 }
@@ -25,6 +27,15 @@ scsi_result disk_port::execute(const std::uint8_t* cdb, std::size_t cdb_len, std
     ++stats_.commands;
     stats_.bytes_in += r.data_in_len;
     stats_.bytes_out += r.data_out_len;
+    std::uint64_t hits = 0, accesses = 0;
+    for (std::uint32_t l = 0; l < target_.luns(); ++l) {
+        hits += target_.timing(l).stats().cache_hits;
+        accesses += target_.timing(l).stats().media_accesses;
+    }
+    stats_.cache_hits += hits - seen_hits_;
+    stats_.media_accesses += accesses - seen_accesses_;
+    seen_hits_ = hits;
+    seen_accesses_ = accesses;
     return r;
 }
 

@@ -15,7 +15,10 @@
 //
 // Statistics (under <owner>.t<index>)
 //   commands, bytes_in, bytes_out (counters); link_busy (counter, ps);
-//   queue_depth (time average, commands in flight at the target).
+//   queue_depth (time average, commands in flight at the target);
+//   cache_hits (reads the medium's cache served: an HDD's cache or its
+//   read-ahead stream), media_accesses (HDD seeks, flash page operations,
+//   RAM transfers) — the timing models' counts (disk_timing.h), all LUNs.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -61,10 +64,11 @@ private:
     scsi_target target_;
     tlm::occupancy_timeline link_;
     tlm::ps_t last_arrival_ = 0;
+    std::uint64_t seen_hits_ = 0, seen_accesses_ = 0; // the timing models' totals counted so far
     unsigned outstanding_ = 0;
 
     struct stats_t {
-        tlm::counter commands, bytes_in, bytes_out, link_busy;
+        tlm::counter commands, bytes_in, bytes_out, link_busy, cache_hits, media_accesses;
         tlm::time_average queue_depth;
         explicit stats_t(const std::string& o);
     } stats_;

@@ -138,6 +138,17 @@ const char* to_string(fio_rw rw) {
     }
     return "?";
 }
+const char* to_string(fio_dist d) {
+    switch (d) {
+    case fio_dist::random: return "random";
+    case fio_dist::zipf: return "zipf";
+    case fio_dist::pareto: return "pareto";
+    case fio_dist::normal: return "normal";
+    case fio_dist::zoned: return "zoned";
+    case fio_dist::zoned_abs: return "zoned_abs";
+    }
+    return "?";
+}
 bool is_random(fio_rw rw) { return rw == fio_rw::randread || rw == fio_rw::randwrite || rw == fio_rw::randrw; }
 bool has_reads(fio_rw rw) { return rw == fio_rw::read || rw == fio_rw::randread || rw == fio_rw::rw || rw == fio_rw::randrw; }
 bool has_writes(fio_rw rw) { return rw == fio_rw::write || rw == fio_rw::randwrite || rw == fio_rw::rw || rw == fio_rw::randrw; }
@@ -291,7 +302,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"iodepth_low", "the queue is refilled at once, as with iodepth_low=iodepth"},
         {"bs_unaligned", "block sizes are always multiples of the smallest one"},
         {"bs_is_seq_rand", "block sizes are per direction (read,write)"},
-        {"random_distribution", "random offsets are uniform"},
         {"percentage_random", "a job is either sequential or random"},
         {"zonemode", "zoned I/O is not modelled"},
         {"zonesize", "zoned I/O is not modelled"},
@@ -348,7 +358,8 @@ const std::vector<std::string>& supported_options() {
         "size", "offset", "offset_increment", "io_size", "number_ios", "loops", "runtime", "time_based", "ramp_time",
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
-        "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what"};
+        "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
+        "random_distribution"};
     return v;
 }
 
@@ -383,7 +394,8 @@ struct builder {
     unsigned numjobs = 1;
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
-    int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0;
+    int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
+        dist_line = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
 };
@@ -448,6 +460,14 @@ private:
     // "4k" / "4k,8k" / ",8k": per-direction strings (read, write); a third
     // (trim) value is noted and ignored.
     std::array<std::string, 2> per_direction(const raw_option& o);
+    void random_distribution(fio_job& j, const raw_option& o);
+    double real_of(const raw_option& o, const std::string& s) const {
+        try {
+            return tlm::parse_real(s);
+        } catch (const std::invalid_argument&) {
+            fail_value(o, fmt::format("expected a number, got '{}'", s));
+        }
+    }
 
     std::string file_;
     fio_parse_options opts_;
@@ -489,6 +509,84 @@ std::array<std::string, 2> parser::per_direction(const raw_option& o) {
     r[1] = parts.size() >= 2 ? parts[1] : parts[0];
     if (parts.size() >= 2 && parts[1].empty()) r[1] = "";
     return r;
+}
+
+// random_distribution=random | zipf[:theta] | pareto[:h] | normal[:dev] |
+// zoned:A/S:A/S…[,A/S…] | zoned_abs:A/SIZE:…[,…] (fio's syntax and limits).
+void parser::random_distribution(fio_job& j, const raw_option& o) {
+    const std::string v = trim(o.value);
+    const auto colon = v.find(':');
+    const std::string name = lower(trim(v.substr(0, colon)));
+    const std::string rest = colon == std::string::npos ? "" : trim(v.substr(colon + 1));
+    j.zones[0].clear();
+    j.zones[1].clear();
+    if (name == "random") {
+        if (!rest.empty()) fail_value(o, "random takes no parameter");
+        j.distribution = fio_dist::random;
+        return;
+    }
+    if (name == "zipf" || name == "pareto" || name == "normal") {
+        if (rest.find(':') != std::string::npos)
+            fail_value(o, fmt::format("{}:VALUE:CENTER: a center is not modelled (the hot blocks are scattered over "
+                                      "the region either way); give {}:VALUE",
+                                      name, name));
+        const double def = name == "zipf" ? 1.1 : name == "pareto" ? 0.2 : 0.0; // fio's defaults
+        const double x = rest.empty() ? def : real_of(o, rest);
+        if (name == "zipf" && !(x > 0 && x != 1.0))
+            fail_value(o, fmt::format("zipf theta must be > 0 and not 1 (as in fio), got {}", rest));
+        if (name == "pareto" && !(x > 0 && x < 1))
+            fail_value(o, fmt::format("pareto h must be in (0, 1), got {}", rest));
+        if (name == "normal" && !(x >= 0 && x < 100))
+            fail_value(o, fmt::format("normal deviation must be in [0, 100) percent of the region, got {}", rest));
+        j.distribution = name == "zipf" ? fio_dist::zipf : name == "pareto" ? fio_dist::pareto : fio_dist::normal;
+        j.dist_param = x;
+        return;
+    }
+    if (name != "zoned" && name != "zoned_abs")
+        fail_value(o, fmt::format("expected random, zipf, pareto, normal, zoned or zoned_abs, got '{}'", name));
+    const bool abs = name == "zoned_abs";
+    if (rest.empty()) fail_value(o, fmt::format("{} needs its zones, such as {}:60/10:30/20:10/70", name, name));
+    auto dirs = split(rest, ',');
+    if (dirs.size() > 3) fail_value(o, "expected at most read,write,trim zone lists");
+    if (dirs.size() == 3 && !trim(dirs[2]).empty()) note(o.line, o.key, "the trim zones are ignored (trim is not modelled)");
+    for (std::size_t d = 0; d < 2; ++d) {
+        const std::string text = d < dirs.size() ? trim(dirs[d]) : "";
+        if (text.empty()) {
+            if (d == 1) j.zones[1] = j.zones[0]; // writes as reads, unless given
+            else fail_value(o, "the read zones are missing");
+            continue;
+        }
+        unsigned access = 0, size_pc = 0;
+        for (const auto& part : split(text, ':')) {
+            const auto slash = part.find('/');
+            if (slash == std::string::npos)
+                fail_value(o, fmt::format("expected ACCESS/{} such as 60/{}, got '{}'", abs ? "SIZE" : "SIZE%",
+                                          abs ? "1g" : "10", part));
+            raw_option a = o;
+            a.value = trim(part.substr(0, slash));
+            fio_zone z;
+            z.access = static_cast<unsigned>(count_of(a, 0, 100));
+            if (abs) {
+                z.size = size_of(o, trim(part.substr(slash + 1)), 1024);
+                if (z.size == 0) fail_value(o, "a zone size must be > 0");
+            } else {
+                raw_option sz = o;
+                sz.value = trim(part.substr(slash + 1));
+                if (!sz.value.empty() && sz.value.back() == '%') sz.value.pop_back();
+                z.size_percent = static_cast<unsigned>(count_of(sz, 1, 100));
+                size_pc += z.size_percent;
+            }
+            access += z.access;
+            j.zones[d].push_back(z);
+        }
+        if (access != 100)
+            fail_value(o, fmt::format("the {} zones' access percentages add up to {}, not 100", d ? "write" : "read",
+                                      access));
+        if (size_pc > 100)
+            fail_value(o, fmt::format("the {} zones' sizes add up to {}% of the region (more than 100)",
+                                      d ? "write" : "read", size_pc));
+    }
+    j.distribution = abs ? fio_dist::zoned_abs : fio_dist::zoned;
 }
 
 void parser::apply(builder& b, const raw_option& o) {
@@ -700,6 +798,9 @@ void parser::apply(builder& b, const raw_option& o) {
         if (v == "verify" || v == "all" || v == "1")
             note(o.line, k, "verify mismatches never end the job here: the verify phase checks every block "
                             "(verify_fatal=1 stops at the first)");
+    } else if (k == "random_distribution") {
+        random_distribution(j, o);
+        b.dist_line = o.line;
     } else if (k == "stonewall") {
         b.stonewall = flag_of(o);
     } else if (k == "new_group") {
@@ -796,6 +897,13 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          b.numjobs, j.offset_increment));
     if (b.rwmix_line && j.rw != fio_rw::rw && j.rw != fio_rw::randrw)
         note(b.rwmix_line, b.rwmix_key, fmt::format("no effect with rw={} (only rw and randrw mix)", to_string(j.rw)));
+    if (j.distribution != fio_dist::random) {
+        if (!is_random(j.rw))
+            note(b.dist_line, "random_distribution",
+                 fmt::format("no effect with rw={} (only random I/O draws offsets)", to_string(j.rw)));
+        else
+            j.norandommap = true; // as fio: a non-uniform distribution has no random map
+    }
     bool offsets_repeat = is_random(j.rw) && j.norandommap;
     if (is_random(j.rw) && !j.norandommap) {
         bool one_size = true;
@@ -1003,6 +1111,47 @@ std::uint64_t job_seed(const fio_job& j, std::uint64_t run_seed, std::uint64_t s
 }
 } // namespace
 
+namespace {
+// Cycle-walking Feistel permutation of [0, 2^bits) restricted to [0, n)
+// (bits even, 2^bits ≥ n), keyed by key and tweak.
+std::uint64_t feistel_permute(std::uint64_t i, std::uint64_t n, unsigned bits, std::uint64_t key, std::uint64_t tweak) {
+    const unsigned half = bits / 2;
+    const std::uint64_t mask = (1ull << half) - 1;
+    std::uint64_t x = i;
+    do {
+        std::uint64_t l = x >> half, r = x & mask;
+        for (std::uint64_t round = 0; round < 4; ++round) {
+            std::uint64_t nl = r;
+            r = l ^ (mix(key, tweak * 4 + round, r) & mask);
+            l = nl;
+        }
+        x = (l << half) | r;
+    } while (x >= n);
+    return x;
+}
+
+unsigned permutation_bits(std::uint64_t n) {
+    unsigned bits = 2;
+    while (bits < 64 && (1ull << bits) < n) bits += 2;
+    return bits;
+}
+
+// Zipf by rejection-inversion (Hörmann and Derflinger, "Rejection-inversion
+// to generate variates from monotone discrete distributions", 1996): exact
+// P(k) ∝ k^-theta on 1 … n in O(1) per draw, without fio's truncated zeta
+// sum. H is an antiderivative of h(x) = x^-theta, written with expm1/log1p
+// so that theta near 1 keeps its precision.
+double zipf_H(double x, double theta) {
+    const double lx = std::log(x), t = (1.0 - theta) * lx;
+    return (std::abs(t) > 1e-8 ? std::expm1(t) / t : 1.0 + t / 2) * lx;
+}
+double zipf_H_inv(double y, double theta) {
+    const double t = (1.0 - theta) * y;
+    return std::exp((std::abs(t) > 1e-8 ? std::log1p(t) / t : 1.0 - t / 2) * y);
+}
+double zipf_h(double x, double theta) { return std::exp(-theta * std::log(x)); }
+} // namespace
+
 fio_stream::fio_stream(const fio_job& job, std::uint64_t run_seed, std::uint64_t capacity, std::uint64_t sector,
                        const std::string& file)
     : job_(job), dir_rng_(job_seed(job, run_seed, 1)), bs_rng_(job_seed(job, run_seed, 2)),
@@ -1074,23 +1223,106 @@ fio_stream::fio_stream(const fio_job& job, std::uint64_t run_seed, std::uint64_t
             use_map_[0] = use_map_[1] = true;
         }
     }
+
+    // random_distribution: ranks over the units where the smallest block
+    // fits, scattered by a permutation fixed for the job; or the zones.
+    if (is_random(job.rw) && job.distribution != fio_dist::random) {
+        for (int d = 0; d < 2; ++d) {
+            if (d == 0 ? !job.reads() : !job.writes()) continue;
+            dist_state& ds = dist_[d];
+            ds.unit = job.blockalign[d] ? job.blockalign[d] : job.bs[d].min;
+            ds.first = (start_ + ds.unit - 1) / ds.unit * ds.unit;
+            ds.n = (end_ - job.bs[d].min - ds.first) / ds.unit + 1;
+            ds.bits = permutation_bits(ds.n);
+            ds.key = mix(job_seed(job, run_seed, 5), static_cast<std::uint64_t>(d));
+            if (job.distribution == fio_dist::zipf) {
+                const double theta = job.dist_param, n = static_cast<double>(ds.n);
+                ds.zipf_hx1 = zipf_H(1.5, theta) - 1.0;
+                ds.zipf_hn = zipf_H(n + 0.5, theta);
+                ds.zipf_s = 2.0 - zipf_H_inv(zipf_H(2.5, theta) - zipf_h(2.0, theta), theta);
+            }
+            if (job.distribution == fio_dist::zoned || job.distribution == fio_dist::zoned_abs) {
+                std::uint64_t at = start_;
+                unsigned acc = 0, pct = 0;
+                for (std::size_t z = 0; z < job.zones[d].size(); ++z) {
+                    const fio_zone& zn = job.zones[d][z];
+                    std::uint64_t e;
+                    if (job.distribution == fio_dist::zoned) {
+                        pct += zn.size_percent;
+                        e = start_ + static_cast<std::uint64_t>(static_cast<unsigned __int128>(size) * pct / 100);
+                    } else {
+                        if (zn.size > end_ - at)
+                            fail(fmt::format("random_distribution: {} zone {} ({} bytes from {}) ends beyond the region "
+                                             "[{}, {})",
+                                             d ? "write" : "read", z + 1, zn.size, at, start_, end_));
+                        e = at + zn.size;
+                    }
+                    const std::uint64_t first = (at + ds.unit - 1) / ds.unit * ds.unit;
+                    if (zn.access && (first >= e || e - first < job.bs[d].max))
+                        fail(fmt::format("random_distribution: {} zone {} [{}, {}) has no {}-aligned place for a "
+                                         "{}-byte block",
+                                         d ? "write" : "read", z + 1, at, e, ds.unit, job.bs[d].max));
+                    acc += zn.access;
+                    ds.zones.push_back({at, e});
+                    ds.cum_access.push_back(acc);
+                    at = e;
+                }
+            }
+        }
+    }
 }
 
 std::uint64_t fio_stream::permuted(std::uint64_t i) const {
-    // Cycle-walking Feistel permutation of [0, 2^bits) restricted to [0, blocks).
-    const unsigned half = static_cast<unsigned>(map_bits_ / 2);
-    const std::uint64_t mask = (1ull << half) - 1;
-    std::uint64_t x = i;
-    do {
-        std::uint64_t l = x >> half, r = x & mask;
-        for (std::uint64_t round = 0; round < 4; ++round) {
-            std::uint64_t nl = r;
-            r = l ^ (mix(map_key_, map_pass_ * 4 + round, r) & mask);
-            l = nl;
+    return feistel_permute(i, map_blocks_, static_cast<unsigned>(map_bits_), map_key_, map_pass_);
+}
+
+// A random offset of a job with a random_distribution (fio_dist).
+std::uint64_t fio_stream::distributed_offset(int d, std::uint64_t len) {
+    const dist_state& ds = dist_[d];
+    auto uniform = [this] { return static_cast<double>(off_rng_.next() >> 11) * 0x1p-53; }; // [0, 1)
+    auto place = [&](std::uint64_t lo, std::uint64_t hi) { // uniform aligned start in [lo, hi) where len fits
+        const std::uint64_t first = (lo + ds.unit - 1) / ds.unit * ds.unit;
+        return first + off_rng_.below((hi - len - first) / ds.unit + 1) * ds.unit;
+    };
+    if (job_.distribution == fio_dist::zoned || job_.distribution == fio_dist::zoned_abs) {
+        const std::uint64_t r = off_rng_.below(100);
+        std::size_t z = 0;
+        while (ds.cum_access[z] <= r) ++z;
+        return place(ds.zones[z].first, ds.zones[z].second);
+    }
+    std::uint64_t rank = 0; // 0 = the hottest
+    const double n = static_cast<double>(ds.n);
+    if (job_.distribution == fio_dist::zipf) {
+        const double theta = job_.dist_param;
+        for (;;) {
+            const double u = ds.zipf_hn + uniform() * (ds.zipf_hx1 - ds.zipf_hn);
+            const double x = zipf_H_inv(u, theta);
+            const double k = std::clamp(std::floor(x + 0.5), 1.0, n);
+            if (k - x <= ds.zipf_s || u >= zipf_H(k + 0.5, theta) - zipf_h(k, theta)) {
+                rank = static_cast<std::uint64_t>(k) - 1;
+                break;
+            }
         }
-        x = (l << half) | r;
-    } while (x >= map_blocks_);
-    return x;
+    } else if (job_.distribution == fio_dist::pareto) {
+        // the hottest share h of the ranks gets 1 - h of the draws (80/20 at h = 0.2), self-similarly
+        const double h = job_.dist_param;
+        rank = static_cast<std::uint64_t>((n - 1) * std::pow(uniform(), std::log(h) / std::log(1 - h)));
+    } else { // normal, as fio builds it: the mean of 12 uniform ranks, plus a uniform spread of dev % of the region
+        double sum = 0;
+        for (int i = 0; i < 12; ++i) sum += uniform() * n;
+        const auto mean = static_cast<std::int64_t>(sum / 12);
+        const auto spread = static_cast<std::int64_t>(std::min(std::ceil(n * job_.dist_param / 100), std::floor(n / 2)));
+        std::int64_t dev = spread ? static_cast<std::int64_t>(uniform() * static_cast<double>(spread)) - spread / 2 : 0;
+        while (mean + dev < 0 || mean + dev >= static_cast<std::int64_t>(ds.n)) dev /= 2;
+        rank = static_cast<std::uint64_t>(mean + dev);
+    }
+    rank = std::min(rank, ds.n - 1);
+    // scattered over the region; a longer block than the smallest that would
+    // run past the region's end takes the unit its position wraps to
+    std::uint64_t unit = feistel_permute(rank, ds.n, ds.bits, ds.key, 0);
+    const std::uint64_t slots = (end_ - len - ds.first) / ds.unit + 1;
+    if (unit >= slots) unit %= slots;
+    return ds.first + unit * ds.unit;
 }
 
 std::uint64_t fio_stream::pick_bs(int d, std::uint64_t limit) {
@@ -1123,6 +1355,7 @@ std::uint64_t fio_stream::pick_bs(int d, std::uint64_t limit) {
 }
 
 std::uint64_t fio_stream::pick_random_offset(int d, std::uint64_t len) {
+    if (job_.distribution != fio_dist::random) return distributed_offset(d, len);
     if (use_map_[d]) {
         if (map_pos_ == map_blocks_) map_pos_ = 0, ++map_pass_;
         return map_base_ + permuted(map_pos_++) * map_unit_;

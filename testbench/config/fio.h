@@ -68,6 +68,21 @@ struct fio_block_sizes {
     bool fixed() const { return split.empty() && min == max; }
 };
 
+// random_distribution: how a random job draws its offsets (fio's names).
+// zipf, pareto and normal draw a rank from that popularity law over the
+// region's blockalign units and scatter the ranks over the region by a fixed
+// permutation (fio scatters them by a hash); zoned and zoned_abs split the
+// region into consecutive zones, each drawn uniformly with its share of the
+// I/Os.
+enum class fio_dist { random, zipf, pareto, normal, zoned, zoned_abs };
+const char* to_string(fio_dist d);
+
+struct fio_zone {
+    unsigned access = 0;        // % of the direction's random offsets
+    unsigned size_percent = 0;  // zoned: % of the region
+    std::uint64_t size = 0;     // zoned_abs: bytes
+};
+
 struct fio_job {
     std::string name;              // the section name (or name=); numjobs clones share it
     unsigned clone = 0;            // 0 … numjobs-1
@@ -103,6 +118,9 @@ struct fio_job {
     bool randrepeat = true;        // true: same random sequence in every run; false: the run seed is mixed in
     std::uint64_t randseed = 0x5eed; // base seed of the job's random streams
     bool norandommap = false;      // false: random fixed-size I/O touches each block once per pass
+    fio_dist distribution = fio_dist::random; // random_distribution (anything else implies norandommap, as fio)
+    double dist_param = 0;         // zipf: theta; pareto: h; normal: dev (% of the region)
+    std::vector<fio_zone> zones[2]; // zoned / zoned_abs, per direction (read, write)
     std::string verify;            // "" = off; "crc32c" (the only checksum modelled)
     bool do_verify = true;         // with verify: read back and check after the write phase
     bool verify_fatal = false;     // stop the job at the first mismatch
@@ -235,6 +253,7 @@ private:
     std::uint64_t pick_bs(int dir, std::uint64_t limit);
     std::uint64_t pick_random_offset(int dir, std::uint64_t len);
     std::uint64_t permuted(std::uint64_t i) const;
+    std::uint64_t distributed_offset(int dir, std::uint64_t len);
 
     fio_job job_;
     std::uint64_t start_ = 0, end_ = 0, budget_ = 0;
@@ -247,6 +266,17 @@ private:
     bool use_map_[2] = {false, false};
     std::uint64_t map_blocks_ = 0, map_pos_ = 0, map_pass_ = 0, map_bits_ = 0;
     std::uint64_t map_key_ = 0, map_base_ = 0, map_unit_ = 0;
+    // random_distribution other than random, per direction (fio.cpp)
+    struct dist_state {
+        std::uint64_t first = 0, unit = 0; // first aligned offset, blockalign
+        std::uint64_t n = 0;               // ranks: units where the smallest block fits
+        unsigned bits = 0;                 // permutation scattering the ranks
+        std::uint64_t key = 0;
+        double zipf_hx1 = 0, zipf_hn = 0, zipf_s = 0; // zipf: rejection-inversion constants
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> zones; // zoned: [start, end) in bytes
+        std::vector<unsigned> cum_access;  // zoned: cumulative access %
+    };
+    dist_state dist_[2];
 };
 
 // ---------------------------------------------------------------- verify

@@ -540,6 +540,34 @@ TEST_CASE("run: exitall_on_error ends the other fio jobs when one ends on an I/O
     CHECK(ends[1]["runtime_ps"].get<std::uint64_t>() < 10'000'000'000ull);
 }
 
+TEST_CASE("run: random_distribution=zipf on a hard disk hits its cache, uniform reads never do") {
+    const auto d = scratch("run_fio_zipf_hdd");
+    auto run = [&](const std::string& dist) {
+        const auto f = write_job(d, dist + ".fio",
+                                 "[r]\nioengine=libaio\nrw=randread\nbs=4k\nsize=16g\niodepth=8\nnumber_ios=2000\n"
+                                 "random_distribution=" + dist + "\n");
+        const auto r = run_ddisim("run --quiet " + std::string("'") + DDISIM_SOURCE_DIR +
+                                  "/scenarios/hba-hdd-ssd.yaml' --fio " + f.string() + " --out " + (d / dist).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(d / dist / "results.json"));
+    };
+    const auto uni = run("random");
+    const auto zipf = run("zipf:1.2");
+    auto stat = [](const nlohmann::json& j, const std::string& k) { return j["stats"][k]["value"].get<double>(); };
+    // 2000 reads over 4 M blocks: no block twice, every read a seek
+    CHECK(stat(uni, "hba.t0.cache_hits") == 0);
+    CHECK(stat(uni, "hba.t0.media_accesses") == 2000);
+    // zipf 1.2: the hottest blocks come back and the 64 MiB cache serves them
+    const double hits = stat(zipf, "hba.t0.cache_hits");
+    CHECK(hits > 600);
+    CHECK(hits + stat(zipf, "hba.t0.media_accesses") == 2000); // a miss is one seek
+    const auto& ju = uni["headline"]["fio"]["jobs"][0];
+    const auto& jz = zipf["headline"]["fio"]["jobs"][0];
+    CHECK(jz["iops"].get<double>() > 1.5 * ju["iops"].get<double>());
+    CHECK(jz["read_clat_ns"]["p50"].get<double>() < ju["read_clat_ns"]["p50"].get<double>());
+}
+
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
     const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");

@@ -4,7 +4,10 @@
 #include "testbench/config/fio_output.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -440,6 +443,160 @@ TEST_CASE("fio stream: same job and seed give the same I/Os and randrepeat=0 mix
     CHECK_FALSE(same(drain(c0), drain(c1)));
 }
 
+TEST_CASE("fio: random_distribution takes fio's names, defaults and limits, and implies norandommap") {
+    auto dist = [](const std::string& v) { return parse("[j]\nrw=randread\nrandom_distribution=" + v + "\n").jobs.at(0); };
+    CHECK(parse("[j]\nrw=randread\n").jobs[0].distribution == fio_dist::random);
+    CHECK_FALSE(parse("[j]\nrw=randread\n").jobs[0].norandommap);
+    const auto z = dist("zipf");
+    CHECK(z.distribution == fio_dist::zipf);
+    CHECK(z.dist_param == 1.1); // fio's default theta
+    CHECK(z.norandommap);       // as fio: no random map with a non-uniform distribution
+    CHECK(dist("zipf:0.8").dist_param == 0.8);
+    CHECK(dist("pareto").dist_param == 0.2);
+    CHECK(dist("Pareto:0.3").distribution == fio_dist::pareto);
+    CHECK(dist("normal").dist_param == 0.0);
+    CHECK(dist("normal:25").dist_param == 25.0);
+    CHECK(dist("random").distribution == fio_dist::random);
+    const auto zn = dist("zoned:60/10:30/20:10/70");
+    REQUIRE(zn.zones[0].size() == 3);
+    CHECK(zn.zones[0][1].access == 30);
+    CHECK(zn.zones[0][1].size_percent == 20);
+    REQUIRE(zn.zones[1].size() == 3); // writes as reads when not given
+    const auto two = parse("[j]\nrw=randrw\nrandom_distribution=zoned:100/10,50/50:50/50\n").jobs[0];
+    CHECK(two.zones[0].size() == 1);
+    CHECK(two.zones[1].size() == 2);
+    const auto za = dist("zoned_abs:80/1m:20/3m");
+    CHECK(za.distribution == fio_dist::zoned_abs);
+    CHECK(za.zones[0][1].size == 3ull << 20);
+    // sequential jobs draw no offsets: a note
+    CHECK(has_note(parse("[j]\nrw=read\nrandom_distribution=zipf\n"), "random_distribution", "no effect"));
+    for (const auto& [v, msg] : std::vector<std::pair<std::string, std::string>>{
+             {"zipf:1", "not 1"},
+             {"zipf:0", "> 0"},
+             {"pareto:1", "(0, 1)"},
+             {"normal:100", "[0, 100)"},
+             {"zipf:1.2:0.5", "center is not modelled"},
+             {"uniform", "expected random, zipf"},
+             {"random:2", "no parameter"},
+             {"zoned", "needs its zones"},
+             {"zoned:60/10:30/20", "add up to 90"},
+             {"zoned:50/60:50/60", "120% of the region"},
+             {"zoned:60-10:40/90", "ACCESS/SIZE%"},
+             {"zoned_abs:100/0", "> 0"}}) {
+        INFO(v);
+        const auto e = error_of("[j]\nrw=randread\nrandom_distribution=" + v + "\n");
+        CHECK(e.key == "random_distribution");
+        CHECK(e.line == 3);
+        CHECK(std::string(e.what()).find(msg) != std::string::npos);
+    }
+}
+
+namespace {
+// Draws n offsets of a random job over a region of `blocks` 4 KiB blocks
+// and counts them per block.
+std::vector<std::uint64_t> block_counts(const std::string& dist, std::uint64_t blocks, std::uint64_t n,
+                                        std::uint64_t seed = 1) {
+    auto j = one_job(fmt::format("rw=randread\nbs=4k\nsize={}\nio_size={}\nrandom_distribution={}\n", blocks * 4096,
+                                 n * 4096, dist));
+    fio_stream s(j, seed, GiB);
+    std::vector<std::uint64_t> c(blocks);
+    std::uint64_t drawn = 0;
+    while (auto io = s.next()) {
+        ++drawn;
+        REQUIRE(io->offset % 4096 == 0);
+        REQUIRE(io->offset / 4096 < blocks);
+        ++c[io->offset / 4096];
+    }
+    REQUIRE(drawn == n);
+    return c;
+}
+double top_share(std::vector<std::uint64_t> c, double fraction) {
+    std::sort(c.rbegin(), c.rend());
+    const auto k = static_cast<std::size_t>(fraction * static_cast<double>(c.size()));
+    double top = 0, all = 0;
+    for (std::size_t i = 0; i < c.size(); ++i) (i < k ? top : all) += static_cast<double>(c[i]);
+    return top / (top + all);
+}
+} // namespace
+
+TEST_CASE("fio stream: random_distribution=zipf draws block ranks with P(k) proportional to k^-theta, scattered") {
+    const std::uint64_t blocks = 1024, n = 200000;
+    for (double theta : {1.2, 0.8}) {
+        INFO(theta);
+        auto c = block_counts(fmt::format("zipf:{}", theta), blocks, n);
+        double h = 0;
+        for (std::uint64_t k = 1; k <= blocks; ++k) h += std::pow(double(k), -theta);
+        auto sorted = c;
+        std::sort(sorted.rbegin(), sorted.rend());
+        // the hottest block, and ranks 2 and 10: within 5 binomial sigmas
+        for (std::uint64_t k : {1, 2, 10}) {
+            const double p = std::pow(double(k), -theta) / h;
+            const double sigma = std::sqrt(p * (1 - p) / double(n));
+            CHECK(std::abs(double(sorted[k - 1]) / double(n) - p) < 5 * sigma + 0.002);
+        }
+        // the 16 hottest blocks are scattered over the region, not packed at one end
+        std::vector<std::uint64_t> idx(blocks);
+        for (std::uint64_t i = 0; i < blocks; ++i) idx[i] = i;
+        std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return c[a] > c[b]; });
+        const auto [lo, hi] = std::minmax_element(idx.begin(), idx.begin() + 16);
+        CHECK(*hi - *lo > blocks / 2);
+    }
+}
+
+TEST_CASE("fio stream: random_distribution=pareto gives the hottest h of the blocks 1 - h of the I/Os") {
+    // h = 0.2: 80/20; h = 0.1: 90/10 (500k draws over 256 blocks, ~2000 each)
+    CHECK(top_share(block_counts("pareto:0.2", 256, 500000), 0.2) == Approx(0.8).margin(0.01));
+    CHECK(top_share(block_counts("pareto:0.1", 256, 500000), 0.1) == Approx(0.9).margin(0.01));
+}
+
+TEST_CASE("fio stream: random_distribution=normal is fio's bell of ranks, wider with dev") {
+    // dev 0: the mean of 12 uniform ranks, sigma = N/12: the hottest 10 % of
+    // the blocks (|x - N/2| < 0.05 N, |z| < 0.6) get 45 %
+    const double narrow = top_share(block_counts("normal", 256, 500000), 0.1);
+    CHECK(narrow == Approx(0.4515).margin(0.015));
+    const double wide = top_share(block_counts("normal:50", 256, 500000), 0.1);
+    CHECK(wide < narrow - 0.1);
+    CHECK(wide > 0.1); // still not uniform
+}
+
+TEST_CASE("fio stream: random_distribution=zoned and zoned_abs give each zone its share of the offsets") {
+    auto j = one_job("rw=randrw\nbs=4k\nsize=100m\nio_size=1g\nnumber_ios=100000\n"
+                     "random_distribution=zoned:60/10:30/20:10/70,50/50:50/50\n");
+    fio_stream s(j, 3, GiB);
+    const double mib = 1 << 20;
+    std::uint64_t r[3] = {0, 0, 0}, reads = 0, w_low = 0, writes = 0;
+    while (auto io = s.next()) {
+        const double at = double(io->offset) / mib;
+        if (io->is_write) {
+            ++writes;
+            w_low += at < 50;
+            continue;
+        }
+        ++reads;
+        ++r[at < 10 ? 0 : at < 30 ? 1 : 2];
+        REQUIRE(io->offset + io->length <= 100 * (1ull << 20));
+    }
+    CHECK(double(r[0]) / double(reads) == Approx(0.6).margin(0.01));
+    CHECK(double(r[1]) / double(reads) == Approx(0.3).margin(0.01));
+    CHECK(double(r[2]) / double(reads) == Approx(0.1).margin(0.01));
+    CHECK(double(w_low) / double(writes) == Approx(0.5).margin(0.015));
+    auto a = one_job("rw=randread\nbs=4k\noffset=1m\nsize=4m\nio_size=1g\nnumber_ios=20000\nrandom_distribution=zoned_abs:80/1m:20/3m\n");
+    fio_stream sa(a, 1, GiB);
+    std::uint64_t first = 0, all = 0;
+    while (auto io = sa.next()) {
+        REQUIRE(io->offset >= (1u << 20));
+        REQUIRE(io->offset + io->length <= (5u << 20));
+        first += io->offset < (2u << 20);
+        ++all;
+    }
+    CHECK(double(first) / double(all) == Approx(0.8).margin(0.015));
+    // zones that do not fit the region, or a zone too small for the block, are errors at the job
+    auto big = one_job("rw=randread\nbs=4k\nsize=4m\nrandom_distribution=zoned_abs:50/2m:50/3m\n");
+    CHECK_THROWS_WITH(fio_stream(big, 1, GiB), Catch::Contains("zone 2") && Catch::Contains("ends beyond the region"));
+    auto small = one_job("rw=randread\nbs=64k\nsize=1m\nrandom_distribution=zoned:50/1:50/99\n");
+    CHECK_THROWS_WITH(fio_stream(small, 1, GiB), Catch::Contains("zone 1") && Catch::Contains("65536-byte block"));
+}
+
 TEST_CASE("fio stream: bssplit proportions over 100k I/Os are within 1 percentage point") {
     auto j = one_job("rw=randread\nbssplit=4k/50:16k/30:64k/20\nsize=4g\nnumber_ios=100000\n");
     fio_stream s(j, 7, 8 * GiB);
@@ -647,9 +804,11 @@ TEST_CASE("fio: the example job files in scenarios/ and docs/examples/ parse") {
         for (const auto& e : std::filesystem::directory_iterator(source_dir() + dir)) {
             if (e.path().extension() != ".fio") continue;
             INFO(e.path());
-            // paced.fio takes its rate from ${RATE} and ${PROCESS} (workload.fio.vars)
-            fio_job_file f = load_fio_file(e.path().string(),
-                                           {.env = {{"RATE", "20000"}, {"PROCESS", "linear"}}, .use_process_env = true});
+            // paced.fio takes its rate from ${RATE} and ${PROCESS}, hotspot.fio
+            // its distribution from ${DIST} (workload.fio.vars)
+            fio_job_file f = load_fio_file(
+                e.path().string(),
+                {.env = {{"RATE", "20000"}, {"PROCESS", "linear"}, {"DIST", "zipf:1.2"}}, .use_process_env = true});
             CHECK_FALSE(f.jobs.empty());
             for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
             ++n;

@@ -8,8 +8,8 @@ and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
 controller options, DDI resource limits and fidelity, disk kind and sector
 size, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
-job with random direction, block size or range, depth, clones, verify,
-buffers off page alignment, think time and pacing, sometimes a second
+job with random direction, block size or range, offset distribution,
+depth, clones, verify, buffers off page alignment, think time and pacing, sometimes a second
 phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -134,6 +134,11 @@ def draw(rng):
         # bursts, copy buffers for devices that need alignment
         if pick([False, False, True]):
             job += "iomem_align=%d\n" % pick([8, 512, 2048])
+        if rw.startswith("rand") and pick([False, False, False, True]):
+            # skewed offsets (hot blocks repeat: norandommap implied)
+            # (zones of 1.6 MiB and 1 MiB: not for the 1 and 2 MiB blocks)
+            job += "random_distribution=%s\n" % pick(["zipf:1.2", "zipf:0.8", "pareto:0.2", "normal:10"] + (
+                ["zoned:80/10:20/90", "zoned_abs:90/1m:10/8m"] if bs not in ("1m", "2m") else []))
         if pick([False, False, False, True]):
             job += "thinktime=%d\n" % pick([5, 50])
         if pick([False, False, False, True]):
@@ -214,11 +219,11 @@ def limited(s):
 
 def verify_may_race(job):
     """Random writes with verify whose offsets may repeat (bsrange: no random
-    map) at iodepth > 1: two writes to a block may be in flight at once and
-    reach the disk in either order (a BUSY retry lets the later pass), so
-    verify may fail, as fio warns (ddisim notes it)."""
+    map; a random_distribution) at iodepth > 1: two writes to a block may be
+    in flight at once and reach the disk in either order (a BUSY retry lets
+    the later pass), so verify may fail, as fio warns (ddisim notes it)."""
     job = (job or "").split("\n[k]")[0]  # [j]'s options only, not a later phase's
-    if "verify=" not in job or "bsrange=" not in job:
+    if "verify=" not in job or ("bsrange=" not in job and "random_distribution=" not in job):
         return False
     lines = dict(l.split("=", 1) for l in job.splitlines() if "=" in l)
     return lines.get("rw") in ("randwrite", "randrw") and int(lines.get("iodepth", "1")) > 1

@@ -30,6 +30,13 @@ struct disk_hdd_config {
     std::uint64_t cache_size = 64ull << 20;    // bytes of read cache (0 = no cache)
     std::uint64_t read_ahead = 256ull << 10;   // bytes read past the end of a read miss into the cache
     bool write_cache = false;                  // write-back cache (WCE): writes complete once buffered
+    // Command queue: "sptf" (shortest positioning time first, as tagged/native
+    // command queueing drives do) or "fifo" (arrival order). With sptf, a media
+    // command that finds the mechanism busy waits, and when it frees the
+    // queued command that needs the least seek and rotation goes next; one
+    // that has waited reorder_age_limit goes next whatever its position.
+    std::string scheduling = "sptf";
+    std::uint64_t reorder_age_limit = 500000000000; // ps (500 ms); 0 = no limit
 };
 
 // SSD: LBA → parallel unit by page striping; each unit is a busy-until timeline.
@@ -139,6 +146,8 @@ inline void describe(ddisim::tlm::param_group& g, disk_config& c) {
     h.size("cache_size", c.hdd.cache_size, "read cache size (0: none)", {0, double(1ull << 32)});
     h.size("read_ahead", c.hdd.read_ahead, "bytes read ahead into the cache after a read miss", {0, double(1ull << 30)});
     h.flag("write_cache", c.hdd.write_cache, "write-back cache (WCE): writes complete when buffered, FUA forces the medium");
+    h.choice("scheduling", c.hdd.scheduling, {"sptf", "fifo"}, "order of queued media commands: shortest positioning time first (command queueing) or arrival order");
+    h.time("reorder_age_limit", c.hdd.reorder_age_limit, "sptf: a command queued this long goes next whatever its position (0 = no limit)", {0, 1e14});
 
     auto& s = g.group("ssd", "flash timing (kind: ssd)");
     s.time("read_latency", c.ssd.read_latency, "time to read one flash page", {1, 1e11});

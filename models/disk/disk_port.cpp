@@ -39,6 +39,17 @@ scsi_result disk_port::execute(const std::uint8_t* cdb, std::size_t cdb_len, std
     return r;
 }
 
+bool disk_port::needs_mechanism(const cdb_info& c, std::uint32_t lun) {
+    if (!c.ok || !c.media || c.blocks == 0 || lun >= target_.luns()) return false;
+    const media_request r{last_arrival_, c.dir == data_dir::out ? media_op::write : media_op::read, c.lba, c.blocks,
+                          c.fua, c.dpo};
+    return target_.timing(lun).needs_mechanism(r);
+}
+
+tlm::ps_t disk_port::positioning(const cdb_info& c, std::uint32_t lun, tlm::ps_t t) {
+    return target_.timing(lun).positioning_ps(t, c.lba, c.dir == data_dir::out);
+}
+
 tlm::ps_t disk_port::link_reserve(tlm::ps_t ready, std::uint64_t bytes) {
     const tlm::ps_t d = link().transfer_ps(bytes);
     stats_.link_busy += d;

@@ -11,7 +11,12 @@
 //     phase at a time, in either direction); link_reserve() queues a data
 //     phase behind the previous one and returns its start;
 //   - the queue: commands in flight at the target (from the moment the HBA
-//     accepts them until their reply), with a time-averaged depth.
+//     accepts them until their reply), with a time-averaged depth;
+//   - command reordering for the HBA (an HDD with hdd.scheduling: sptf):
+//     whether a decoded READ/WRITE would wait for its LUN's mechanism, when
+//     that is free and how long positioning for it would take. The HBA holds
+//     such commands while the mechanism is busy and starts the one with the
+//     least positioning when it frees (docs/hba.md, "Command queueing").
 //
 // Statistics (under <owner>.t<index>)
 //   commands, bytes_in, bytes_out (counters); link_busy (counter, ps);
@@ -57,6 +62,14 @@ public:
     void end(tlm::ps_t now);
     void clear(tlm::ps_t now); // a reset dropped every command
     unsigned outstanding() const { return outstanding_; }
+
+    // Command reordering (see above). reorders(): the target's medium takes
+    // queued commands in shortest-positioning order.
+    bool reorders() { return target_.timing(0).reorders(); }
+    bool needs_mechanism(const cdb_info& c, std::uint32_t lun);
+    tlm::ps_t mechanism_free(std::uint32_t lun) { return target_.timing(lun).mechanism_free(); }
+    tlm::ps_t positioning(const cdb_info& c, std::uint32_t lun, tlm::ps_t t);
+    tlm::ps_t reorder_age_limit() const { return target_.config().hdd.reorder_age_limit; }
     const tlm::time_average& queue_depth() const { return stats_.queue_depth; }
 
 private:

@@ -54,10 +54,9 @@ double hdd_timing::media_bytes_per_ps(std::uint64_t cyl) const {
     return rate_outer_ - (rate_outer_ - rate_inner_) * double(cyl) / double(c_.cylinders - 1);
 }
 
-std::uint64_t hdd_timing::media_access(std::uint64_t start_ps, std::uint64_t lba, std::uint64_t blocks, bool write) {
-    ++stats_.media_accesses;
+long double hdd_timing::positioned(std::uint64_t start_ps, std::uint64_t from, std::uint64_t lba, bool write) const {
     std::uint64_t cyl = cylinder_of(lba);
-    std::uint64_t dist = cyl > head_ ? cyl - head_ : head_ - cyl;
+    std::uint64_t dist = cyl > from ? cyl - from : from - cyl;
     long double t = (long double)start_ps + c_.overhead + curve_(double(dist)) + (write ? c_.write_settle : 0);
     // Rotational position from absolute time: deterministic and independent
     // of the command history. An LBA's angle is its offset within the data
@@ -68,10 +67,43 @@ std::uint64_t hdd_timing::media_access(std::uint64_t start_ps, std::uint64_t lba
     long double phase = std::fmod(t / rev_ps_, 1.0L);
     long double wait = target - phase;
     if (wait < 0) wait += 1;
-    t += wait * rev_ps_;
-    t += (long double)(blocks * bs_) / rate;
+    return t + wait * rev_ps_;
+}
+
+std::uint64_t hdd_timing::media_access(std::uint64_t start_ps, std::uint64_t lba, std::uint64_t blocks, bool write) {
+    ++stats_.media_accesses;
+    long double t = positioned(start_ps, head_, lba, write);
+    t += (long double)(blocks * bs_) / media_bytes_per_ps(cylinder_of(lba));
     head_ = cylinder_of(lba + blocks - 1);
     return ceil_ps(t);
+}
+
+std::uint64_t hdd_timing::head_at(std::uint64_t t) const {
+    if (!ra_active_ || t <= ra_t0_) return head_;
+    auto k = std::uint64_t(double(t - ra_t0_) / ra_ppb_);
+    k = std::min(k, ra_limit_ - ra_origin_);
+    return k ? cylinder_of(ra_origin_ + k - 1) : head_;
+}
+
+bool hdd_timing::cache_holds(std::uint64_t start, std::uint64_t end) const {
+    for (const auto& s : cache_)
+        if (s.start <= start && end <= s.end) return true;
+    return false;
+}
+
+bool hdd_timing::needs_mechanism(const media_request& r) const {
+    if (r.blocks == 0 || r.op == media_op::flush) return false;
+    if (r.op == media_op::write) return !(c_.write_cache && !r.fua); // write-back: buffered, destaged in order
+    if (!r.fua && cache_blocks_ > 0) {
+        if (cache_holds(r.lba, r.lba + r.blocks)) return false;
+        if (ra_active_ && r.lba >= ra_origin_ && r.lba <= ra_limit_) return false; // the read-ahead stream
+    }
+    return true;
+}
+
+std::uint64_t hdd_timing::positioning_ps(std::uint64_t start, std::uint64_t lba, bool write) const {
+    const std::uint64_t s = std::max(start, busy_until_);
+    return ceil_ps(positioned(s, head_at(s), lba, write)) - s;
 }
 
 void hdd_timing::stop_stream(std::uint64_t t) {

@@ -58,6 +58,15 @@ public:
     // destaged as scheduled); timelines stay (the mechanics keep their state).
     virtual void reset() {}
     const timing_stats& stats() const { return stats_; }
+    // Command queueing (an HDD with scheduling sptf; the HBA holds the
+    // queue, disk_port.h): whether the request would wait for the mechanism
+    // (not a cache hit, not a write-back write), when the mechanism is next
+    // free, and the positioning time (overhead, seek, rotation) the request
+    // would need if the mechanism took it at `start`. No side effects.
+    virtual bool reorders() const { return false; }
+    virtual bool needs_mechanism(const media_request&) const { return false; }
+    virtual std::uint64_t mechanism_free() const { return 0; }
+    virtual std::uint64_t positioning_ps(std::uint64_t start, std::uint64_t lba, bool write) const { return 0; }
 
 protected:
     timing_stats stats_;
@@ -80,6 +89,10 @@ public:
     double media_bytes_per_ps(std::uint64_t cyl) const;
     std::uint64_t head_cylinder() const { return head_; }
     std::uint64_t busy_until() const { return busy_until_; }
+    bool reorders() const override { return c_.scheduling == "sptf"; }
+    bool needs_mechanism(const media_request& r) const override;
+    std::uint64_t mechanism_free() const override { return busy_until_; }
+    std::uint64_t positioning_ps(std::uint64_t start, std::uint64_t lba, bool write) const override;
 
 private:
     struct segment {
@@ -87,6 +100,13 @@ private:
     };
     // Moves the head to lba and transfers `blocks`; returns the end time.
     std::uint64_t media_access(std::uint64_t start_ps, std::uint64_t lba, std::uint64_t blocks, bool write);
+    // When the first block of lba is under the head, for an access started
+    // at start_ps with the head on cylinder `from` (overhead, seek, settle,
+    // rotation).
+    long double positioned(std::uint64_t start_ps, std::uint64_t from, std::uint64_t lba, bool write) const;
+    // The head's cylinder once a read-ahead stream running until t stops.
+    std::uint64_t head_at(std::uint64_t t) const;
+    bool cache_holds(std::uint64_t start, std::uint64_t end) const;
     void stop_stream(std::uint64_t t);
     void cache_insert(std::uint64_t start, std::uint64_t end);
     bool cache_lookup(std::uint64_t start, std::uint64_t end);

@@ -172,6 +172,8 @@ hba::hba(sc_module_name name, const hba_config& cfg)
         }
     }
     target_wait_.resize(ports_.size());
+    media_wait_.resize(ports_.size());
+    pick_at_.assign(ports_.size(), never);
     engine_.out.bind(tag_in_);
     tag_in_.register_b_transport(this, &hba::tag_b_transport);
     tag_in_.register_nb_transport_fw(this, &hba::tag_nb_transport_fw);
@@ -316,6 +318,8 @@ void hba::hba_reset(tlm::ps_t when) {
     events_.clear();
     reply_wait_.clear();
     for (auto& q : target_wait_) q.clear();
+    for (auto& q : media_wait_) q.clear();
+    std::fill(pick_at_.begin(), pick_at_.end(), never);
     in_flight_ = 0;
     stats_.outstanding.set(now_.value(), 0);
     ctl_.abort();
@@ -340,10 +344,13 @@ void hba::target_reset(unsigned t, tlm::ps_t when) {
         victims.push_back(id);
     }
     std::erase_if(events_, [&](const timed_event& x) {
+        if (x.e.what == step::pick) return x.e.cmd == t;
         return std::find(victims.begin(), victims.end(), x.e.cmd) != victims.end();
     });
     std::make_heap(events_.begin(), events_.end(), later);
     target_wait_[t].clear();
+    media_wait_[t].clear(); // its commands are victims: they get reset replies
+    pick_at_[t] = never;
     for (std::uint64_t id : victims) {
         command& c = *cmds_.at(id);
         if (at_) { // a worker in one of its steps stops after its current transaction
@@ -469,10 +476,15 @@ void hba::run_step(command& c, step what, tlm::ps_t t) {
     case step::data_in: data_in(c, t); break;
     case step::data_in_more: data_in_more(c, t); break;
     case step::reply: reply(c, t); break;
+    case step::pick: break; // per target (dispatch)
     }
 }
 
 void hba::dispatch(const event& e, tlm::ps_t t) {
+    if (e.what == step::pick) {
+        pick(static_cast<unsigned>(e.cmd), t);
+        return;
+    }
     auto it = cmds_.find(e.cmd);
     if (it == cmds_.end()) return;
     command& c = *it->second;
@@ -747,7 +759,66 @@ void hba::proceed(command& c, tlm::ps_t t) {
     execute(c, t);
 }
 
+// A READ/WRITE that needs the mechanism of a reordering target while it is
+// busy (or behind others already waiting) waits in media_wait_; pick() starts
+// it. Everything else runs at the target at once (execute_now).
 void hba::execute(command& c, tlm::ps_t t) {
+    disk_port& port = *ports_[c.target];
+    if (port.reorders() && port.needs_mechanism(c.info, c.lun) &&
+        (!media_wait_[c.target].empty() || port.mechanism_free(c.lun) > t)) {
+        media_wait_[c.target].push_back({c.id, t});
+        schedule_pick(c.target, std::max(t, port.mechanism_free(c.lun)));
+        return;
+    }
+    execute_now(c, t);
+}
+
+void hba::schedule_pick(unsigned target, tlm::ps_t at) {
+    if (pick_at_[target] <= at) return; // an earlier pick looks again when it runs
+    pick_at_[target] = at;
+    events_.push_back({at, seq_++, event{step::pick, target}});
+    std::push_heap(events_.begin(), events_.end(), later);
+}
+
+// Shortest positioning time first among the waiting commands whose
+// mechanism is free at t; one that has waited reorder_age_limit goes first
+// (the oldest such). Then the next pick, when a mechanism frees.
+void hba::pick(unsigned target, tlm::ps_t t) {
+    if (pick_at_[target] == t) pick_at_[target] = never;
+    auto& q = media_wait_[target];
+    disk_port& port = *ports_[target];
+    std::erase_if(q, [&](const media_waiter& w) { return cmds_.find(w.id) == cmds_.end(); });
+    const tlm::ps_t age = port.reorder_age_limit();
+    std::size_t best = q.size();
+    tlm::ps_t best_cost = never;
+    bool best_aged = false;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+        const command& c = *cmds_.at(q[i].id);
+        if (port.mechanism_free(c.lun) > t) continue;
+        const bool aged = age && t - q[i].since >= age;
+        if (best_aged) continue; // the first aged one is the oldest
+        if (aged) {
+            best = i;
+            best_aged = true;
+            continue;
+        }
+        const tlm::ps_t cost = port.positioning(c.info, c.lun, t);
+        if (cost < best_cost) best = i, best_cost = cost;
+    }
+    if (best < q.size()) {
+        command& c = *cmds_.at(q[best].id);
+        q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
+        cur_tag_ = c.io_tag();
+        set_worker_tag(c.io_tag());
+        execute_now(c, t);
+    }
+    if (q.empty()) return;
+    tlm::ps_t next = never;
+    for (const auto& w : q) next = std::min(next, std::max(t, port.mechanism_free(cmds_.at(w.id)->lun)));
+    schedule_pick(target, next);
+}
+
+void hba::execute_now(command& c, tlm::ps_t t) {
     disk_port& port = *ports_[c.target];
     if (c.dir == F::DIR_IN && c.data_len > 0) {
         c.stage(c.data_len);
@@ -989,6 +1060,10 @@ void hba::worker_loop(worker* w) {
 }
 
 void hba::dispatch_at(const event& e, tlm::ps_t t) {
+    if (e.what == step::pick) {
+        pick(static_cast<unsigned>(e.cmd), t);
+        return;
+    }
     auto it = cmds_.find(e.cmd);
     if (it == cmds_.end()) return;
     command& c = *it->second;

@@ -223,10 +223,10 @@ public:
 
 private:
     struct command;
-    enum class step { start, proceed, execute, data_in, data_in_more, reply };
+    enum class step { start, proceed, execute, data_in, data_in_more, reply, pick };
     struct event {
         step what;
-        std::uint64_t cmd; // key in cmds_
+        std::uint64_t cmd; // key in cmds_; pick: the target index
     };
     struct update {
         enum kind { req_ci, reply, fault, timer } k;
@@ -260,6 +260,11 @@ private:
     void run_step(command& c, step what, tlm::ps_t t);
     bool reply_room() const;
     void execute(command& c, tlm::ps_t t);
+    void execute_now(command& c, tlm::ps_t t);
+    // Command reordering (disk_port::reorders): the target's mechanism
+    // takes the queued command with the least positioning when it frees.
+    void pick(unsigned target, tlm::ps_t t);
+    void schedule_pick(unsigned target, tlm::ps_t at);
     void data_in(command& c, tlm::ps_t t);
     void data_in_more(command& c, tlm::ps_t t); // LT: the data-in transactions due by t
     void reply(command& c, tlm::ps_t t);
@@ -349,6 +354,12 @@ private:
     std::vector<timed_event> events_;
     std::deque<std::uint64_t> reply_wait_;                         // replies held: reply ring full
     std::vector<std::deque<std::uint64_t>> target_wait_;           // commands held: target queue full
+    struct media_waiter {
+        std::uint64_t id;
+        tlm::ps_t since; // when it reached the target's mechanism queue
+    };
+    std::vector<std::vector<media_waiter>> media_wait_; // per target, arrival order: waiting for the mechanism
+    std::vector<tlm::ps_t> pick_at_;                    // per target: the pick event pending (never: none)
     unsigned in_flight_ = 0;
     dma_engine::stream ctl_; // frame fetches
     sc_core::sc_event wake_, update_ev_;

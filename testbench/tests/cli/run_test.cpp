@@ -568,6 +568,32 @@ TEST_CASE("run: random_distribution=zipf on a hard disk hits its cache, uniform 
     CHECK(jz["read_clat_ns"]["p50"].get<double>() < ju["read_clat_ns"]["p50"].get<double>());
 }
 
+TEST_CASE("run: a hard disk reorders its queue (sptf): random-read IOPS rise with the queue depth, in arrival order they do not") {
+    const auto d = scratch("run_hdd_sptf");
+    const auto job = write_job(d, "q.fio", "[r]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=${QD}\nnumber_ios=1500\n");
+    auto run = [&](const std::string& name, unsigned qd, const std::string& extra) {
+        const auto r = run_ddisim("run --quiet '" + std::string(DDISIM_SOURCE_DIR) + "/scenarios/hba-hdd-ssd.yaml' --fio " +
+                                  job.string() + " --out " + (d / name).string() + " --set workload.fio.vars=QD=" +
+                                  std::to_string(qd) + " --set platform.hba.targets.0.hdd.cache_size=0" +
+                                  " --set platform.hba.targets.0.hdd.read_ahead=0" + extra);
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"][0];
+    };
+    const std::string fifo = " --set platform.hba.targets.0.hdd.scheduling=fifo";
+    const auto s1 = run("s1", 1, ""), s16 = run("s16", 16, ""), f16 = run("f16", 16, fifo);
+    const auto s16at = run("s16at", 16, " --set run.timing=at");
+    const double i1 = s1["iops"], i16 = s16["iops"], fi16 = f16["iops"];
+    CHECK(i1 == Approx(85).epsilon(0.05)); // QD 1: seek + half a rotation (validation experiment 6)
+    CHECK(i16 > 1.8 * i1);                 // the drive picks the nearest of 16
+    CHECK(fi16 == Approx(i1).epsilon(0.03)); // in arrival order a deeper queue only waits
+    CHECK(s16at["iops"].get<double>() == Approx(i16).epsilon(0.03)); // LT and AT agree
+    // the age limit (500 ms) bounds how long a far command is passed over
+    CHECK(s16["read_clat_ns"]["max"].get<double>() < 500e6 + 3 * 30e6);
+    const auto nolimit = run("nolimit", 16, " --set platform.hba.targets.0.hdd.reorder_age_limit=0");
+    CHECK(nolimit["read_clat_ns"]["max"].get<double>() > s16["read_clat_ns"]["max"].get<double>());
+}
+
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
     const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");

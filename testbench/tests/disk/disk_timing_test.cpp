@@ -141,6 +141,41 @@ TEST_CASE("hdd: write cache: buffered writes complete early, SYNCHRONIZE CACHE w
     CHECK(wt.service(wr(1000, 123456789, 8)) > 1000 + cfg.hdd.overhead);
 }
 
+TEST_CASE("hdd: queueing hooks: positioning is the service time less the transfer, and what waits for the mechanism") {
+    auto cfg = small_disk(1000000000000ull);
+    hdd_timing d(cfg.hdd, 512, cfg.capacity / 512);
+    CHECK(d.reorders()); // sptf by default
+    // An idle miss: service = start + positioning + the transfer of its blocks
+    const std::uint64_t lba = 987654321, start = 5000000;
+    const std::uint64_t pos = d.positioning_ps(start, lba, false);
+    CHECK(pos > cfg.hdd.overhead);
+    const std::uint64_t done = d.service(rd(start, lba, 8));
+    const double transfer = 8.0 * 512 / d.media_bytes_per_ps(d.cylinder_of(lba));
+    CHECK(double(done - start - pos) == Approx(transfer).margin(2));
+    CHECK(d.mechanism_free() == done);
+    // positioning from a later start counts from when the mechanism is free
+    const std::uint64_t p2 = d.positioning_ps(0, 123456, false);
+    const std::uint64_t t2 = d.service(rd(0, 123456, 1, true));
+    CHECK(double(t2 - done - p2) == Approx(512 / d.media_bytes_per_ps(d.cylinder_of(123456))).margin(2));
+    // no side effects: asking twice gives the same
+    CHECK(d.positioning_ps(t2, 42, true) == d.positioning_ps(t2, 42, true));
+    // a cached read does not need the mechanism; the same with FUA does
+    CHECK_FALSE(d.needs_mechanism(rd(t2, lba, 8)));
+    CHECK(d.needs_mechanism(rd(t2, lba, 8, true)));
+    CHECK(d.needs_mechanism(rd(t2, 5, 8)));
+    // writes: write-through needs it; write-back is buffered (destaged in order)
+    CHECK(d.needs_mechanism(wr(t2, 5, 8)));
+    auto wb = cfg.hdd;
+    wb.write_cache = true;
+    hdd_timing b(wb, 512, cfg.capacity / 512);
+    CHECK_FALSE(b.needs_mechanism(wr(0, 5, 8)));
+    CHECK(b.needs_mechanism(wr(0, 5, 8, true)));
+    auto fifo = cfg.hdd;
+    fifo.scheduling = "fifo";
+    CHECK_FALSE(hdd_timing(fifo, 512, cfg.capacity / 512).reorders());
+    CHECK_FALSE(ssd_timing(disk_ssd_config{}, 512).reorders());
+}
+
 TEST_CASE("hdd: timing is deterministic for a given command sequence") {
     auto run = [] {
         auto cfg = small_disk(1000000000000ull);

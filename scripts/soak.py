@@ -6,7 +6,7 @@
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
 controller options, DDI resource limits and fidelity, disk kind and sector
-size, sometimes a second disk, disk conditions sd retries transparently: BUSY,
+size, an HDD's queue order, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, offset distribution,
 depth, clones, verify, buffers off page alignment, think time and pacing, sometimes a second
@@ -107,6 +107,9 @@ def draw(rng):
             # 2 MiB buf into 32) seeks for each: the first buf can take
             # seconds. Stalls under resource limits still end at 10 s.
             s["run.stall_timeout"] = "10s"
+            # the drive's queue: reordered (with or without an age limit) or in arrival order
+            s["platform.hba.targets.0.hdd.scheduling"] = pick(["sptf", "sptf", "fifo"])
+            s["platform.hba.targets.0.hdd.reorder_age_limit"] = pick(["500ms", "20ms", "0ns"])
         rw = pick(["randread", "randwrite", "read", "write", "randrw", "rw"])
         # blocks above max_transfer or sd_max_xfer: sd breaks them up (the
         # IOMMU path has no PARTIAL windows, spec §8.9)

@@ -302,7 +302,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"iodepth_low", "the queue is refilled at once, as with iodepth_low=iodepth"},
         {"bs_unaligned", "block sizes are always multiples of the smallest one"},
         {"bs_is_seq_rand", "block sizes are per direction (read,write)"},
-        {"percentage_random", "a job is either sequential or random"},
         {"zonemode", "zoned I/O is not modelled"},
         {"zonesize", "zoned I/O is not modelled"},
         {"zonerange", "zoned I/O is not modelled"},
@@ -359,7 +358,7 @@ const std::vector<std::string>& supported_options() {
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
-        "random_distribution"};
+        "random_distribution", "percentage_random"};
     return v;
 }
 
@@ -395,7 +394,7 @@ struct builder {
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
-        dist_line = 0;
+        dist_line = 0, perc_rand_line = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
 };
@@ -798,6 +797,16 @@ void parser::apply(builder& b, const raw_option& o) {
         if (v == "verify" || v == "all" || v == "1")
             note(o.line, k, "verify mismatches never end the job here: the verify phase checks every block "
                             "(verify_fatal=1 stops at the first)");
+    } else if (k == "percentage_random") {
+        auto d = per_direction(o);
+        for (int i = 0; i < 2; ++i) {
+            if (d[i].empty()) continue;
+            raw_option one = o;
+            one.value = trim(d[i]);
+            if (!one.value.empty() && one.value.back() == '%') one.value.pop_back();
+            j.percentage_random[i] = static_cast<unsigned>(count_of(one, 0, 100));
+        }
+        b.perc_rand_line = o.line;
     } else if (k == "random_distribution") {
         random_distribution(j, o);
         b.dist_line = o.line;
@@ -903,6 +912,17 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                  fmt::format("no effect with rw={} (only random I/O draws offsets)", to_string(j.rw)));
         else
             j.norandommap = true; // as fio: a non-uniform distribution has no random map
+    }
+    if (b.perc_rand_line) {
+        if (!is_random(j.rw))
+            note(b.perc_rand_line, "percentage_random",
+                 fmt::format("no effect with rw={} (a sequential job)", to_string(j.rw)));
+        else if ((j.percentage_random[0] < 100 || j.percentage_random[1] < 100) && !j.norandommap) {
+            j.norandommap = true;
+            note(b.perc_rand_line, "percentage_random",
+                 "below 100 there is no random map: random offsets may repeat within a pass, and the sequential "
+                 "runs may cover blocks the random ones also take (fio's map would skip those)");
+        }
     }
     bool offsets_repeat = is_random(j.rw) && j.norandommap;
     if (is_random(j.rw) && !j.norandommap) {
@@ -1155,7 +1175,7 @@ double zipf_h(double x, double theta) { return std::exp(-theta * std::log(x)); }
 fio_stream::fio_stream(const fio_job& job, std::uint64_t run_seed, std::uint64_t capacity, std::uint64_t sector,
                        const std::string& file)
     : job_(job), dir_rng_(job_seed(job, run_seed, 1)), bs_rng_(job_seed(job, run_seed, 2)),
-      off_rng_(job_seed(job, run_seed, 3)) {
+      off_rng_(job_seed(job, run_seed, 3)), seq_rng_(job_seed(job, run_seed, 6)) {
     auto fail = [&](const std::string& msg) {
         throw fio_error(file, job.line, 1, "", fmt::format("job '{}'{}: {}", job.name,
                                                            job.clone ? fmt::format(" (clone {})", job.clone) : "",
@@ -1410,6 +1430,10 @@ std::optional<fio_io> fio_stream::next(const std::function<int(int)>& steer) {
         if (run_left_[d] > 0 && seq_pos_[d] + len <= end_) {
             off = seq_pos_[d];
             --run_left_[d];
+        } else if (job_.percentage_random[d] < 100 && seq_rng_.below(100) >= job_.percentage_random[d]) {
+            // percentage_random: this one follows on from the direction's
+            // previous I/O (wrapping at the region's end), as fio
+            off = seq_pos_[d] + len <= end_ && seq_pos_[d] >= start_ ? seq_pos_[d] : start_;
         } else {
             off = pick_random_offset(d, len);
             run_left_[d] = job_.rw_modifier > 1 ? job_.rw_modifier - 1 : 0;

@@ -121,6 +121,7 @@ struct fio_job {
     fio_dist distribution = fio_dist::random; // random_distribution (anything else implies norandommap, as fio)
     double dist_param = 0;         // zipf: theta; pareto: h; normal: dev (% of the region)
     std::vector<fio_zone> zones[2]; // zoned / zoned_abs, per direction (read, write)
+    unsigned percentage_random[2] = {100, 100}; // random jobs: % of I/Os at a random offset, the rest follow on
     std::string verify;            // "" = off; "crc32c" (the only checksum modelled)
     bool do_verify = true;         // with verify: read back and check after the write phase
     bool verify_fatal = false;     // stop the job at the first mismatch
@@ -258,7 +259,7 @@ private:
     fio_job job_;
     std::uint64_t start_ = 0, end_ = 0, budget_ = 0;
     std::uint64_t ios_ = 0, bytes_ = 0;
-    rng dir_rng_, bs_rng_, off_rng_;
+    rng dir_rng_, bs_rng_, off_rng_, seq_rng_; // seq_rng_: percentage_random's draws
     std::uint64_t seq_pos_[2] = {0, 0};   // next sequential offset per direction
     std::uint64_t run_left_[2] = {0, 0};  // I/Os left in a rw=randX:N sequential run
     // Random map: fixed block size, no norandommap → a permutation of the

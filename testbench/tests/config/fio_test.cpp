@@ -597,6 +597,38 @@ TEST_CASE("fio stream: random_distribution=zoned and zoned_abs give each zone it
     CHECK_THROWS_WITH(fio_stream(small, 1, GiB), Catch::Contains("zone 1") && Catch::Contains("65536-byte block"));
 }
 
+TEST_CASE("fio stream: percentage_random mixes random offsets with runs that follow on, per direction") {
+    auto j = one_job("rw=randrw\nbs=4k\nsize=1g\nnumber_ios=100000\npercentage_random=70,10\n");
+    CHECK(j.percentage_random[0] == 70);
+    CHECK(j.percentage_random[1] == 10);
+    CHECK(j.norandommap); // no map below 100
+    fio_stream s(j, 2, 4 * GiB);
+    std::uint64_t next[2] = {~0ull, ~0ull}, follow[2] = {0, 0}, n[2] = {0, 0};
+    while (auto io = s.next()) {
+        const int d = io->is_write;
+        ++n[d];
+        follow[d] += io->offset == next[d];
+        next[d] = io->offset + io->length;
+        REQUIRE(io->offset + io->length <= GiB);
+    }
+    // a random 4 KiB offset in 1 GiB lands on the next block 1 in 262144 times
+    CHECK(double(follow[0]) / double(n[0]) == Approx(0.30).margin(0.01));
+    CHECK(double(follow[1]) / double(n[1]) == Approx(0.90).margin(0.01));
+    // 0: fully sequential from the region's start
+    auto seq = one_job("rw=randread\nbs=4k\nsize=1m\nnumber_ios=300\npercentage_random=0\n");
+    fio_stream q(seq, 1, GiB);
+    std::uint64_t expect = 0;
+    while (auto io = q.next()) {
+        CHECK(io->offset == expect);
+        expect = (io->offset + io->length) % (1u << 20);
+    }
+    // notes and errors
+    CHECK(has_note(parse("[j]\nrw=read\npercentage_random=50\n"), "percentage_random", "no effect"));
+    CHECK(has_note(parse("[j]\nrw=randread\npercentage_random=50\n"), "percentage_random", "no random map"));
+    CHECK_FALSE(parse("[j]\nrw=randread\npercentage_random=100\n").jobs[0].norandommap);
+    CHECK(error_of("[j]\nrw=randread\npercentage_random=101\n").key == "percentage_random");
+}
+
 TEST_CASE("fio stream: bssplit proportions over 100k I/Os are within 1 percentage point") {
     auto j = one_job("rw=randread\nbssplit=4k/50:16k/30:64k/20\nsize=4g\nnumber_ios=100000\n");
     fio_stream s(j, 7, 8 * GiB);

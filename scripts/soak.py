@@ -8,7 +8,8 @@ and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
 controller options, DDI resource limits and fidelity, disk kind and sector
 size, an HDD's queue order, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
-job with random direction, block size or range, offset distribution,
+job with random direction, block size or range, offset distribution and
+share of random offsets,
 depth, clones, verify, buffers off page alignment, think time and pacing, sometimes a second
 phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
@@ -142,6 +143,9 @@ def draw(rng):
             # (zones of 1.6 MiB and 1 MiB: not for the 1 and 2 MiB blocks)
             job += "random_distribution=%s\n" % pick(["zipf:1.2", "zipf:0.8", "pareto:0.2", "normal:10"] + (
                 ["zoned:80/10:20/90", "zoned_abs:90/1m:10/8m"] if bs not in ("1m", "2m") else []))
+        if rw.startswith("rand") and pick([False, False, False, True]):
+            # runs that follow on between the random offsets
+            job += "percentage_random=%d\n" % pick([0, 50, 90])
         if pick([False, False, False, True]):
             job += "thinktime=%d\n" % pick([5, 50])
         if pick([False, False, False, True]):
@@ -222,11 +226,11 @@ def limited(s):
 
 def verify_may_race(job):
     """Random writes with verify whose offsets may repeat (bsrange: no random
-    map; a random_distribution) at iodepth > 1: two writes to a block may be
+    map; a random_distribution; percentage_random) at iodepth > 1: two writes to a block may be
     in flight at once and reach the disk in either order (a BUSY retry lets
     the later pass), so verify may fail, as fio warns (ddisim notes it)."""
     job = (job or "").split("\n[k]")[0]  # [j]'s options only, not a later phase's
-    if "verify=" not in job or ("bsrange=" not in job and "random_distribution=" not in job):
+    if "verify=" not in job or not any(k in job for k in ("bsrange=", "random_distribution=", "percentage_random=")):
         return False
     lines = dict(l.split("=", 1) for l in job.splitlines() if "=" in l)
     return lines.get("rw") in ("randwrite", "randrw") and int(lines.get("iodepth", "1")) > 1

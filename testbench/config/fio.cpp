@@ -276,6 +276,8 @@ const std::map<std::string, std::string>& noted_options() {
         {"numa_cpu_nodes", "NUMA is not modelled"},
         {"numa_mem_policy", "NUMA is not modelled"},
         {"stats", "statistics are always collected"},
+        {"iodepth_batch_submit", "the I/Os a job submits at one time go to the driver together anyway (submitting takes no simulated time beyond the driver's CPU cost)"},
+        {"iodepth_batch_complete_max", "every done I/O is reaped at each wait (reaping takes no simulated time)"},
         {"eta", "not used"},
     };
     return m;
@@ -294,12 +296,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"fsync_on_close", "fsync is not modelled"},
         {"sync", "O_SYNC is not modelled"},
         {"write_barrier", "write barriers are not modelled"},
-        {"iodepth_batch", "batched submission is not modelled: each I/O is submitted when a slot frees"},
-        {"iodepth_batch_submit", "batched submission is not modelled: each I/O is submitted when a slot frees"},
-        {"iodepth_batch_complete", "batched completion is not modelled"},
-        {"iodepth_batch_complete_min", "batched completion is not modelled"},
-        {"iodepth_batch_complete_max", "batched completion is not modelled"},
-        {"iodepth_low", "the queue is refilled at once, as with iodepth_low=iodepth"},
         {"bs_unaligned", "block sizes are always multiples of the smallest one"},
         {"bs_is_seq_rand", "block sizes are per direction (read,write)"},
         {"zonemode", "zoned I/O is not modelled"},
@@ -345,7 +341,8 @@ const std::map<std::string, std::string>& aliases() {
     static const std::map<std::string, std::string> m = {
         {"readwrite", "rw"}, {"blocksize", "bs"}, {"blocksize_range", "bsrange"}, {"ba", "blockalign"},
         {"io_limit", "io_size"}, {"timeout", "runtime"}, {"mem_align", "iomem_align"},
-        {"fileoffset", "offset"}, {"wait_for_previous", "stonewall"},
+        {"fileoffset", "offset"}, {"wait_for_previous", "stonewall"}, {"iodepth_batch", "iodepth_batch_submit"},
+        {"iodepth_batch_complete", "iodepth_batch_complete_min"},
     };
     return m;
 }
@@ -358,7 +355,7 @@ const std::vector<std::string>& supported_options() {
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
-        "random_distribution", "percentage_random"};
+        "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min"};
     return v;
 }
 
@@ -394,7 +391,7 @@ struct builder {
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
-        dist_line = 0, perc_rand_line = 0;
+        dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
 };
@@ -706,6 +703,12 @@ void parser::apply(builder& b, const raw_option& o) {
     } else if (k == "iodepth") {
         j.iodepth = static_cast<unsigned>(count_of(o, 1, 65536));
         b.iodepth_line = o.line;
+    } else if (k == "iodepth_low") {
+        j.iodepth_low = static_cast<unsigned>(count_of(o, 0, 65536));
+        b.iodepth_low_line = o.line;
+    } else if (k == "iodepth_batch_complete_min") {
+        j.batch_complete_min = static_cast<unsigned>(count_of(o, 0, 65536));
+        b.batch_min_line = o.line;
     } else if (k == "numjobs") {
         b.numjobs = static_cast<unsigned>(count_of(o, 1, 4096));
     } else if (k == "size" || k == "offset") {
@@ -882,6 +885,16 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          j.ioengine));
         j.iodepth = 1;
     }
+    // as fio: iodepth_low unset or above iodepth is iodepth; a batch above
+    // the depth waits for every I/O in flight
+    if (j.iodepth_low > j.iodepth)
+        note(b.iodepth_low_line, "iodepth_low",
+             fmt::format("{} is above iodepth={}: iodepth is used (as fio)", j.iodepth_low, j.iodepth));
+    if (j.iodepth_low == 0 || j.iodepth_low > j.iodepth) j.iodepth_low = j.iodepth;
+    if (j.batch_complete_min > j.iodepth)
+        note(b.batch_min_line, "iodepth_batch_complete_min",
+             fmt::format("{} is above iodepth={}: a wait reaps once every I/O in flight is done", j.batch_complete_min,
+                         j.iodepth));
     if (!j.verify.empty() && !j.writes())
         fail(b.verify_line, 1, "verify",
              fmt::format("rw={} never writes: verify checks data the job itself wrote (the model keeps no data "

@@ -94,6 +94,8 @@ struct fio_job {
     std::uint64_t blockalign[2] = {0, 0}; // random offsets are multiples of this (0 = the direction's min bs)
     unsigned rwmixread = 50;       // % of reads in rw/randrw
     unsigned iodepth = 1;          // I/Os in flight (1 for synchronous ioengines)
+    unsigned iodepth_low = 0;      // once full, refill only when in flight ≤ this (0 or > iodepth: iodepth)
+    unsigned batch_complete_min = 1; // iodepth_batch_complete_min: a wait reaps once this many are done (0: 1)
     std::uint64_t size = 0;        // bytes of the region (0 = from offset to the end of the disk)
     unsigned size_percent = 0;     // size given as % of the disk (takes the place of size when set)
     std::uint64_t offset = 0;      // first byte of the region

@@ -278,12 +278,16 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         free_slots.push_back(&s);
     };
     // Sleeps until ANY of this job's bufs is done (fio with libaio refills
-    // on every completion), then reaps every done one in submission order.
+    // on every completion) — iodepth_batch_complete_min of them, or all in
+    // flight if fewer — then reaps every done one in submission order.
     auto reap_some = [&] {
-        auto any_done = [&] {
-            return std::any_of(inflight.begin(), inflight.end(), [](const slot* s) { return (s->b.b_flags & B_DONE) != 0; });
+        auto enough_done = [&] {
+            const std::size_t need = std::min<std::size_t>(std::max(1u, job.batch_complete_min), inflight.size());
+            return static_cast<std::size_t>(std::count_if(inflight.begin(), inflight.end(), [](const slot* s) {
+                       return (s->b.b_flags & B_DONE) != 0;
+                   })) >= need;
         };
-        while (!any_done()) (void)disk.wait(waiter);
+        while (!enough_done()) (void)disk.wait(waiter);
         for (auto it = inflight.begin(); it != inflight.end();) {
             if ((*it)->b.b_flags & B_DONE) {
                 reap(**it);
@@ -300,10 +304,13 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         while (!inflight.empty()) reap_some();
     };
 
+    bool draining = false; // iodepth_low: full once, no refill until in flight ≤ iodepth_low
     while (true) {
         const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) ||
                               js.ended_on_error || js.terminate;
-        if (!stop_now && !free_slots.empty()) {
+        if (free_slots.empty()) draining = true;
+        if (draining && inflight.size() <= job.iodepth_low) draining = false;
+        if (!stop_now && !free_slots.empty() && !draining) {
             auto io = job.rated() ? stream->next(steer) : stream->next();
             if (!io) {
                 stream_end = true;

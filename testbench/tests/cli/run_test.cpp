@@ -594,6 +594,34 @@ TEST_CASE("run: a hard disk reorders its queue (sptf): random-read IOPS rise wit
     CHECK(nolimit["read_clat_ns"]["max"].get<double>() > s16["read_clat_ns"]["max"].get<double>());
 }
 
+TEST_CASE("run: iodepth_low lets the queue drain before refilling, iodepth_batch_complete_min reaps in batches") {
+    const auto d = scratch("run_fio_iodepth_low");
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto f = write_job(d, name + ".fio",
+                                 "[r]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=32\nnumber_ios=8000\n" + extra);
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(read_file(d / name / "results.json"));
+        const auto& job = j["headline"]["fio"]["jobs"][0];
+        // Little's law from the job's side (clat ends when the job reaps), and the disk's own queue
+        return std::pair{job["iops"].get<double>() * job["read_clat_ns"]["mean"].get<double>() * 1e-9,
+                         j["stats"]["hba.t0.queue_depth"]["average"].get<double>()};
+    };
+    const auto [full, full_disk] = run("full", "");
+    const auto [low, low_disk] = run("low", "iodepth_low=8\n");
+    const auto [batch, batch_disk] = run("batch", "iodepth_batch_complete_min=16\n");
+    CHECK(full == Approx(32).epsilon(0.02));
+    // 32 → drained to 8 → refilled to 32: about 20 in flight on average
+    CHECK(low > 14);
+    CHECK(low < 26);
+    CHECK(low_disk < 0.8 * full_disk);
+    // reaped 16 at a time: done I/Os wait to be reaped (in the job's count,
+    // not in the disk's), and the disk sees fewer at once
+    CHECK(batch_disk < 0.8 * full_disk);
+    CHECK(batch > batch_disk + 4);
+}
+
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
     const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");

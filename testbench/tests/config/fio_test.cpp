@@ -267,6 +267,21 @@ TEST_CASE("fio: exitall is for every job, as fio's switch, while exit_what and e
     CHECK(std::string(e.what()).find("expected group, stonewall or all") != std::string::npos);
 }
 
+TEST_CASE("fio: iodepth_low and iodepth_batch_complete_min as fio, the other batch options noted") {
+    const auto j = parse("[j]\nioengine=libaio\niodepth=32\niodepth_low=8\niodepth_batch_complete=4\n").jobs[0];
+    CHECK(j.iodepth_low == 8);
+    CHECK(j.batch_complete_min == 4); // iodepth_batch_complete is its alias
+    CHECK(parse("[j]\nioengine=libaio\niodepth=32\n").jobs[0].iodepth_low == 32); // unset: iodepth
+    const auto over = parse("[j]\nioengine=libaio\niodepth=4\niodepth_low=8\niodepth_batch_complete_min=9\n");
+    CHECK(over.jobs[0].iodepth_low == 4);
+    CHECK(has_note(over, "iodepth_low", "above iodepth=4"));
+    CHECK(has_note(over, "iodepth_batch_complete_min", "every I/O in flight"));
+    const auto noted = parse("[j]\nioengine=libaio\niodepth=8\niodepth_batch=8\niodepth_batch_complete_max=8\n");
+    CHECK(has_note(noted, "iodepth_batch_submit", "no simulated time"));
+    CHECK(has_note(noted, "iodepth_batch_complete_max", "no simulated time"));
+    CHECK(error_of("[j]\niodepth_low=-1\n").key == "iodepth_low");
+}
+
 TEST_CASE("fio: continue_on_error selects the directions whose failures the job goes on after") {
     auto of = [](const std::string& v) {
         const auto j = parse("[j]\nrw=randrw\ncontinue_on_error=" + v + "\n").jobs.at(0);
@@ -345,7 +360,7 @@ TEST_CASE("fio: errors name file, line, column and option, with a suggestion for
     CHECK(v.message.find("whole number") != std::string::npos);
 
     CHECK(error_of("[j]\nrate_min=10m\n").message.find("not supported: a minimum rate") != std::string::npos);
-    CHECK(error_of("[j]\niodepth_batch=8\n").message.find("not supported") != std::string::npos);
+    CHECK(error_of("[j]\nfsync=8\n").message.find("not supported") != std::string::npos);
     CHECK(error_of("[j]\nrw=write\nverify=md5\n").message.find("only verify=crc32c") != std::string::npos);
     CHECK(error_of("[j]\nrw=randread\nverify=crc32c\n").message.find("never writes") != std::string::npos);
     CHECK(error_of("[j]\ntime_based\n").message.find("needs runtime") != std::string::npos);

@@ -20,6 +20,7 @@ struct sd::xfer {
     struct buf chunk {};        // broken: the current chunk as a buf of its own
     unsigned retries = 0, mretries = 0, qretries = 0;
     bool write = false, cdb16 = false;
+    bool flush = false;        // SYNCHRONIZE CACHE (no data)
     std::uint8_t key = 0, asc = 0, ascq = 0;
     xfer *prev = nullptr, *next = nullptr; // sd's list of live transfers
 };
@@ -222,6 +223,24 @@ int sd::strategy(struct buf* bp, waiter* w) {
     return 0;
 }
 
+int sd::flush(struct buf* bp, waiter* w) {
+    bp->b_flags &= ~(B_DONE | B_ERROR);
+    bp->b_flags |= B_WRITE;
+    bp->b_error = 0;
+    bp->b_resid = 0;
+    bp->b_bcount = 0;
+    xfer* x = new_xfer();
+    x->owner = this;
+    x->bp = bp;
+    x->w = w;
+    x->write = true;
+    x->flush = true;
+    bp->b_private = x;
+    waitq_.push_back(x);
+    run_queues();
+    return 0;
+}
+
 void sd::run_queues() {
     if (running_queues_) return; // this thread (recursion) or another one (it yielded in transport) runs them
     running_queues_ = true;
@@ -325,8 +344,10 @@ void sd::set_chunk(xfer* x, std::uint64_t at) {
 bool sd::start(xfer* x) {
     struct buf* bp = io_buf(x);
     bp->b_error = 0;
-    struct scsi_pkt* pkt = scsi_init_pkt(&dev_->sd_address, nullptr, bp, x->cdb16 ? CDB_GROUP4 : CDB_GROUP1,
-                                         sd_statuslen, 0, PKT_DMA_PARTIAL, NULL_FUNC, nullptr);
+    struct scsi_pkt* pkt =
+        x->flush ? scsi_init_pkt(&dev_->sd_address, nullptr, nullptr, CDB_GROUP1, sd_statuslen, 0, 0, NULL_FUNC, nullptr)
+                 : scsi_init_pkt(&dev_->sd_address, nullptr, bp, x->cdb16 ? CDB_GROUP4 : CDB_GROUP1, sd_statuslen, 0,
+                                 PKT_DMA_PARTIAL, NULL_FUNC, nullptr);
     if (!pkt) {
         const int e = geterror(bp);
         if (e == 0) { // DMA resources short: later
@@ -343,8 +364,15 @@ bool sd::start(xfer* x) {
     pkt->pkt_comp = &sd::comp;
     pkt->pkt_time = cfg_.pkt_time;
     pkt->pkt_flags = FLAG_STAG;
-    set_window(x, bp, pkt);
-    build_cdb(x);
+    if (x->flush) {
+        // SYNCHRONIZE CACHE(10): LBA 0, 0 blocks = to the end of the medium
+        std::memset(pkt->pkt_cdbp, 0, CDB_GROUP1);
+        pkt->pkt_cdbp[0] = SCMD_SYNCHRONIZE_CACHE;
+        x->win = 0;
+    } else {
+        set_window(x, bp, pkt);
+        build_cdb(x);
+    }
     (void)transport(x);
     return true;
 }
@@ -513,12 +541,16 @@ void sd::finish(xfer* x, int error) {
         bioerror(bp, error);
         ++st_.errors;
     }
-    ++st_.ios;
-    if (x->write)
-        ++st_.writes;
-    else
-        ++st_.reads;
-    st_.bytes += bp->b_bcount - bp->b_resid;
+    if (x->flush) {
+        ++st_.flushes;
+    } else {
+        ++st_.ios;
+        if (x->write)
+            ++st_.writes;
+        else
+            ++st_.reads;
+        st_.bytes += bp->b_bcount - bp->b_resid;
+    }
     bp->b_private = nullptr;
     waiter* w = x->w;
     delete_xfer(x);

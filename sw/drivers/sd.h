@@ -46,6 +46,10 @@
 //          completion wakes a sleeper); when another thread took that
 //          completion and left retries or resource-short bufs behind, it
 //          wakes a sleeper to re-arm its sleep for them.
+// flush    flush(bp) queues a SYNCHRONIZE CACHE(10) over the whole medium
+//          (illumos sd's DKIOCFLUSHWRITECACHE): a command without data,
+//          transported, retried and completed like a buf's (bp: a buf of
+//          its own, b_bcount 0); counted in flushes, not in ios.
 // biodone  B_DONE set, b_resid / b_error (B_ERROR) filled, b_iodone called
 //          (service thread) if set, then the buf's waiter (if any) is woken.
 // waiting  every software thread sleeping in sd has its own kcondvar (a
@@ -92,7 +96,7 @@ class sd {
 public:
     struct stats {
         std::uint64_t ios = 0, reads = 0, writes = 0, bytes = 0; // bufs completed
-        std::uint64_t commands = 0;                               // READ/WRITE commands transported
+        std::uint64_t commands = 0;                               // commands transported (READ/WRITE; SYNCHRONIZE CACHE for flush)
         std::uint64_t windows = 0;                                // windows beyond the first
         std::uint64_t chunks = 0;                                 // chunks beyond the first (bufs broken up)
         std::uint64_t retries = 0;                                // all retries
@@ -100,6 +104,7 @@ public:
                       medium_retries = 0, transport_retries = 0;
         std::uint64_t nores = 0;                                  // scsi_init_pkt short of DMA resources
         std::uint64_t errors = 0;                                 // bufs completed with an error
+        std::uint64_t flushes = 0;                                // SYNCHRONIZE CACHE commands completed (flush)
     };
     struct error_record {
         std::uint64_t lba;    // failing LBA
@@ -150,6 +155,9 @@ public:
     // Asynchronous I/O (above). Returns 0 (queued or completed with an error
     // already: check B_DONE). With w, biodone wakes w (wait(w) returns).
     int strategy(struct buf* bp, waiter* w = nullptr);
+    // SYNCHRONIZE CACHE of the whole medium, queued like a buf (above);
+    // wait for bp with biowait or w. Returns 0.
+    int flush(struct buf* bp, waiter* w = nullptr);
     // Sleeps until at least one buf given to strategy(bp, &w) is done since
     // the last return (returns at once if one already is), servicing sd's
     // queues meanwhile. Returns how many were done.

@@ -206,6 +206,10 @@ int run_scenario(const run_opts& o) {
                 std::string l;
                 if (jb.contains("read_clat_ns")) l += "  read " + lat(jb["read_clat_ns"]);
                 if (jb.contains("write_clat_ns")) l += "  write " + lat(jb["write_clat_ns"]);
+                if (jb.contains("sync_lat_ns"))
+                    l += fmt::format("  {} fsyncs p50 {:.1f} us p99 {:.1f} us", jb["fsyncs"].get<std::uint64_t>(),
+                                     jb["sync_lat_ns"]["p50"].get<double>() / 1e3,
+                                     jb["sync_lat_ns"]["p99"].get<double>() / 1e3);
                 if (jb.contains("group")) l += fmt::format("  group {}", jb["group"].get<unsigned>());
                 if (jb.value("terminated", false))
                     l += jb.value("started", true) ? "  (terminated)" : "  (terminated before it started)";

@@ -290,10 +290,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"rate_iops_min", "a minimum rate (the job fails below it) is not modelled"},
         {"rate_cycle", "rate_min is not modelled"},
         {"rate_ignore_thinktime", "thinktime always adds to the rate's spacing"},
-        {"fsync", "fsync is not modelled (no file system)"},
-        {"fdatasync", "fdatasync is not modelled (no file system)"},
-        {"end_fsync", "end_fsync is not modelled"},
-        {"fsync_on_close", "fsync is not modelled"},
         {"sync", "O_SYNC is not modelled"},
         {"write_barrier", "write barriers are not modelled"},
         {"bs_unaligned", "block sizes are always multiples of the smallest one"},
@@ -355,7 +351,8 @@ const std::vector<std::string>& supported_options() {
         "startdelay", "thinktime", "thinktime_blocks", "randrepeat", "randseed", "norandommap", "verify",
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
-        "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min"};
+        "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
+        "fsync_on_close"};
     return v;
 }
 
@@ -378,6 +375,11 @@ const std::set<std::string>& sync_engines() {
     static const std::set<std::string> s = {"sync", "psync", "vsync", "pvsync", "pvsync2"};
     return s;
 }
+} // namespace
+
+bool fio_job::synchronous() const { return sync_engines().count(ioengine) != 0; }
+
+namespace {
 const std::set<std::string>& async_engines() {
     static const std::set<std::string> s = {"libaio", "io_uring", "posixaio", "solarisaio", "windowsaio"};
     return s;
@@ -391,7 +393,7 @@ struct builder {
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
-        dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0;
+        dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
 };
@@ -703,6 +705,15 @@ void parser::apply(builder& b, const raw_option& o) {
     } else if (k == "iodepth") {
         j.iodepth = static_cast<unsigned>(count_of(o, 1, 65536));
         b.iodepth_line = o.line;
+    } else if (k == "fsync" || k == "fdatasync") {
+        (k == "fsync" ? j.fsync_blocks : j.fdatasync_blocks) = static_cast<unsigned>(count_of(o, 0, 1u << 30));
+        b.fsync_line = o.line;
+    } else if (k == "end_fsync") {
+        j.end_fsync = flag_of(o);
+        b.fsync_line = o.line;
+    } else if (k == "fsync_on_close") {
+        j.fsync_on_close = flag_of(o);
+        b.fsync_line = o.line;
     } else if (k == "iodepth_low") {
         j.iodepth_low = static_cast<unsigned>(count_of(o, 0, 65536));
         b.iodepth_low_line = o.line;
@@ -895,6 +906,8 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
         note(b.batch_min_line, "iodepth_batch_complete_min",
              fmt::format("{} is above iodepth={}: a wait reaps once every I/O in flight is done", j.batch_complete_min,
                          j.iodepth));
+    if (j.syncs() && !j.writes())
+        note(b.fsync_line, "fsync", fmt::format("no effect: rw={} never writes", to_string(j.rw)));
     if (!j.verify.empty() && !j.writes())
         fail(b.verify_line, 1, "verify",
              fmt::format("rw={} never writes: verify checks data the job itself wrote (the model keeps no data "

@@ -130,6 +130,14 @@ struct fio_job {
     // continue_on_error: which failed I/Os (EIO or EILSEQ; fio's non-fatal
     // errors) the job goes on after; by default the first failure ends it.
     bool continue_read = false, continue_write = false;
+    // fsync / fdatasync=N: after every N writes issued the job flushes the
+    // disk's write cache (SYNCHRONIZE CACHE through sd) and waits for it, as
+    // fio's fsync(2) of a block device; end_fsync: once after the write
+    // phase; fsync_on_close: once at the job's end.
+    unsigned fsync_blocks = 0, fdatasync_blocks = 0;
+    bool end_fsync = false, fsync_on_close = false;
+    bool syncs() const { return fsync_blocks || fdatasync_blocks || end_fsync || fsync_on_close; }
+    bool synchronous() const; // a synchronous ioengine (psync, sync …): each I/O completes before the next call
     std::uint64_t iomem_align = 0; // I/O buffer alignment offset in bytes (mem_align)
     // Groups, as fio numbers them: `stonewall` (wait_for_previous) or
     // `new_group` on a job with jobs before it starts the next reporting

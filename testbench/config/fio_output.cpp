@@ -90,6 +90,12 @@ nlohmann::ordered_json fio_json(const fio_report_info& info, const std::vector<f
         o["read"] = direction_json(j.read, pct);
         o["write"] = direction_json(j.write, pct);
         o["trim"] = direction_json(fio_direction_result{}, pct);
+        nlohmann::ordered_json sync = nlohmann::ordered_json::object();
+        const tlm::histogram* sh = j.sync_lat ? &j.sync_lat->histogram() : nullptr;
+        sync["total_ios"] = sh ? sh->count() : 0;
+        sync["lat_ns"] = latency_json(sh, j.sync_lat ? std::optional<double>(j.sync_lat->sum_squares()) : std::nullopt,
+                                      &pct);
+        o["sync"] = std::move(sync);
         o["job_runtime"] = ms_rounded(j.job_runtime_ps);
         if (j.verify_errors) o["verify_errors"] = *j.verify_errors;
         arr.push_back(std::move(o));

@@ -11,7 +11,9 @@
 //                "clat_ns": {"min", "max", "mean", "stddev", "N",
 //                            "percentile": {"1.000000": …, "99.900000": …}},
 //                "lat_ns": {…} (when given), "runtime_ns"},
-//      "write": {…}, "trim": {… zeros}, "job_runtime"}],
+//      "write": {…}, "trim": {… zeros},
+//      "sync": {"total_ios", "lat_ns": {…}} (cache flushes: fsync & co.),
+//      "job_runtime"}],
 //    "ddisim notes": [...]}
 //
 // Units as fio: io_kbytes KiB; bw KiB/s and bw_bytes B/s (integers, rounded
@@ -79,6 +81,7 @@ struct fio_job_result {
     std::vector<std::pair<std::string, std::string>> job_options;
     std::vector<double> percentiles; // empty: fio's default list
     std::optional<std::uint64_t> verify_errors; // with verify: blocks whose checksum did not match
+    const fio_latency* sync_lat = nullptr;      // flush latencies (fsync & co.), ns; null: none issued
 };
 
 // jobname, options and percentile list taken from the parsed job.

@@ -497,6 +497,7 @@ nlohmann::json platform::headline(const run_outcome& o) const {
         f["disk"] = p_->disk_name;
         f["sd"] = {{"commands", p_->sd_stats.commands}, {"windows", p_->sd_stats.windows}, {"chunks", p_->sd_stats.chunks},
                    {"retries", p_->sd_stats.retries}, {"errors", p_->sd_stats.errors}};
+        if (p_->sd_stats.flushes) f["sd"]["flushes"] = p_->sd_stats.flushes; // SYNCHRONIZE CACHE (fio fsync & co.)
         f["hba"] = {{"commands", p_->hba_stats.commands}, {"interrupts", p_->hba_stats.interrupts}, {"chained", p_->hba_stats.chained}};
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);

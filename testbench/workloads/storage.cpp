@@ -45,10 +45,12 @@ struct fio_runner::job_state {
     config::fio_job job;
     std::string owner;
     std::unique_ptr<config::fio_latency> clat[2];
+    std::unique_ptr<config::fio_latency> sync_lat; // with fsync & co.: flush latencies (fio's "sync")
     std::uint64_t bytes[2] = {0, 0}, ios[2] = {0, 0}, short_ios[2] = {0, 0};
     std::uint64_t completed = 0;       // every completion (progress)
     std::uint64_t failed = 0;          // bufs ending with an error
     std::uint64_t verify_errors = 0, verified = 0;
+    std::uint64_t syncs = 0;           // flushes done (all, measured or not)
     std::uint64_t start_ps = 0, measure_ps = 0, end_ps = 0;
     int error = 0;
     bool ended_on_error = false;       // a failure continue_on_error does not cover (or none to start): no more I/Os
@@ -69,6 +71,9 @@ fio_runner::fio_runner(kernel::kernel_context& k, config::fio_job_file jobs, std
         const std::string who = j.name + (j.clone ? fmt::format(" (clone {})", j.clone) : "");
         js->clat[0] = std::make_unique<config::fio_latency>(js->owner, "read_clat", "completion latency of reads of fio job " + who);
         js->clat[1] = std::make_unique<config::fio_latency>(js->owner, "write_clat", "completion latency of writes of fio job " + who);
+        if (j.syncs() && j.writes())
+            js->sync_lat = std::make_unique<config::fio_latency>(
+                js->owner, "sync_lat", "latency of the cache flushes (fsync, end_fsync …) of fio job " + who);
         js_.push_back(std::move(js));
     }
 }
@@ -304,6 +309,29 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         while (!inflight.empty()) reap_some();
     };
 
+    // fsync & co.: the disk's write cache flushed (SYNCHRONIZE CACHE through
+    // sd) and waited for. A synchronous engine's write has completed before
+    // (fio calls fsync after it); an asynchronous engine's writes in flight
+    // go on meanwhile (fio's libaio fsync does not wait for them). A failed
+    // flush ends the job, as fio's fsync error.
+    std::uint64_t writes_issued = 0;
+    auto flush = [&] {
+        if (job.synchronous()) quiesce();
+        struct buf fb {};
+        const std::uint64_t t0 = now_ps();
+        (void)disk.flush(&fb);
+        (void)disk.biowait(&fb);
+        const std::uint64_t done = now_ps();
+        if ((fb.b_flags & B_ERROR) || fb.b_error) {
+            ++js.failed;
+            if (!js.error) js.error = fb.b_error ? fb.b_error : EIO;
+            js.ended_on_error = true;
+            return;
+        }
+        ++js.syncs;
+        if (done >= js.measure_ps && js.sync_lat) js.sync_lat->add(static_cast<double>(done - t0) / 1000.0);
+    };
+
     bool draining = false; // iodepth_low: full once, no refill until in flight ≤ iodepth_low
     while (true) {
         const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) ||
@@ -339,6 +367,12 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
                 vlog.record_write(io->offset, p, io->length);
             }
             submit(s, *io);
+            if (io->is_write && job.syncs()) {
+                ++writes_issued;
+                if ((job.fsync_blocks && writes_issued % job.fsync_blocks == 0) ||
+                    (job.fdatasync_blocks && writes_issued % job.fdatasync_blocks == 0))
+                    flush();
+            }
             if (job.thinktime && ++since_think >= job.thinktime_blocks) {
                 since_think = 0;
                 quiesce();
@@ -350,6 +384,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         reap_some();
     }
 
+    if (job.end_fsync && job.writes() && !js.ended_on_error && !js.terminate) flush();
     // Verify phase: read back every logged extent in offset order.
     if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error && !js.terminate) {
         slot& s = slots.front();
@@ -372,6 +407,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             }
         }
     }
+    if (job.fsync_on_close && job.writes() && !js.ended_on_error && !js.terminate) flush();
     for (auto& s : slots) k_.kmem_free_pages(s.base);
     js.end_ps = std::max(js.end_ps, now_ps());
 }
@@ -395,6 +431,7 @@ std::vector<config::fio_job_result> fio_runner::results() const {
             d[i]->set_clat(*js.clat[i]);
         }
         if (!js.job.verify.empty()) r.verify_errors = js.verify_errors;
+        r.sync_lat = js.sync_lat.get();
         out.push_back(std::move(r));
     }
     return out;
@@ -465,6 +502,12 @@ nlohmann::json fio_runner::headline() const {
         if (!js.job.verify.empty()) {
             j["verify_errors"] = js.verify_errors;
             j["verified_extents"] = js.verified;
+        }
+        if (js.sync_lat) {
+            const auto& h = js.sync_lat->histogram();
+            j["fsyncs"] = js.syncs;
+            if (h.count())
+                j["sync_lat_ns"] = {{"mean", h.mean()}, {"p50", h.percentile(50)}, {"p99", h.percentile(99)}, {"max", h.max()}};
         }
         jobs.push_back(std::move(j));
     }

@@ -622,6 +622,43 @@ TEST_CASE("run: iodepth_low lets the queue drain before refilling, iodepth_batch
     CHECK(batch > batch_disk + 4);
 }
 
+TEST_CASE("run: fsync flushes the disk's write cache through sd (SYNCHRONIZE CACHE) and reports fio's sync latency") {
+    const auto d = scratch("run_fio_fsync");
+    auto run = [&](const std::string& name, const std::string& extra, bool write_cache) {
+        const auto f = write_job(d, name + ".fio", "[w]\nrw=randwrite\nbs=4k\nsize=1g\nnumber_ios=200\n" + extra);
+        const auto r = run_ddisim("run --quiet '" + std::string(DDISIM_SOURCE_DIR) + "/scenarios/hba-hdd-ssd.yaml' --fio " +
+                                  f.string() + " --out " + (d / name).string() +
+                                  " --set platform.hba.targets.0.hdd.write_cache=" + (write_cache ? "true" : "false"));
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return std::pair{nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"],
+                         nlohmann::json::parse(read_file(d / name / "fio.json"))["jobs"][0]};
+    };
+    const auto [wb, wb_fio] = run("wb", "", true);
+    const auto [wb1, wb1_fio] = run("wb1", "fsync=1\n", true);
+    const auto [wb8, wb8_fio] = run("wb8", "ioengine=libaio\niodepth=8\nfsync=8\n", true);
+    const auto [wt1, wt1_fio] = run("wt1", "fsync=1\n", false);
+    const auto [end, end_fio] = run("end", "end_fsync=1\n", true);
+    // write-back: writes complete when buffered; fio's sync section is there, empty
+    CHECK(wb["jobs"][0]["iops"].get<double>() > 5000);
+    CHECK(wb_fio["sync"]["total_ios"] == 0);
+    CHECK_FALSE(wb["sd"].contains("flushes"));
+    // a flush after every write waits for its destage (a seek and a rotation)
+    CHECK(wb1_fio["sync"]["total_ios"] == 200);
+    CHECK(wb1["sd"]["flushes"] == 200);
+    CHECK(wb1["jobs"][0]["fsyncs"] == 200);
+    CHECK(wb1_fio["sync"]["lat_ns"]["mean"].get<double>() > 1e6);
+    CHECK(wb1["jobs"][0]["iops"].get<double>() < wb["jobs"][0]["iops"].get<double>() / 20);
+    // every 8th write, asynchronous: 25 flushes, writes in flight meanwhile
+    CHECK(wb8_fio["sync"]["total_ios"] == 25);
+    CHECK(wb8["jobs"][0]["ios"] == 200);
+    // write-through: nothing to destage, a flush is the cache hit time
+    CHECK(wt1_fio["sync"]["lat_ns"]["mean"].get<double>() < 100e3);
+    // end_fsync: one flush, waiting for everything still buffered
+    CHECK(end_fio["sync"]["total_ios"] == 1);
+    CHECK(end_fio["sync"]["lat_ns"]["mean"].get<double>() > 100 * wb1_fio["sync"]["lat_ns"]["mean"].get<double>() / 2);
+}
+
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
     const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");

@@ -218,8 +218,8 @@ TEST_CASE("fio: options without meaning in a model are accepted with a note nami
     CHECK(s.jobs[0].iodepth == 1);
     CHECK(has_note(s, "iodepth", "synchronous"));
     // A refused flag explicitly off is the model's behaviour.
-    auto z = parse("[j]\nend_fsync=0\n");
-    CHECK(has_note(z, "end_fsync"));
+    auto z = parse("[j]\nbs_unaligned=0\n");
+    CHECK(has_note(z, "bs_unaligned"));
 }
 
 TEST_CASE("fio: stonewall and new_group number groups and barriers as fio does, and clones share their job's") {
@@ -280,6 +280,21 @@ TEST_CASE("fio: iodepth_low and iodepth_batch_complete_min as fio, the other bat
     CHECK(has_note(noted, "iodepth_batch_submit", "no simulated time"));
     CHECK(has_note(noted, "iodepth_batch_complete_max", "no simulated time"));
     CHECK(error_of("[j]\niodepth_low=-1\n").key == "iodepth_low");
+}
+
+TEST_CASE("fio: fsync, fdatasync, end_fsync and fsync_on_close are read, and sync (O_SYNC) stays refused") {
+    const auto j = parse("[j]\nrw=write\nfsync=8\nfdatasync=3\nend_fsync=1\nfsync_on_close\n").jobs[0];
+    CHECK(j.fsync_blocks == 8);
+    CHECK(j.fdatasync_blocks == 3);
+    CHECK(j.end_fsync);
+    CHECK(j.fsync_on_close);
+    CHECK(j.syncs());
+    CHECK_FALSE(parse("[j]\nrw=write\n").jobs[0].syncs());
+    CHECK(has_note(parse("[j]\nrw=randread\nfsync=1\n"), "fsync", "never writes"));
+    CHECK(error_of("[j]\nrw=write\nsync=1\n").message.find("O_SYNC") != std::string::npos);
+    CHECK(error_of("[j]\nrw=write\nfsync=x\n").key == "fsync");
+    CHECK(parse("[j]\nioengine=psync\n").jobs[0].synchronous());
+    CHECK_FALSE(parse("[j]\nioengine=libaio\n").jobs[0].synchronous());
 }
 
 TEST_CASE("fio: continue_on_error selects the directions whose failures the job goes on after") {
@@ -360,7 +375,7 @@ TEST_CASE("fio: errors name file, line, column and option, with a suggestion for
     CHECK(v.message.find("whole number") != std::string::npos);
 
     CHECK(error_of("[j]\nrate_min=10m\n").message.find("not supported: a minimum rate") != std::string::npos);
-    CHECK(error_of("[j]\nfsync=8\n").message.find("not supported") != std::string::npos);
+    CHECK(error_of("[j]\nwrite_barrier=1\n").message.find("not supported") != std::string::npos);
     CHECK(error_of("[j]\nrw=write\nverify=md5\n").message.find("only verify=crc32c") != std::string::npos);
     CHECK(error_of("[j]\nrw=randread\nverify=crc32c\n").message.find("never writes") != std::string::npos);
     CHECK(error_of("[j]\ntime_based\n").message.find("needs runtime") != std::string::npos);

@@ -6,10 +6,10 @@
 Each run draws a platform (timing style, quantum, memory channels, bus width
 and bursts, IOMMU caches and unmap policy, HBA limits and queueing, DMA
 controller options, DDI resource limits and fidelity, disk kind and sector
-size, an HDD's queue order, sometimes a second disk, disk conditions sd retries transparently: BUSY,
+size, an HDD's queue order and write cache, sometimes a second disk, disk conditions sd retries transparently: BUSY,
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, offset distribution and
-share of random offsets,
+share of random offsets, cache flushes,
 depth, clones, verify, buffers off page alignment, think time and pacing, sometimes a second
 phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
@@ -111,6 +111,7 @@ def draw(rng):
             # the drive's queue: reordered (with or without an age limit) or in arrival order
             s["platform.hba.targets.0.hdd.scheduling"] = pick(["sptf", "sptf", "fifo"])
             s["platform.hba.targets.0.hdd.reorder_age_limit"] = pick(["500ms", "20ms", "0ns"])
+            s["platform.hba.targets.0.hdd.write_cache"] = pick(["false", "true"])
         rw = pick(["randread", "randwrite", "read", "write", "randrw", "rw"])
         # blocks above max_transfer or sd_max_xfer: sd breaks them up (the
         # IOMMU path has no PARTIAL windows, spec §8.9)
@@ -146,6 +147,9 @@ def draw(rng):
         if rw.startswith("rand") and pick([False, False, False, True]):
             # runs that follow on between the random offsets
             job += "percentage_random=%d\n" % pick([0, 50, 90])
+        if rw not in ("read", "randread") and pick([False, False, False, True]):
+            # cache flushes (SYNCHRONIZE CACHE through sd)
+            job += pick(["fsync=1\n", "fsync=8\n", "fdatasync=4\n", "end_fsync=1\n", "fsync_on_close=1\n"])
         if pick([False, False, False, True]):
             job += "thinktime=%d\n" % pick([5, 50])
         if pick([False, False, False, True]):

@@ -352,7 +352,7 @@ const std::vector<std::string>& supported_options() {
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
         "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
-        "fsync_on_close"};
+        "fsync_on_close", "wait_for"};
     return v;
 }
 
@@ -393,7 +393,8 @@ struct builder {
     std::optional<fio_block_sizes> bs[2], range[2], split[2];
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
-        dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0;
+        dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
+        wait_for_line = 0, wait_for_col = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
 };
@@ -824,6 +825,11 @@ void parser::apply(builder& b, const raw_option& o) {
     } else if (k == "random_distribution") {
         random_distribution(j, o);
         b.dist_line = o.line;
+    } else if (k == "wait_for") {
+        if (o.value.empty()) fail_value(o, "expected the name of a job defined before this one");
+        j.wait_for = o.value;
+        b.wait_for_line = o.line;
+        b.wait_for_col = o.value_col;
     } else if (k == "stonewall") {
         b.stonewall = flag_of(o);
     } else if (k == "new_group") {
@@ -1070,6 +1076,14 @@ fio_job_file parser::run(const std::string& text) {
             group_jobs = 0;
         }
         if (b.stonewall && ordinal) ++barrier;
+        // wait_for names a job defined before this one (no forward references, as fio)
+        if (!b.job.wait_for.empty()) {
+            bool known = false;
+            for (const auto& prior : out_.jobs) known = known || prior.name == b.job.wait_for;
+            if (!known)
+                fail(b.wait_for_line, b.wait_for_col, "wait_for",
+                     fmt::format("no job '{}' before this one (wait_for names an earlier job)", b.job.wait_for));
+        }
         b.job.group = group;
         b.job.barrier = barrier;
         group_jobs += b.numjobs;

@@ -146,6 +146,7 @@ struct fio_job {
     // barrier has ended.
     unsigned group = 0;
     unsigned barrier = 0;
+    std::string wait_for;          // wait_for: starts when every clone of this earlier job has ended
     // When this job ends, the jobs it terminates (fio's exit_what): with
     // fio_job_file::exitall always, with exitall_on_error when it ended on
     // an error. Terminated jobs issue no more I/Os (those in flight

@@ -149,8 +149,10 @@ void fio_runner::job_ended(const job_state& js) {
 }
 
 bool fio_runner::barrier_open(const job_state& js) const {
-    for (const auto& op : js_)
+    for (const auto& op : js_) {
         if (op->job.barrier < js.job.barrier && !op->done) return false;
+        if (!js.job.wait_for.empty() && op->job.name == js.job.wait_for && !op->done) return false; // wait_for
+    }
     return true;
 }
 
@@ -166,7 +168,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         js.ended_on_error = true;
         return;
     }
-    // stonewall: every job of an earlier barrier has ended; startdelay counts
+    // stonewall: every job of an earlier barrier has ended (wait_for: every
+    // clone of the named job); startdelay counts
     // from the start of the run (fio's genesis); runtime and ramp_time from
     // the job's own start.
     while (!js.terminate && !barrier_open(js)) sc_core::wait(*ended_ | js.wake);
@@ -462,6 +465,9 @@ nlohmann::json fio_runner::headline() const {
     span tot;
     std::vector<span> groups(file_.groups());
     const bool grouped = groups.size() > 1;
+    // each job's start, when jobs may start apart (stonewall groups, wait_for)
+    const bool starts = grouped || std::any_of(file_.jobs.begin(), file_.jobs.end(),
+                                               [](const config::fio_job& j) { return !j.wait_for.empty(); });
     for (const auto& jp : js_) {
         const auto& js = *jp;
         const std::uint64_t from = std::max(js.measure_ps, js.start_ps);
@@ -482,10 +488,8 @@ nlohmann::json fio_runner::headline() const {
                             {"runtime_ps", js.end_ps > from ? js.end_ps - from : 0},
                             {"errors", js.failed + js.short_ios[0] + js.short_ios[1]},
                             {"error", js.error}};
-        if (grouped) {
-            j["group"] = js.job.group;
-            j["start_ns"] = js.started ? double(js.start_ps - start_ps_) * 1e-3 : 0.0;
-        }
+        if (grouped) j["group"] = js.job.group;
+        if (starts) j["start_ns"] = js.started ? double(js.start_ps - start_ps_) * 1e-3 : 0.0;
         if (js.terminate) {
             j["terminated"] = true; // by another job's exitall or exitall_on_error
             j["started"] = js.started;

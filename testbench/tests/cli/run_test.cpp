@@ -484,6 +484,28 @@ TEST_CASE("run: a stonewall starts a fio job when the jobs before it have ended,
     CHECK(r.out.find("  group 1 ") != std::string::npos);
 }
 
+TEST_CASE("run: wait_for starts a fio job when every clone of the named job has ended, the others run on") {
+    const auto d = scratch("run_fio_wait_for");
+    const auto job = write_job(d, "w.fio",
+                               "[global]\nioengine=libaio\niodepth=4\n[a]\nrw=write\nbs=64k\nsize=2m\nnumjobs=2\n"
+                               "offset_increment=2m\n[b]\nrw=randread\nnumber_ios=4000\n[c]\nwait_for=a\nrw=read\nsize=1m\n");
+    const auto r = run_ddisim("run --quiet --fio " + job.string() + " --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto jobs = nlohmann::json::parse(read_file(d / "results.json"))["headline"]["fio"]["jobs"];
+    REQUIRE(jobs.size() == 4); // a, a (clone 1), b, c
+    const double a_end = std::max(jobs[0]["runtime_ps"].get<double>(), jobs[1]["runtime_ps"].get<double>()) * 1e-3;
+    CHECK(jobs[0]["start_ns"].get<double>() == 0);
+    CHECK(jobs[2]["start_ns"].get<double>() == 0);                // b does not wait
+    CHECK(jobs[3]["start_ns"].get<double>() == Approx(a_end).margin(1e-3)); // c: when the last clone of a ended
+    CHECK(jobs[2]["runtime_ps"].get<double>() * 1e-3 > a_end);    // b still running then
+    // a name not defined before is an error at the option
+    const auto bad = write_job(d, "bad.fio", "[x]\nwait_for=y\n[y]\n");
+    const auto e = run_ddisim("run --quiet --fio " + bad.string() + " --out " + (d / "bad").string());
+    CHECK(e.status == 2);
+    CHECK(e.out.find("bad.fio:2:10: wait_for: no job 'y' before this one") != std::string::npos);
+}
+
 TEST_CASE("run: exitall ends a fio job's group when one job ends, and with exit_what=all also jobs not started") {
     const auto d = scratch("run_fio_exitall");
     const std::string jobs = "[long]\nrw=randread\nruntime=50ms\ntime_based\n[short]\nrw=read\nnumber_ios=100\n"

@@ -326,7 +326,7 @@ void platform::impl::software_main() {
             return fail(fmt::format("dmac driver: attach failed with DDI code {}", rc));
         auto wc = sc.workload.memcpy;
         wc.seed ^= sc.run.seed * 0x9E3779B97F4A7C15ull;
-        memcpy = workloads::run_memcpy_workload(*kernel, *dmac_drv, wc);
+        workloads::run_memcpy_workload(*kernel, *dmac_drv, wc, memcpy);
         dmac_stats = dmac_drv->statistics();
         dmac_drv.reset(); // detach
     }
@@ -479,26 +479,32 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     }
     h["traffic"] = gens;
     if (p_->sc.workload.kind == "memcpy") {
-        const auto& m = p_->memcpy;
+        auto& m = p_->memcpy;
+        if (!p_->software_done) m.summarise(); // cut short: the copies so far
+        // a run cut short (run.duration) still has its driver: its counts so far
+        const auto dmac = p_->dmac_drv ? p_->dmac_drv->statistics() : p_->dmac_stats;
         h["memcpy"] = {{"copies", m.copies},
                        {"bytes", m.bytes},
                        {"bandwidth_bytes_per_s", m.bytes_per_s()},
                        {"latency_ns", {{"mean", m.lat_mean_ns}, {"p50", m.lat_p50_ns}, {"p99", m.lat_p99_ns}, {"max", m.lat_max_ns}}},
                        {"failed", m.failed},
                        {"verify_errors", m.verify_errors},
-                       {"descriptors", p_->dmac_stats.descriptors},
-                       {"windows", p_->dmac_stats.windows},
-                       {"copybuf_binds", p_->dmac_stats.copybuf_binds},
-                       {"interrupts", p_->dmac_stats.interrupts}};
+                       {"descriptors", dmac.descriptors},
+                       {"windows", dmac.windows},
+                       {"copybuf_binds", dmac.copybuf_binds},
+                       {"interrupts", dmac.interrupts}};
         if (!p_->software_error.empty()) h["memcpy"]["error"] = p_->software_error;
     }
     if (p_->fio) {
         auto f = p_->fio->headline();
         f["disk"] = p_->disk_name;
-        f["sd"] = {{"commands", p_->sd_stats.commands}, {"windows", p_->sd_stats.windows}, {"chunks", p_->sd_stats.chunks},
-                   {"retries", p_->sd_stats.retries}, {"errors", p_->sd_stats.errors}};
-        if (p_->sd_stats.flushes) f["sd"]["flushes"] = p_->sd_stats.flushes; // SYNCHRONIZE CACHE (fio fsync & co.)
-        f["hba"] = {{"commands", p_->hba_stats.commands}, {"interrupts", p_->hba_stats.interrupts}, {"chained", p_->hba_stats.chained}};
+        // a run cut short (run.duration) still has its drivers: their counts so far
+        const auto sd = p_->disk ? p_->disk->statistics() : p_->sd_stats;
+        const auto hd = p_->hba_drv ? p_->hba_drv->statistics() : p_->hba_stats;
+        f["sd"] = {{"commands", sd.commands}, {"windows", sd.windows}, {"chunks", sd.chunks}, {"retries", sd.retries},
+                   {"errors", sd.errors}};
+        if (sd.flushes) f["sd"]["flushes"] = sd.flushes; // SYNCHRONIZE CACHE (fio fsync & co.)
+        f["hba"] = {{"commands", hd.commands}, {"interrupts", hd.interrupts}, {"chained", hd.chained}};
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);
     }

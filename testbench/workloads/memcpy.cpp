@@ -99,10 +99,27 @@ std::string memcpy_result::describe() const {
     return o.str();
 }
 
+void memcpy_result::summarise() {
+    if (lat_ns.empty()) return;
+    double sum = 0;
+    for (double v : lat_ns) sum += v;
+    lat_mean_ns = sum / static_cast<double>(lat_ns.size());
+    lat_min_ns = *std::min_element(lat_ns.begin(), lat_ns.end());
+    lat_max_ns = *std::max_element(lat_ns.begin(), lat_ns.end());
+    lat_p50_ns = pct(lat_ns, 50);
+    lat_p99_ns = pct(lat_ns, 99);
+}
+
 memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& drv,
                                   const memcpy_workload_config& c) {
     memcpy_result r;
-    std::vector<double> lat;
+    run_memcpy_workload(k, drv, c, r);
+    return r;
+}
+
+void run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& drv, const memcpy_workload_config& c,
+                         memcpy_result& r) {
+    r = memcpy_result{};
     buffer src, dst;
     std::uint64_t seed = c.seed;
     consumer cons{&k};
@@ -132,6 +149,7 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
         const std::uint64_t t0 = k.now_ns();
         const int rc = drv.memcpy(dst.p, src.p, static_cast<std::size_t>(c.size));
         const std::uint64_t t1 = k.now_ns();
+        r.end_ns = t1;
         if (rc != DDI_SUCCESS) {
             if (!r.failed) r.first_error = rc;
             ++r.failed;
@@ -139,7 +157,7 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
         }
         ++r.copies;
         r.bytes += c.size;
-        lat.push_back(static_cast<double>(t1 - t0));
+        r.lat_ns.push_back(static_cast<double>(t1 - t0));
         if (c.verify) r.verify_errors += mismatches(src.p, dst.p, c.size);
     }
     r.end_ns = k.now_ns();
@@ -151,16 +169,7 @@ memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& 
     r.device_errors = drv.statistics().errors - st0.errors;
     release(k, src);
     release(k, dst);
-    if (!lat.empty()) {
-        double sum = 0;
-        for (double v : lat) sum += v;
-        r.lat_mean_ns = sum / static_cast<double>(lat.size());
-        r.lat_min_ns = *std::min_element(lat.begin(), lat.end());
-        r.lat_max_ns = *std::max_element(lat.begin(), lat.end());
-        r.lat_p50_ns = pct(lat, 50);
-        r.lat_p99_ns = pct(lat, 99);
-    }
-    return r;
+    r.summarise();
 }
 
 } // namespace ddisim::workloads

@@ -17,6 +17,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "testbench/workloads/memcpy_config.h"
 
@@ -41,13 +42,20 @@ struct memcpy_result {
     std::uint64_t alloc_failures = 0; // buffer allocations the kernel could not satisfy
     std::uint64_t start_ns = 0, end_ns = 0; // software time of the first call and after the last
     double lat_min_ns = 0, lat_mean_ns = 0, lat_p50_ns = 0, lat_p99_ns = 0, lat_max_ns = 0; // per copy
+    std::vector<double> lat_ns;       // per successful copy, in order (the lat_* figures summarise it)
     double bytes_per_s() const {
         return end_ns > start_ns ? static_cast<double>(bytes) * 1e9 / static_cast<double>(end_ns - start_ns) : 0;
     }
+    void summarise(); // lat_* from lat_ns (done at the end of a run; again for one cut short)
     std::string describe() const; // one line for logs and test messages
 };
 
 memcpy_result run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& drv,
                                   const memcpy_workload_config& cfg);
+// The same into r, kept current copy by copy (copies, bytes, failures,
+// verify errors, end_ns, lat_ns), so a run cut short (run.duration) can
+// still report what was done: call r.summarise() then.
+void run_memcpy_workload(kernel::kernel_context& k, drivers::dmac_drv& drv, const memcpy_workload_config& cfg,
+                         memcpy_result& r);
 
 } // namespace ddisim::workloads

@@ -981,3 +981,31 @@ TEST_CASE("run: a run cut short while the software retries for DMA resources exi
     CHECK(r.status == 0);
     CHECK(r.out.find("stopped at run.duration") != std::string::npos);
 }
+
+TEST_CASE("run: a run cut short by run.duration reports the work done so far, not zeros") {
+    const auto d = scratch("cut_counts");
+    // fio: 20000 reads at QD 32 need ~100 ms; cut at 5 ms
+    const auto f = run_ddisim("run --quiet --out " + (d / "fio").string() + " --set run.duration=5ms");
+    INFO(f.out);
+    REQUIRE(f.status == 0);
+    const auto fh = nlohmann::json::parse(read_file(d / "fio" / "results.json"))["headline"]["fio"];
+    const auto ios = fh["total"]["ios"].get<std::uint64_t>();
+    CHECK(ios > 100);
+    CHECK(ios < 20000);
+    // every I/O done was a command at sd and the HBA; those in flight too
+    CHECK(fh["sd"]["commands"].get<std::uint64_t>() >= ios);
+    CHECK(fh["sd"]["commands"].get<std::uint64_t>() <= ios + 32);
+    CHECK(fh["hba"]["commands"].get<std::uint64_t>() >= fh["sd"]["commands"].get<std::uint64_t>());
+    // memcpy: 32 copies of 256 KiB take ~1.7 ms; cut at 200 us
+    const auto m = run_ddisim("run --quiet '" + std::string(DDISIM_SOURCE_DIR) + "/scenarios/bus-traffic-memcpy.yaml' --out " +
+                              (d / "memcpy").string() + " --set run.duration=200us");
+    INFO(m.out);
+    REQUIRE(m.status == 0);
+    const auto mh = nlohmann::json::parse(read_file(d / "memcpy" / "results.json"))["headline"]["memcpy"];
+    const auto copies = mh["copies"].get<std::uint64_t>();
+    CHECK(copies > 0);
+    CHECK(copies < 32);
+    CHECK(mh["bytes"] == copies * 262144);
+    CHECK(mh["latency_ns"]["mean"].get<double>() > 0);
+    CHECK(mh["descriptors"].get<std::uint64_t>() >= copies);
+}

@@ -198,7 +198,8 @@ int sd::attach_probe(std::string& why) {
 
 // ---------------------------------------------------------------- strategy
 
-int sd::strategy(struct buf* bp, waiter* w) {
+// A new transfer for bp (its completion state cleared), woken through w.
+sd::xfer* sd::begin_xfer(struct buf* bp, waiter* w) {
     bp->b_flags &= ~(B_DONE | B_ERROR);
     bp->b_error = 0;
     bp->b_resid = 0;
@@ -208,6 +209,11 @@ int sd::strategy(struct buf* bp, waiter* w) {
     x->w = w;
     x->write = !(bp->b_flags & B_READ);
     bp->b_private = x;
+    return x;
+}
+
+int sd::strategy(struct buf* bp, waiter* w) {
+    xfer* x = begin_xfer(bp, w);
     const std::uint64_t nblk = bp->b_bcount / bsize_;
     if (bp->b_bcount == 0 || bp->b_bcount % bsize_ != 0 || bp->b_lblkno >= nblocks_ || nblk > nblocks_ - bp->b_lblkno) {
         finish(x, EINVAL);
@@ -224,18 +230,10 @@ int sd::strategy(struct buf* bp, waiter* w) {
 }
 
 int sd::flush(struct buf* bp, waiter* w) {
-    bp->b_flags &= ~(B_DONE | B_ERROR);
-    bp->b_flags |= B_WRITE;
-    bp->b_error = 0;
-    bp->b_resid = 0;
+    bp->b_flags = (bp->b_flags & ~B_READ) | B_WRITE;
     bp->b_bcount = 0;
-    xfer* x = new_xfer();
-    x->owner = this;
-    x->bp = bp;
-    x->w = w;
-    x->write = true;
+    xfer* x = begin_xfer(bp, w);
     x->flush = true;
-    bp->b_private = x;
     waitq_.push_back(x);
     run_queues();
     return 0;

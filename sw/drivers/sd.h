@@ -184,6 +184,7 @@ private:
                  std::uint8_t* key = nullptr);
     void run_queues();
     xfer* new_xfer();              // allocated and on live_
+    xfer* begin_xfer(struct buf* bp, waiter* w); // new_xfer for bp, its completion state cleared
     void delete_xfer(xfer* x);     // off live_ and freed
     bool start(xfer* x);      // false: could not start now (left for later)
     bool transport(xfer* x);  // false: TRAN_BUSY (queued for retry)

@@ -131,9 +131,12 @@ void fio_runner::run(drivers::sd& disk) {
 }
 
 // fio's exitall / exitall_on_error: the jobs the ended job's exit_what
-// names are told to terminate (those not yet started never start).
+// names are told to terminate (those not yet started never start). A job
+// that never ran its I/O loop terminates nobody (fio's thread_main skips
+// it on the way out).
 void fio_runner::job_ended(const job_state& js) {
     ended_->notify(sc_core::SC_ZERO_TIME);
+    if (!js.started) return;
     const bool failed = js.ended_on_error || (js.job.verify_fatal && js.verify_errors);
     if (!file_.exitall && !(js.job.exitall_on_error && failed)) return;
     for (auto& op : js_) {
@@ -169,9 +172,8 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
         return;
     }
     // stonewall: every job of an earlier barrier has ended (wait_for: every
-    // clone of the named job); startdelay counts
-    // from the start of the run (fio's genesis); runtime and ramp_time from
-    // the job's own start.
+    // clone of the named job); startdelay counts from the start of the run
+    // (fio's genesis); runtime and ramp_time from the job's own start.
     while (!js.terminate && !barrier_open(js)) sc_core::wait(*ended_ | js.wake);
     if (const std::uint64_t due = start_ps_ + job.start_ps(); !js.terminate && due > now_ps())
         wait_ps(due - now_ps(), js.wake);

@@ -459,7 +459,7 @@ private:
     // "4k" / "4k,8k" / ",8k": per-direction strings (read, write); a third
     // (trim) value is noted and ignored.
     std::array<std::string, 2> per_direction(const raw_option& o);
-    void random_distribution(fio_job& j, const raw_option& o);
+    void random_distribution(fio_job& j, const raw_option& o, unsigned kb_base);
     double real_of(const raw_option& o, const std::string& s) const {
         try {
             return tlm::parse_real(s);
@@ -512,7 +512,7 @@ std::array<std::string, 2> parser::per_direction(const raw_option& o) {
 
 // random_distribution=random | zipf[:theta] | pareto[:h] | normal[:dev] |
 // zoned:A/S:A/S…[,A/S…] | zoned_abs:A/SIZE:…[,…] (fio's syntax and limits).
-void parser::random_distribution(fio_job& j, const raw_option& o) {
+void parser::random_distribution(fio_job& j, const raw_option& o, unsigned kb_base) {
     const std::string v = trim(o.value);
     const auto colon = v.find(':');
     const std::string name = lower(trim(v.substr(0, colon)));
@@ -566,7 +566,7 @@ void parser::random_distribution(fio_job& j, const raw_option& o) {
             fio_zone z;
             z.access = static_cast<unsigned>(count_of(a, 0, 100));
             if (abs) {
-                z.size = size_of(o, trim(part.substr(slash + 1)), 1024);
+                z.size = size_of(o, trim(part.substr(slash + 1)), kb_base);
                 if (z.size == 0) fail_value(o, "a zone size must be > 0");
             } else {
                 raw_option sz = o;
@@ -823,7 +823,7 @@ void parser::apply(builder& b, const raw_option& o) {
         }
         b.perc_rand_line = o.line;
     } else if (k == "random_distribution") {
-        random_distribution(j, o);
+        random_distribution(j, o, b.kb_base);
         b.dist_line = o.line;
     } else if (k == "wait_for") {
         if (o.value.empty()) fail_value(o, "expected the name of a job defined before this one");

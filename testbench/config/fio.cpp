@@ -433,12 +433,17 @@ private:
             fail_value(o, e.what());
         }
     }
+    // fio reads its integer options as it reads sizes: "10k" is 10 × kb_base
     std::uint64_t count_of(const raw_option& o, std::uint64_t lo, std::uint64_t hi) const {
         std::uint64_t v = 0;
         try {
             v = tlm::parse_count(o.value);
         } catch (const std::invalid_argument&) {
-            fail_value(o, fmt::format("expected a whole number, got '{}'", o.value));
+            try {
+                v = parse_fio_size(o.value, kb_base_);
+            } catch (const std::invalid_argument&) {
+                fail_value(o, fmt::format("expected a whole number (a k/m/g suffix as for sizes), got '{}'", o.value));
+            }
         }
         if (v < lo || v > hi) fail_value(o, fmt::format("must be {} … {}, got {}", lo, hi, v));
         return v;
@@ -471,6 +476,7 @@ private:
     std::string file_;
     fio_parse_options opts_;
     fio_job_file out_;
+    unsigned kb_base_ = 1024; // the kb_base of the job being built (count_of's suffixes)
     std::set<std::pair<int, std::string>> noted_;
 };
 
@@ -590,6 +596,7 @@ void parser::random_distribution(fio_job& j, const raw_option& o, unsigned kb_ba
 
 void parser::apply(builder& b, const raw_option& o) {
     fio_job& j = b.job;
+    kb_base_ = b.kb_base;
     const std::string& k = o.key;
     if (flag_options().count(k) == 0 && o.bare) fail(o.line, o.key_col, k, "needs a value (key=value)");
 

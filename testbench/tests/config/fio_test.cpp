@@ -297,6 +297,16 @@ TEST_CASE("fio: fsync, fdatasync, end_fsync and fsync_on_close are read, and syn
     CHECK_FALSE(parse("[j]\nioengine=libaio\n").jobs[0].synchronous());
 }
 
+TEST_CASE("fio: integer options take size suffixes as fio reads them (kb_base)") {
+    const auto j = parse("[j]\nioengine=libaio\niodepth=1k\nrate_iops=10k\nnumber_ios=2m\n").jobs[0];
+    CHECK(j.iodepth == 1024);
+    CHECK(j.rate_iops[0] == 10240);
+    CHECK(j.number_ios == 2ull << 20);
+    CHECK(parse("[j]\nkb_base=1000\nrate_iops=10k\n").jobs[0].rate_iops[0] == 10000);
+    CHECK(error_of("[j]\niodepth=128k\n").message.find("must be 1") != std::string::npos); // 131072: out of range
+    CHECK(error_of("[j]\niodepth=lots\n").message.find("k/m/g suffix") != std::string::npos);
+}
+
 TEST_CASE("fio: continue_on_error selects the directions whose failures the job goes on after") {
     auto of = [](const std::string& v) {
         const auto j = parse("[j]\nrw=randrw\ncontinue_on_error=" + v + "\n").jobs.at(0);

@@ -146,6 +146,8 @@ int run_scenario(const run_opts& o) {
     j["headline"] = plat.headline(res);
     // What the simulated kernel and the DMA-API checker noticed.
     j["software"] = platform::software_report(plat.kernel());
+    if (res.series_stopped_ps) // timeseries.csv reached run.stats_rows_max
+        j["timeseries"] = {{"rows", series->rows()}, {"stopped_at_ns", res.series_stopped_ps / 1000}};
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
     if (const auto* fr = plat.fio()) write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
@@ -278,6 +280,11 @@ int run_scenario(const run_opts& o) {
         std::cout << "\n";
     }
     for (const auto& n : platform::scenario_notes(sc)) std::cerr << "note: " << n << "\n";
+    if (res.series_stopped_ps)
+        std::cerr << fmt::format("note: timeseries.csv stops at {} rows (run.stats_rows_max), at {}; the run went on "
+                                 "to {}\n",
+                                 series->rows(), tlm::format_time_readable(res.series_stopped_ps),
+                                 tlm::format_time_readable(res.end_ps));
     if (const auto* fr = plat.fio()) {
         for (const auto& n : fr->jobs().notes) std::cerr << "note: " << n.to_string() << "\n";
         if (const auto& e = fr->first_error()) {

@@ -16,6 +16,10 @@ void describe(tlm::param_group& g, run_config& c) {
     g.time("stats_interval", c.stats_interval,
            "write timeseries.csv into the output folder: a row of statistics every this much simulated time, "
            "counters as their increase, time averages and histogram counts and means over the interval (0 = none)");
+    g.count("stats_rows_max", c.stats_rows_max,
+            "timeseries.csv holds at most this many rows: a run.duration that would need more is refused; a run "
+            "without one that gets there stops the series, says so and runs on",
+            {1, 1e12});
     g.text("output", c.output, "folder for results (created if missing)");
     g.flag("progress", c.progress, "print progress lines on stderr while running");
     g.text("stats", c.stats, "statistics JSON file, relative to output (empty = none)");

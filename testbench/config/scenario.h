@@ -33,6 +33,7 @@ struct run_config {
     std::uint64_t duration = 0;      // ps of simulated time before the run stops (0 = until the workload ends)
     std::uint64_t stall_timeout = 10'000'000'000'000; // ps without workload progress before the run stops (0 = never)
     std::uint64_t stats_interval = 0; // ps between rows of timeseries.csv (0 = no time series)
+    std::uint64_t stats_rows_max = 1000000; // rows of timeseries.csv at most (beyond: the series stops, with a note)
     std::string output = "out";      // folder for results (created if missing)
     bool progress = true;            // print progress lines on stderr while running
     std::string stats = "stats.json";// statistics file inside `output` ("" = none)

@@ -404,7 +404,7 @@ run_outcome platform::run(progress_bar& bar, tlm::stats_series* series) {
     // change what the kernel runs (a test compares the results with and
     // without); the slices themselves stay as without. A simulated kernel
     // panic pauses the kernel early: then no more.
-    const std::uint64_t interval = series ? p_->sc.run.stats_interval : 0;
+    std::uint64_t interval = series ? p_->sc.run.stats_interval : 0;
     std::uint64_t next_row = interval;
     auto advance = [&](std::uint64_t step) {
         const std::uint64_t end = now_ps() + step;
@@ -413,6 +413,11 @@ run_outcome platform::run(progress_bar& bar, tlm::stats_series* series) {
             if (to > now_ps()) sc_core::sc_start(sc_core::sc_time(static_cast<double>(to - now_ps()), sc_core::SC_PS));
             if (now_ps() != to) return; // paused
             series->sample(to);
+            // run.stats_rows_max: the series stops here, if the run goes on
+            if (series->rows() >= p_->sc.run.stats_rows_max && !all_done() && (!limit || to < limit)) {
+                o.series_stopped_ps = to;
+                interval = 0;
+            }
         }
         if (end > now_ps()) sc_core::sc_start(sc_core::sc_time(static_cast<double>(end - now_ps()), sc_core::SC_PS));
     };
@@ -458,7 +463,7 @@ run_outcome platform::run(progress_bar& bar, tlm::stats_series* series) {
     if (!o.panic.empty()) ++o.errors;
     if (o.stalled) ++o.errors;
     tlm::stats_registry::instance().finish(o.end_ps);
-    if (series) series->sample(o.end_ps); // the last, partial interval
+    if (series && !o.series_stopped_ps) series->sample(o.end_ps); // the last, partial interval
     if (p_->waves) tlm::waves::close();
     return o;
 }

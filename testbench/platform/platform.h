@@ -53,6 +53,7 @@ struct run_outcome {
     std::uint64_t errors = 0;      // transaction or verification errors seen by workloads
     bool starved = false;          // ended with no activity left while the software still waited
     bool stalled = false;          // stopped: no workload progress for run.stall_timeout
+    std::uint64_t series_stopped_ps = 0; // timeseries.csv reached run.stats_rows_max at this time (0: it did not)
     std::string panic;             // the simulated kernel panicked: reason (at time, in thread); else empty
     std::string software_error;    // the software could not run its workload (a driver's attach failed …); else empty
     // errors without the one each early end (panic, starved, stalled, a software failure) adds

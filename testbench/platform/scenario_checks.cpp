@@ -62,6 +62,12 @@ void check_scenario(const config::scenario& s) {
                            "attach sends one command at a time, so it would wait forever; set "
                            "platform.hba.coalesce_time (e.g. 20us) or coalesce_count 1",
                            h.coalesce_count, h.coalesce_time, h.coalesce_count - 1));
+    if (s.run.stats_interval && s.run.duration && s.run.duration / s.run.stats_interval > s.run.stats_rows_max)
+        refuse("run.stats_interval",
+               fmt::format("run.stats_interval {} over run.duration {} is {} rows, above run.stats_rows_max ({}): "
+                           "lengthen the interval or raise run.stats_rows_max",
+                           tlm::format_time_readable(s.run.stats_interval), tlm::format_time_readable(s.run.duration),
+                           s.run.duration / s.run.stats_interval, s.run.stats_rows_max));
     if (s.software.iommu == "vtd" && !s.platform.iommu.enable)
         refuse("software.iommu", "software.iommu is vtd but platform.iommu.enable is false: there is no IOMMU to "
                                  "program");

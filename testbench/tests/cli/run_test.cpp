@@ -1009,3 +1009,27 @@ TEST_CASE("run: a run cut short by run.duration reports the work done so far, no
     CHECK(mh["latency_ns"]["mean"].get<double>() > 0);
     CHECK(mh["descriptors"].get<std::uint64_t>() >= copies);
 }
+
+TEST_CASE("run: timeseries.csv holds at most run.stats_rows_max rows, says where it stopped, and a duration needing more is refused") {
+    const auto d = scratch("series_rows_max");
+    const auto r = run_ddisim("run --quiet --out " + d.string() +
+                              " --set run.stats_interval=10us --set run.stats_rows_max=50");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(read_csv(d / "timeseries.csv").rows.size() == 50); // and no final partial row
+    const auto j = nlohmann::json::parse(read_file(d / "results.json"));
+    CHECK(j["timeseries"]["rows"] == 50);
+    CHECK(j["timeseries"]["stopped_at_ns"] == 500000);
+    CHECK(r.out.find("note: timeseries.csv stops at 50 rows (run.stats_rows_max), at 500us; the run went on") !=
+          std::string::npos);
+    // the results are those of a run without the series
+    const auto plain = run_ddisim("run --quiet --out " + (d / "plain").string());
+    REQUIRE(plain.status == 0);
+    CHECK(nlohmann::json::parse(read_file(d / "plain" / "results.json"))["headline"] == j["headline"]);
+    // known in advance: refused, naming the key
+    const auto bad = run_ddisim("run --quiet --out " + (d / "bad").string() +
+                                " --set run.duration=1ms --set run.stats_interval=1us --set run.stats_rows_max=100");
+    CHECK(bad.status == 2);
+    CHECK(bad.out.find("run.stats_interval 1us over run.duration 1ms is 1000 rows, above run.stats_rows_max (100)") !=
+          std::string::npos);
+}

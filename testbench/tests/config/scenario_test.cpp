@@ -116,7 +116,7 @@ TEST_CASE("errors: an unknown key names file, line, column, key path and the clo
     CHECK(e.message == "unknown key (did you mean 'latency'?)");
     CHECK(what_of("runn:\n  seed: 1\n") == "scenarios/x.yaml:1:1: runn: unknown key (did you mean 'run'?)");
     CHECK(what_of("run:\n  colour: red\n") ==
-          "scenarios/x.yaml:2:3: run.colour: unknown key (known here: seed, timing, quantum, duration, stall_timeout, stats_interval, output, "
+          "scenarios/x.yaml:2:3: run.colour: unknown key (known here: seed, timing, quantum, duration, stall_timeout, stats_interval, stats_rows_max, output, "
           "progress, stats, waves, trace)");
     CHECK(what_of("platform:\n  traffic:\n    - sise: 4KiB\n") ==
           "scenarios/x.yaml:3:7: platform.traffic.0.sise: unknown key (did you mean 'size'?)");

@@ -807,18 +807,17 @@ void parser::apply(builder& b, const raw_option& o) {
     } else if (k == "continue_on_error") {
         const std::string v = lower(o.value);
         if (v == "none" || v == "0") {
-            j.continue_read = j.continue_write = false;
+            j.continue_read = j.continue_write = j.continue_verify = false;
         } else if (v == "read" || v == "write" || v == "io" || v == "all" || v == "1") {
             j.continue_read = v != "write";
             j.continue_write = v != "read";
+            j.continue_verify = v == "all" || v == "1";
         } else if (v == "verify") {
-            j.continue_read = j.continue_write = false; // verify errors never end the job here (below)
+            j.continue_read = j.continue_write = false;
+            j.continue_verify = true;
         } else {
             fail_value(o, fmt::format("expected none, read, write, io, verify, all, 0 or 1, got '{}'", o.value));
         }
-        if (v == "verify" || v == "all" || v == "1")
-            note(o.line, k, "verify mismatches never end the job here: the verify phase checks every block "
-                            "(verify_fatal=1 stops at the first)");
     } else if (k == "percentage_random") {
         auto d = per_direction(o);
         for (int i = 0; i < 2; ++i) {

@@ -130,6 +130,7 @@ struct fio_job {
     // continue_on_error: which failed I/Os (EIO or EILSEQ; fio's non-fatal
     // errors) the job goes on after; by default the first failure ends it.
     bool continue_read = false, continue_write = false;
+    bool continue_verify = false;  // continue_on_error=verify|all: a verify mismatch does not end the verify phase
     // fsync / fdatasync=N: after every N writes issued the job flushes the
     // disk's write cache (SYNCHRONIZE CACHE through sd) and waits for it, as
     // fio's fsync(2) of a block device; end_fsync: once after the write

@@ -390,8 +390,15 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     }
 
     if (job.end_fsync && job.writes() && !js.ended_on_error && !js.terminate) flush();
-    // Verify phase: read back every logged extent in offset order.
+    // Verify phase, as fio's do_verify: the disk's cache flushed first (fio
+    // syncs the file so the reads come from the medium), then every logged
+    // extent read back in offset order. The first mismatch ends the job
+    // with EILSEQ, a failed read with its error, unless continue_on_error
+    // covers it (verify / read).
     if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error && !js.terminate) {
+        struct buf fb {};
+        (void)disk.flush(&fb);
+        (void)disk.biowait(&fb);
         slot& s = slots.front();
         for (const auto& [off, e] : vlog.entries()) {
             if (js.terminate) break;
@@ -403,11 +410,21 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
             ++js.verified;
             if (rc || resid) {
                 ++js.failed;
-                if (!js.error) js.error = rc ? rc : 5;
+                const int err = rc ? rc : EIO;
+                if (!js.error) js.error = err;
+                if (!(job.continue_read && (err == EIO || err == EILSEQ))) {
+                    js.ended_on_error = true;
+                    break;
+                }
                 continue;
             }
             if (vlog.check_read(off, p, len) == config::fio_verify_log::result::mismatch) {
                 ++js.verify_errors;
+                if (!job.continue_verify) {
+                    if (!js.error) js.error = EILSEQ;
+                    js.ended_on_error = true;
+                    break;
+                }
                 if (job.verify_fatal) break;
             }
         }

@@ -1033,3 +1033,26 @@ TEST_CASE("run: timeseries.csv holds at most run.stats_rows_max rows, says where
     CHECK(bad.out.find("run.stats_interval 1us over run.duration 1ms is 1000 rows, above run.stats_rows_max (100)") !=
           std::string::npos);
 }
+
+TEST_CASE("run: the first verify mismatch ends the job with EILSEQ as in fio, unless continue_on_error=verify") {
+    const auto d = scratch("verify_mismatch");
+    // two clones write the same 16 blocks with their own data: the one that
+    // finished first finds the other's blocks when it reads back
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto f = write_job(d, name + ".fio", "[w]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\nnumjobs=2\n" + extra);
+        const auto r = run_ddisim("run --quiet --fio " + f.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        CHECK(r.status == 1);
+        return nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"];
+    };
+    const auto stop = run("stop", "");
+    const auto go = run("go", "continue_on_error=verify\n");
+    CHECK(stop["jobs"][0]["verify_errors"] == 1); // stopped at the first
+    CHECK(stop["jobs"][0]["verified_extents"] == 1);
+    CHECK(stop["jobs"][0]["error"] == 84);       // EILSEQ
+    CHECK(go["jobs"][0]["verify_errors"] == 16);  // every overwritten block
+    CHECK(go["jobs"][0]["error"] == 0);
+    CHECK(stop["jobs"][1]["verify_errors"] == 0); // the clone that wrote last reads its own data
+    // the verify phase starts with a cache flush, as fio syncs the file first
+    CHECK(stop["sd"]["flushes"] == 2);
+}

@@ -321,7 +321,14 @@ TEST_CASE("fio: continue_on_error selects the directions whose failures the job 
     CHECK(of("all") == std::pair{true, true});
     CHECK(of("1") == std::pair{true, true});
     CHECK(of("verify") == std::pair{false, false});
-    CHECK(has_note(parse("[j]\nrw=randrw\ncontinue_on_error=verify\n"), "continue_on_error", "verify phase"));
+    auto verify_of = [](const std::string& v) {
+        return parse("[j]\nrw=randrw\ncontinue_on_error=" + v + "\n").jobs.at(0).continue_verify;
+    };
+    CHECK(verify_of("verify"));
+    CHECK(verify_of("all"));
+    CHECK(verify_of("1"));
+    CHECK_FALSE(verify_of("io"));
+    CHECK_FALSE(parse("[j]\nrw=randrw\n").jobs.at(0).continue_verify);
     const auto e = error_of("[j]\nrw=randrw\ncontinue_on_error=sometimes\n");
     CHECK(e.line == 3);
     CHECK(std::string(e.what()).find("expected none, read, write") != std::string::npos);

@@ -17,7 +17,8 @@ disk_port::stats_t::stats_t(const std::string& o)
 }
 
 disk_port::disk_port(const std::string& owner, unsigned index, const disk_config& cfg)
-    : index_(index), target_(cfg), stats_(owner + ".t" + std::to_string(index)) {}
+    : index_(index), target_(cfg), reorders_(target_.timing(0).reorders()),
+      stats_(owner + ".t" + std::to_string(index)) {}
 
 scsi_result disk_port::execute(const std::uint8_t* cdb, std::size_t cdb_len, std::uint32_t lun,
                                std::span<std::uint8_t> data_in, std::span<const std::uint8_t> data_out,

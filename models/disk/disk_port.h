@@ -65,7 +65,7 @@ public:
 
     // Command reordering (see above). reorders(): the target's medium takes
     // queued commands in shortest-positioning order.
-    bool reorders() { return target_.timing(0).reorders(); }
+    bool reorders() const { return reorders_; }
     bool needs_mechanism(const cdb_info& c, std::uint32_t lun);
     tlm::ps_t mechanism_free(std::uint32_t lun) { return target_.timing(lun).mechanism_free(); }
     tlm::ps_t positioning(const cdb_info& c, std::uint32_t lun, tlm::ps_t t);
@@ -78,6 +78,7 @@ private:
     tlm::occupancy_timeline link_;
     tlm::ps_t last_arrival_ = 0;
     std::uint64_t seen_hits_ = 0, seen_accesses_ = 0; // the timing models' totals counted so far
+    bool reorders_;                                   // the medium's reorders(), asked once (every command checks it)
     unsigned outstanding_ = 0;
 
     struct stats_t {

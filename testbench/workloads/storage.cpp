@@ -320,16 +320,21 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     // go on meanwhile (fio's libaio fsync does not wait for them). A failed
     // flush ends the job, as fio's fsync error.
     std::uint64_t writes_issued = 0;
-    auto flush = [&] {
-        if (job.synchronous()) quiesce();
+    // one SYNCHRONIZE CACHE through sd, waited for: 0 or the buf's error
+    auto flush_and_wait = [&] {
         struct buf fb {};
-        const std::uint64_t t0 = now_ps();
         (void)disk.flush(&fb);
         (void)disk.biowait(&fb);
+        return fb.b_error ? fb.b_error : (fb.b_flags & B_ERROR) ? EIO : 0;
+    };
+    auto flush = [&] {
+        if (job.synchronous()) quiesce();
+        const std::uint64_t t0 = now_ps();
+        const int err = flush_and_wait();
         const std::uint64_t done = now_ps();
-        if ((fb.b_flags & B_ERROR) || fb.b_error) {
+        if (err) {
             ++js.failed;
-            if (!js.error) js.error = fb.b_error ? fb.b_error : EIO;
+            if (!js.error) js.error = err;
             js.ended_on_error = true;
             return;
         }
@@ -396,9 +401,7 @@ void fio_runner::job_main(job_state& js, drivers::sd& disk) {
     // with EILSEQ, a failed read with its error, unless continue_on_error
     // covers it (verify / read).
     if (verify && job.do_verify && !(job.verify_fatal && js.verify_errors) && !js.ended_on_error && !js.terminate) {
-        struct buf fb {};
-        (void)disk.flush(&fb);
-        (void)disk.biowait(&fb);
+        (void)flush_and_wait();
         slot& s = slots.front();
         for (const auto& [off, e] : vlog.entries()) {
             if (js.terminate) break;

@@ -795,9 +795,8 @@ void hba::pick(unsigned target, tlm::ps_t t) {
     for (std::size_t i = 0; i < q.size(); ++i) {
         const command& c = *cmds_.at(q[i].id);
         if (port.mechanism_free(c.lun) > t) continue;
-        const bool aged = age && t - q[i].since >= age;
         if (best_aged) continue; // the first aged one is the oldest
-        if (aged) {
+        if (age && t - q[i].since >= age) {
             best = i;
             best_aged = true;
             continue;

@@ -119,6 +119,13 @@ class Result:
     def check(self, case, model, ref, error, bound, ok):
         self.rows.append((case, model, ref, error, bound, ok))
 
+    def save_plot(self, ctx, fig, name):
+        """Writes the experiment's figure as docs/validation/NAME (or the report's folder)."""
+        fig.tight_layout()
+        fig.savefig(ctx.figure(name))
+        plt.close(fig)
+        self.plot = name
+
     @property
     def status(self):
         if self.skipped:
@@ -187,10 +194,7 @@ def exp1(ctx):
         ax.set_ylabel("GB/s")
         ax.set_title("Exp. 1: saturating stream vs configured peak")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp1-peak.svg"))
-        plt.close(fig)
-        r.plot = "exp1-peak.svg"
+        r.save_plot(ctx, fig, "exp1-peak.svg")
     return r
 
 
@@ -318,10 +322,7 @@ def exp3(ctx):
         a1.legend(fontsize=7)
         a1.set_title("Exp. 3: throughput vs window", fontsize=9)
         a2.set_title("Exp. 3: latency vs window", fontsize=9)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp3-iotlb.svg"))
-        plt.close(fig)
-        r.plot = "exp3-iotlb.svg"
+        r.save_plot(ctx, fig, "exp3-iotlb.svg")
     return r
 
 
@@ -461,10 +462,7 @@ def exp7(ctx):
         ax.set_ylabel("GB/s")
         ax.set_title("Exp. 7: LT vs AT throughput")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp7-lt-at.svg"))
-        plt.close(fig)
-        r.plot = "exp7-lt-at.svg"
+        r.save_plot(ctx, fig, "exp7-lt-at.svg")
     return r
 
 
@@ -639,10 +637,7 @@ def exp2(ctx):
         a2.set_ylabel("IOPS × mean latency (dotted: QD)")
         a2.set_yscale("log", base=2)
         a1.set_title("Exp. 2: Little's law through the HBA (SSD)", fontsize=9)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp2-little.svg"))
-        plt.close(fig)
-        r.plot = "exp2-little.svg"
+        r.save_plot(ctx, fig, "exp2-little.svg")
     return r
 
 
@@ -772,10 +767,7 @@ def exp4(ctx):
             a.legend(fontsize=7)
         a1.set_title("Exp. 4: IOPS by unmap policy", fontsize=9)
         a2.set_title("Exp. 4: CPU per I/O by unmap policy", fontsize=9)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp4-unmap.svg"))
-        plt.close(fig)
-        r.plot = "exp4-unmap.svg"
+        r.save_plot(ctx, fig, "exp4-unmap.svg")
     return r
 
 
@@ -869,10 +861,7 @@ def exp5(ctx):
             a.legend(fontsize=7)
         a1.set_title("Exp. 5: throughput, 32-bit HBA, high buffers", fontsize=9)
         a2.set_title("Exp. 5: CPU per transfer", fontsize=9)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp5-copybuf.svg"))
-        plt.close(fig)
-        r.plot = "exp5-copybuf.svg"
+        r.save_plot(ctx, fig, "exp5-copybuf.svg")
     return r
 
 
@@ -933,10 +922,7 @@ def exp6(ctx):
         ax.set_ylabel("IOPS (QD 1, 4 KiB random reads)")
         ax.set_title("Exp. 6: HDD IOPS", fontsize=9)
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp6-hdd.svg"))
-        plt.close(fig)
-        r.plot = "exp6-hdd.svg"
+        r.save_plot(ctx, fig, "exp6-hdd.svg")
     return r
 
 
@@ -999,10 +985,7 @@ def exp8(ctx):
         ax.set_ylabel("IOPS (4 KiB random reads)")
         ax.set_title("Exp. 8: HDD command queueing", fontsize=9)
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(ctx.figure("exp8-hdd-queue.svg"))
-        plt.close(fig)
-        r.plot = "exp8-hdd-queue.svg"
+        r.save_plot(ctx, fig, "exp8-hdd-queue.svg")
     return r
 
 

@@ -138,17 +138,6 @@ const char* to_string(fio_rw rw) {
     }
     return "?";
 }
-const char* to_string(fio_dist d) {
-    switch (d) {
-    case fio_dist::random: return "random";
-    case fio_dist::zipf: return "zipf";
-    case fio_dist::pareto: return "pareto";
-    case fio_dist::normal: return "normal";
-    case fio_dist::zoned: return "zoned";
-    case fio_dist::zoned_abs: return "zoned_abs";
-    }
-    return "?";
-}
 bool is_random(fio_rw rw) { return rw == fio_rw::randread || rw == fio_rw::randwrite || rw == fio_rw::randrw; }
 bool has_reads(fio_rw rw) { return rw == fio_rw::read || rw == fio_rw::randread || rw == fio_rw::rw || rw == fio_rw::randrw; }
 bool has_writes(fio_rw rw) { return rw == fio_rw::write || rw == fio_rw::randwrite || rw == fio_rw::rw || rw == fio_rw::randrw; }
@@ -397,6 +386,7 @@ struct builder {
         wait_for_line = 0, wait_for_col = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
+    int exitall_line = 0;
 };
 
 class parser {
@@ -842,6 +832,7 @@ void parser::apply(builder& b, const raw_option& o) {
         b.new_group = flag_of(o);
     } else if (k == "exitall") {
         b.exitall = flag_of(o);
+        b.exitall_line = o.line;
     } else if (k == "exitall_on_error") {
         j.exitall_on_error = flag_of(o);
     } else if (k == "exit_what") {
@@ -902,7 +893,7 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
         if (!b.ba_set[i]) j.blockalign[i] = j.bs[i].min;
         (void)dir_names;
     }
-    if (sync_engines().count(j.ioengine) && j.iodepth > 1) {
+    if (j.synchronous() && j.iodepth > 1) {
         note(b.iodepth_line, "iodepth",
              fmt::format("iodepth={} has no effect with the synchronous ioengine={} (as in fio): depth 1", j.iodepth,
                          j.ioengine));
@@ -1095,10 +1086,7 @@ fio_job_file parser::run(const std::string& text) {
         group_jobs += b.numjobs;
         if (b.exitall) {
             exitall_somewhere = true;
-            if (!exitall_line) {
-                for (const auto& o : all)
-                    if (o.key == "exitall") exitall_line = o.line;
-            }
+            if (!exitall_line) exitall_line = b.exitall_line;
         } else {
             exitall_everywhere = false;
         }

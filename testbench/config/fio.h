@@ -75,7 +75,6 @@ struct fio_block_sizes {
 // region into consecutive zones, each drawn uniformly with its share of the
 // I/Os.
 enum class fio_dist { random, zipf, pareto, normal, zoned, zoned_abs };
-const char* to_string(fio_dist d);
 
 struct fio_zone {
     unsigned access = 0;        // % of the direction's random offsets

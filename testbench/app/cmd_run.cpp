@@ -213,6 +213,7 @@ int run_scenario(const run_opts& o) {
                                      jb["sync_lat_ns"]["p50"].get<double>() / 1e3,
                                      jb["sync_lat_ns"]["p99"].get<double>() / 1e3);
                 if (jb.contains("group")) l += fmt::format("  group {}", jb["group"].get<unsigned>());
+                if (jb.contains("target")) l += fmt::format("  on t{}", jb["target"].get<unsigned>());
                 if (jb.value("terminated", false))
                     l += jb.value("started", true) ? "  (terminated)" : "  (terminated before it started)";
                 std::cout << fmt::format("  {:<16} {:<9} QD {:<3} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s{}  errors {}{}\n",
@@ -233,6 +234,19 @@ int run_scenario(const run_opts& o) {
                                              fmt::format("group {}", g++), "", "", gr["ios"].get<std::uint64_t>(),
                                              gr["iops"].get<double>(), gr["bw_bytes_per_s"].get<double>() / 1e6,
                                              gr["start_ns"].get<double>() / 1e6, gr["runtime_ns"].get<double>() / 1e6);
+            }
+            if (f.contains("disks")) {
+                // jobs on several disks: each disk's totals and its sd's counts
+                for (const auto& d : f["disks"]) {
+                    const auto& sd = d["sd"];
+                    std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  {}, sd: {} "
+                                             "commands, {} retries, {} bufs failed\n",
+                                             fmt::format("disk t{}", d["target"].get<unsigned>()), "", "",
+                                             d["ios"].get<std::uint64_t>(), d["iops"].get<double>(),
+                                             d["bw_bytes_per_s"].get<double>() / 1e6, d.value("disk", std::string()),
+                                             sd.value("commands", std::uint64_t{0}), sd.value("retries", std::uint64_t{0}),
+                                             sd.value("errors", std::uint64_t{0}));
+                }
             }
             const auto& t = f["total"];
             std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  {}\n", "total", "", "",

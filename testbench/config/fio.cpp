@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -217,9 +218,8 @@ const std::map<std::string, std::string>& noted_options() {
     static const std::map<std::string, std::string> m = {
         {"direct", "the model has no page cache: every I/O goes to the disk, as with direct=1"},
         {"buffered", "the model has no page cache: every I/O goes to the disk, as with direct=1"},
-        {"filename", "jobs run on the scenario's disk"},
-        {"directory", "jobs run on the scenario's disk"},
-        {"filename_format", "jobs run on the scenario's disk"},
+        {"directory", "jobs run on a disk of the HBA (filename=/dev/rdsk/c0t<N>d0p0, else workload.fio.target)"},
+        {"filename_format", "jobs run on a disk of the HBA (filename=/dev/rdsk/c0t<N>d0p0, else workload.fio.target)"},
         {"group_reporting", "ddisim reports every job (and clone) on its own, and each group's totals"},
         {"description", "not used"},
         {"thread", "every job is a simulated CPU thread"},
@@ -341,7 +341,7 @@ const std::vector<std::string>& supported_options() {
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
         "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
-        "fsync_on_close", "wait_for"};
+        "fsync_on_close", "wait_for", "filename"};
     return v;
 }
 
@@ -407,6 +407,7 @@ private:
     }
     std::string expand(const std::string& value, int line, int col, const std::string& key) const;
     void apply(builder& b, const raw_option& o);
+    void filename(builder& b, const raw_option& o);
     void finish(builder& b, const std::vector<raw_option>& opts);
 
     std::uint64_t size_of(const raw_option& o, const std::string& s, unsigned kb_base) const {
@@ -466,6 +467,8 @@ private:
     std::string file_;
     fio_parse_options opts_;
     fio_job_file out_;
+    std::string other_device_; // the first /dev/ name that is not an HBA disk's (filename)
+    int other_device_line_ = 0;
     unsigned kb_base_ = 1024; // the kb_base of the job being built (count_of's suffixes)
     std::set<std::pair<int, std::string>> noted_;
 };
@@ -582,6 +585,59 @@ void parser::random_distribution(fio_job& j, const raw_option& o, unsigned kb_ba
                                       d ? "write" : "read", size_pc));
     }
     j.distribution = abs ? fio_dist::zoned_abs : fio_dist::zoned;
+}
+
+// filename: an illumos name of one of the HBA's disks selects its target:
+// /dev/rdsk/c0t<T>d0p0 (or …s2, the whole disk; /dev/dsk/… alike; the
+// bare c0t<T>d0 too). ddisim's one HBA is controller c0, each target has one
+// logical unit (d0), and the disks have no label, so only the whole-disk
+// names. Any other name runs on workload.fio.target's disk with a note: a
+// file on a file system is on one disk. Two different /dev/ names that are
+// not illumos disk names are an error (they would be two disks on the
+// machine the file came from, one here).
+void parser::filename(builder& b, const raw_option& o) {
+    fio_job& j = b.job;
+    const std::string& v = o.value;
+    if (v.empty()) fail_value(o, "expected a file or disk name");
+    if (v.find(':') != std::string::npos)
+        fail_value(o, "several files in one job (fio's ':' list) are not modelled: give each disk a job of its own");
+    static const std::regex illumos(R"(^(?:/dev/r?dsk/)?c([0-9]+)t([0-9A-Fa-f]+)d([0-9]+)(?:([sp])([0-9]+))?$)");
+    std::smatch m;
+    if (std::regex_match(v, m, illumos)) {
+        const std::string t = m[2].str();
+        if (t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos)
+            fail_value(o, fmt::format("target '{}': a target named by its SAS address (WWN) is not modelled; name the "
+                                      "HBA's target by its index, c0t<N>d0 (platform.hba.targets.N)",
+                                      t));
+        if (m[1].str() != "0")
+            fail_value(o, fmt::format("controller c{}: ddisim's one HBA is controller c0", m[1].str()));
+        if (std::stoul(m[3].str()) != 0)
+            fail_value(o, fmt::format("LUN d{}: each target has one logical unit, d0", m[3].str()));
+        if (m[4].matched && !((m[4].str() == "p" && m[5].str() == "0") || (m[4].str() == "s" && m[5].str() == "2")))
+            fail_value(o, fmt::format("{}{}: the disks have no label, slices or partitions in the model; name the whole "
+                                      "disk (p0 or s2)",
+                                      m[4].str() == "s" ? "slice s" : "partition p", m[5].str()));
+        j.target = static_cast<unsigned>(std::stoul(t));
+        j.filename_line = o.line;
+        j.filename_col = o.value_col;
+        return;
+    }
+    j.target.reset();
+    if (v.rfind("/dev/", 0) == 0) {
+        if (other_device_.empty()) {
+            other_device_ = v;
+            other_device_line_ = o.line;
+        } else if (v != other_device_) {
+            fail_value(o, fmt::format("'{}' and '{}' (line {}) would be two disks, but neither names one of the "
+                                      "HBA's: every such job runs on workload.fio.target's disk; name the disks "
+                                      "/dev/rdsk/c0t<N>d0p0 (target N of platform.hba.targets)",
+                                      v, other_device_, other_device_line_));
+        }
+    }
+    note(o.line, "filename",
+         fmt::format("'{}' is not one of the HBA's disks (/dev/rdsk/c0t<N>d0p0): the job runs on the disk of "
+                     "workload.fio.target",
+                     v));
 }
 
 void parser::apply(builder& b, const raw_option& o) {
@@ -826,6 +882,8 @@ void parser::apply(builder& b, const raw_option& o) {
         j.wait_for = o.value;
         b.wait_for_line = o.line;
         b.wait_for_col = o.value_col;
+    } else if (k == "filename") {
+        filename(b, o);
     } else if (k == "stonewall") {
         b.stonewall = flag_of(o);
     } else if (k == "new_group") {

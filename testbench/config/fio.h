@@ -155,6 +155,11 @@ struct fio_job {
     exit_scope exit_what = exit_scope::group; // group: its group; stonewall: the running jobs; all: every job
     bool exitall_on_error = false;
     std::string ioengine = "psync";
+    // filename naming one of the HBA's disks (/dev/rdsk/c0t<T>d0p0 …): its
+    // target; none: the scenario's workload.fio.target (the platform fills
+    // it in before the jobs run). filename_line/col: where it was named.
+    std::optional<unsigned> target;
+    int filename_line = 0, filename_col = 0;
     std::vector<double> percentile_list; // clat percentiles reported (empty = fio's default list)
     // The options as written for this job (its own section only), for the
     // JSON "job options"; the [global] ones are in fio_job_file.

@@ -6,6 +6,7 @@
 #include "models/hba/hba.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -65,11 +66,16 @@ struct platform::impl {
     std::unique_ptr<drivers::dmac_drv> dmac_drv;
     dev_info* hba_dip = nullptr;
     std::unique_ptr<drivers::hba_drv> hba_drv;
-    std::unique_ptr<drivers::sd> disk;
+    // The disks the fio jobs run on (fio_runner::targets), one sd each.
+    struct disk_state {
+        unsigned target = 0;
+        std::unique_ptr<drivers::sd> sd; // attached (reset at detach)
+        drivers::sd::stats stats;        // its counts at detach
+        std::string name;                // vendor and product
+    };
+    std::vector<disk_state> disks;
     std::unique_ptr<workloads::fio_runner> fio;  // workload.kind = fio
     drivers::hba_drv::stats hba_stats;
-    drivers::sd::stats sd_stats;
-    std::string disk_name;                      // vendor/product of the disk the jobs ran on
     std::function<void(drivers::hba_drv&)> hba_fn; // run_on_hba
     bool software_workload = false, software_done = false;
     sc_core::sc_process_handle software_thread;
@@ -246,6 +252,16 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         const auto vars = config::parse_fio_vars(f.vars); // checked by check_scenario
         auto jobs = f.file.empty() ? config::parse_fio_text(f.job, "workload.fio.job", {.env = vars})
                                    : config::load_fio_file(f.file, {.env = vars, .use_process_env = true});
+        // each job on the disk its filename names, else workload.fio.target's
+        const std::size_t n = sc.platform.hba.config.targets.size();
+        for (auto& j : jobs.jobs) {
+            if (j.target && *j.target >= n)
+                throw config::fio_error(jobs.file, j.filename_line, j.filename_col, "filename",
+                                        fmt::format("target {} is not a disk of the HBA: platform.hba.targets has {} "
+                                                    "disk(s)",
+                                                    *j.target, n));
+            if (!j.target) j.target = f.target;
+        }
         p_->fio = std::make_unique<workloads::fio_runner>(k, std::move(jobs), sc.run.seed);
     }
     if (sc.workload.kind != "traffic") {
@@ -270,7 +286,7 @@ platform::~platform() {
     p_->kernel->set_platform(nullptr);
     tlm::end_threads(tlm::all_threads());
     // Drivers release kernel resources; they must go before the kernel.
-    p_->disk.reset();
+    for (auto& d : p_->disks) d.sd.reset();
     p_->hba_drv.reset();
     p_->dmac_drv.reset();
     p_->iommu_drv.reset();
@@ -301,21 +317,29 @@ void platform::impl::software_main() {
             software_done = true;
             return;
         }
-        const unsigned t = sc.workload.fio.target;
-        if (t >= hba_drv->devices().size() || !hba_drv->devices()[t])
-            return fail(fmt::format("HBA driver: no device for target {}", t));
-        drivers::sd_config dc;
-        dc.throttle = sc.platform.hba.config.target_queue_depth;
-        dc.max_xfer = sc.software.sd_max_xfer;
-        std::string why;
-        if (int rc = drivers::sd::attach(hba_drv->devices()[t], dc, disk, &why); rc != DDI_SUCCESS)
-            return fail(fmt::format("sd: attach of target {} failed: {}", t, why));
-        disk_name = disk->vendor() + " " + disk->product();
-        fio->run(*disk);
-        disk->wait_all();
-        sd_stats = disk->statistics();
+        // sd attaches to each disk the jobs use, in target order
+        std::map<unsigned, drivers::sd*> by_target;
+        for (const unsigned t : fio->targets()) {
+            if (t >= hba_drv->devices().size() || !hba_drv->devices()[t])
+                return fail(fmt::format("HBA driver: no device for target {}", t));
+            drivers::sd_config dc;
+            dc.throttle = sc.platform.hba.config.target_queue_depth;
+            dc.max_xfer = sc.software.sd_max_xfer;
+            std::string why;
+            disk_state& d = disks.emplace_back();
+            d.target = t;
+            if (int rc = drivers::sd::attach(hba_drv->devices()[t], dc, d.sd, &why); rc != DDI_SUCCESS)
+                return fail(fmt::format("sd: attach of target {} failed: {}", t, why));
+            d.name = d.sd->vendor() + " " + d.sd->product();
+            by_target[t] = d.sd.get();
+        }
+        fio->run(by_target);
+        for (auto& d : disks) d.sd->wait_all();
+        for (auto& d : disks) {
+            d.stats = d.sd->statistics();
+            d.sd.reset();
+        }
         hba_stats = hba_drv->statistics();
-        disk.reset();
         hba_drv.reset(); // detach
     }
     if (sc.workload.kind == "memcpy") {
@@ -502,13 +526,36 @@ nlohmann::json platform::headline(const run_outcome& o) const {
     }
     if (p_->fio) {
         auto f = p_->fio->headline();
-        f["disk"] = p_->disk_name;
         // a run cut short (run.duration) still has its drivers: their counts so far
-        const auto sd = p_->disk ? p_->disk->statistics() : p_->sd_stats;
+        auto sd_json = [](const drivers::sd::stats& sd) {
+            nlohmann::json j = {{"commands", sd.commands}, {"windows", sd.windows}, {"chunks", sd.chunks},
+                                {"retries", sd.retries}, {"errors", sd.errors}};
+            if (sd.flushes) j["flushes"] = sd.flushes; // SYNCHRONIZE CACHE (fio fsync & co.)
+            return j;
+        };
+        drivers::sd::stats all;
+        std::string names;
+        for (const auto& d : p_->disks) {
+            const auto sd = d.sd ? d.sd->statistics() : d.stats;
+            for (auto [sum, one] : {std::pair{&all.commands, sd.commands}, {&all.windows, sd.windows},
+                                    {&all.chunks, sd.chunks}, {&all.retries, sd.retries}, {&all.errors, sd.errors},
+                                    {&all.flushes, sd.flushes}})
+                *sum += one;
+            if (p_->disks.size() > 1) {
+                names += fmt::format("{}t{} {}", names.empty() ? "" : ", ", d.target, d.name);
+                // fio_runner::headline's per-disk totals, in target order as disks
+                for (auto& e : f["disks"])
+                    if (e["target"] == d.target) {
+                        e["disk"] = d.name;
+                        e["sd"] = sd_json(sd);
+                    }
+            } else {
+                names = d.name;
+            }
+        }
+        f["disk"] = names;
         const auto hd = p_->hba_drv ? p_->hba_drv->statistics() : p_->hba_stats;
-        f["sd"] = {{"commands", sd.commands}, {"windows", sd.windows}, {"chunks", sd.chunks}, {"retries", sd.retries},
-                   {"errors", sd.errors}};
-        if (sd.flushes) f["sd"]["flushes"] = sd.flushes; // SYNCHRONIZE CACHE (fio fsync & co.)
+        f["sd"] = sd_json(all);
         f["hba"] = {{"commands", hd.commands}, {"interrupts", hd.interrupts}, {"chained", hd.chained}};
         if (!p_->software_error.empty()) f["error"] = p_->software_error;
         h["fio"] = std::move(f);

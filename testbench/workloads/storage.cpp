@@ -44,6 +44,7 @@ int slot_iodone(struct buf* bp) {
 struct fio_runner::job_state {
     config::fio_job job;
     std::string owner;
+    drivers::sd* disk = nullptr;       // its target's (run)
     std::unique_ptr<config::fio_latency> clat[2];
     std::unique_ptr<config::fio_latency> sync_lat; // with fsync & co.: flush latencies (fio's "sync")
     std::uint64_t bytes[2] = {0, 0}, ios[2] = {0, 0}, short_ios[2] = {0, 0};
@@ -109,17 +110,26 @@ std::uint64_t fio_runner::errors() const {
     return n;
 }
 
-void fio_runner::run(drivers::sd& disk) {
+std::vector<unsigned> fio_runner::targets() const {
+    std::vector<unsigned> t;
+    for (const auto& j : file_.jobs) t.push_back(j.target.value_or(0));
+    std::sort(t.begin(), t.end());
+    t.erase(std::unique(t.begin(), t.end()), t.end());
+    return t;
+}
+
+void fio_runner::run(const std::map<unsigned, drivers::sd*>& disks) {
     start_ps_ = now_ps();
     sc_core::sc_event all_done;
     running_ = static_cast<unsigned>(js_.size());
+    for (auto& jp : js_) jp->disk = disks.at(jp->job.target.value_or(0));
     for (auto& jp : js_) {
         sc_core::sc_spawn_options opt;
         opt.set_stack_size(1 << 20); // sd, SCSA and the DDI are deep C++
         job_state* js = jp.get();
         sc_core::sc_spawn(
-            [this, js, &disk, &all_done] {
-                job_main(*js, disk);
+            [this, js, &all_done] {
+                job_main(*js);
                 js->done = true;
                 job_ended(*js);
                 if (--running_ == 0) all_done.notify(sc_core::SC_ZERO_TIME);
@@ -159,8 +169,9 @@ bool fio_runner::barrier_open(const job_state& js) const {
     return true;
 }
 
-void fio_runner::job_main(job_state& js, drivers::sd& disk) {
+void fio_runner::job_main(job_state& js) {
     const auto& job = js.job;
+    drivers::sd& disk = *js.disk;
     const std::uint64_t bsz = disk.block_size();
     std::optional<config::fio_stream> stream;
     try {
@@ -486,6 +497,9 @@ nlohmann::json fio_runner::headline() const {
     };
     span tot;
     std::vector<span> groups(file_.groups());
+    // jobs on several disks: each job's target and each disk's totals
+    const std::vector<unsigned> tg = targets();
+    std::map<unsigned, span> per_disk;
     const bool grouped = groups.size() > 1;
     // each job's start, when jobs may start apart (stonewall groups, wait_for)
     const bool starts = grouped || std::any_of(file_.jobs.begin(), file_.jobs.end(),
@@ -498,6 +512,7 @@ nlohmann::json fio_runner::headline() const {
         if (js.started) {
             tot.add(ios, bytes, from, js.end_ps);
             groups[js.job.group].add(ios, bytes, from, js.end_ps);
+            per_disk[js.job.target.value_or(0)].add(ios, bytes, from, js.end_ps);
         }
         nlohmann::json j = {{"name", js.job.name},
                             {"clone", js.job.clone},
@@ -511,6 +526,7 @@ nlohmann::json fio_runner::headline() const {
                             {"errors", js.failed + js.short_ios[0] + js.short_ios[1]},
                             {"error", js.error}};
         if (grouped) j["group"] = js.job.group;
+        if (tg.size() > 1) j["target"] = js.job.target.value_or(0);
         if (starts) j["start_ns"] = js.started ? double(js.start_ps - start_ps_) * 1e-3 : 0.0;
         if (js.terminate) {
             j["terminated"] = true; // by another job's exitall or exitall_on_error
@@ -556,6 +572,18 @@ nlohmann::json fio_runner::headline() const {
                           {"start_ns", g.from == ~0ull ? 0.0 : double(g.from - start_ps_) * 1e-3},
                           {"runtime_ns", g.end > g.from && g.from != ~0ull ? double(g.end - g.from) * 1e-3 : 0.0}});
         out["groups"] = std::move(gs);
+    }
+    if (tg.size() > 1) {
+        nlohmann::json ds = nlohmann::json::array();
+        for (const unsigned t : tg) {
+            const span& d = per_disk[t];
+            ds.push_back({{"target", t},
+                          {"ios", d.ios},
+                          {"bytes", d.bytes},
+                          {"iops", d.per_s(d.ios)},
+                          {"bw_bytes_per_s", d.per_s(d.bytes)}});
+        }
+        out["disks"] = std::move(ds);
     }
     return out;
 }

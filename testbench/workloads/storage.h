@@ -1,6 +1,6 @@
 // ddisim::workloads — the storage (fio) runner: fio jobs (testbench/config/
-// fio.h) run through the sd driver on one disk behind the HBA, following
-// docs/fio.md's runner contract.
+// fio.h) run through the sd driver on the disks behind the HBA (each job on
+// its target's), following docs/fio.md's runner contract.
 //
 // One simulated software thread per fio job (numjobs clones included),
 // spawned with a 1 MiB stack. Each thread waits startdelay, keeps up to
@@ -23,6 +23,7 @@
 // may block (the platform's software thread).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,9 +54,13 @@ public:
     fio_runner(const fio_runner&) = delete;
     fio_runner& operator=(const fio_runner&) = delete;
 
-    // Runs every job on disk; blocks the calling SystemC thread until all
-    // job threads have ended.
-    void run(drivers::sd& disk);
+    // The HBA targets the jobs run on (fio_job::target, every one set),
+    // ascending, each once.
+    std::vector<unsigned> targets() const;
+    // Runs every job on its target's disk (disks: one sd per targets()
+    // entry); blocks the calling SystemC thread until all job threads have
+    // ended.
+    void run(const std::map<unsigned, drivers::sd*>& disks);
 
     bool done() const;
     std::uint64_t ios_completed() const;     // all jobs, measured or not (progress)
@@ -73,7 +78,7 @@ public:
 
 private:
     struct job_state;
-    void job_main(job_state& js, drivers::sd& disk);
+    void job_main(job_state& js);
     void job_ended(const job_state& js);
     bool barrier_open(const job_state& js) const;
 

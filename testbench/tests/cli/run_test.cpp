@@ -1056,3 +1056,56 @@ TEST_CASE("run: the first verify mismatch ends the job with EILSEQ as in fio, un
     // the verify phase starts with a cache flush, as fio syncs the file first
     CHECK(stop["sd"]["flushes"] == 2);
 }
+
+TEST_CASE("run: fio jobs naming two disks run each on its own, in parallel, and are reported per disk") {
+    const auto d = scratch("run_fio_two_disks");
+    // two SSDs of one flash unit each: a unit reads a page in 60 us, so one
+    // disk serves at most 16 667 random 4 KiB reads per second
+    const std::string plat = " --set 'platform.hba.targets=[{kind: ssd, ssd: {units: 1}}, {kind: ssd, ssd: {units: 1}}]'";
+    auto run = [&](const std::string& name, const std::string& a, const std::string& b) {
+        const auto f = write_job(d, name + ".fio",
+                                 "[global]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=8\nnumber_ios=2000\n[a]\n" + a +
+                                     "\n[b]\n" + b + "\n");
+        const auto r = run_ddisim("run --fio " + f.string() + plat + " --out " + (d / name).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return std::pair{nlohmann::json::parse(read_file(d / name / "results.json")), r.out};
+    };
+    const auto [two, out] = run("two", "filename=/dev/rdsk/c0t0d0p0", "filename=/dev/rdsk/c0t1d0p0");
+    const auto [one, out1] = run("one", "filename=/dev/rdsk/c0t1d0p0", "filename=/dev/rdsk/c0t1d0s2");
+    const double cap = 1e12 / 60e6;
+    const auto& f2 = two["headline"]["fio"];
+    // each job has a disk of its own: both near the one unit's rate
+    for (int j = 0; j < 2; ++j) {
+        CHECK(f2["jobs"][j]["target"] == j);
+        CHECK(f2["jobs"][j]["iops"].get<double>() > 0.95 * cap);
+        CHECK(f2["jobs"][j]["iops"].get<double>() <= 1.001 * cap);
+    }
+    // each disk: sd's attach (TEST UNIT READY, INQUIRY, READ CAPACITY) and its job's reads
+    CHECK(two["stats"]["hba.t0.commands"]["value"].get<std::uint64_t>() == 3 + 2000);
+    CHECK(two["stats"]["hba.t1.commands"]["value"].get<std::uint64_t>() == 3 + 2000);
+    REQUIRE(f2["disks"].size() == 2);
+    for (int t = 0; t < 2; ++t) {
+        CHECK(f2["disks"][t]["target"] == t);
+        CHECK(f2["disks"][t]["ios"] == 2000);
+        CHECK(f2["disks"][t]["sd"]["commands"] == 2000);
+        CHECK(f2["disks"][t]["disk"] == "DDISIM VIRTUAL DISK");
+    }
+    CHECK(f2["sd"]["commands"] == 4000);
+    CHECK(f2["total"]["iops"].get<double>() > 1.9 * cap);
+    CHECK(out.find("disk t1 ") != std::string::npos);
+    // both on one disk (two names of its whole medium): they share its unit
+    const auto& f1 = one["headline"]["fio"];
+    CHECK_FALSE(f1.contains("disks"));
+    CHECK_FALSE(f1["jobs"][0].contains("target"));
+    CHECK(one["stats"]["hba.t0.commands"]["value"].get<std::uint64_t>() == 0); // not even attached
+    CHECK(one["stats"]["hba.t1.commands"]["value"].get<std::uint64_t>() == 3 + 4000);
+    CHECK(f1["total"]["iops"].get<double>() <= 1.001 * cap);
+    CHECK(f1["total"]["iops"].get<double>() > 0.95 * cap);
+    // a target the platform does not have: the file, line and column of the name
+    const auto bad = write_job(d, "bad.fio", "[a]\nrw=read\n\nfilename=/dev/rdsk/c0t2d0p0\n");
+    const auto e = run_ddisim("run --quiet --fio " + bad.string() + plat + " --out " + (d / "bad").string());
+    CHECK(e.status == 2);
+    CHECK(e.out.find("bad.fio:4:10: filename: target 2 is not a disk of the HBA: platform.hba.targets has 2 disk(s)") !=
+          std::string::npos);
+}

@@ -1051,3 +1051,42 @@ TEST_CASE("fio: docs/fio.md names every option the parser knows") {
         CHECK(documented(alias));
     }
 }
+
+TEST_CASE("fio: filename naming one of the HBA's disks in illumos style selects its target") {
+    auto f = parse("[a]\nfilename=/dev/rdsk/c0t3d0p0\n[b]\nfilename=/dev/dsk/c0t1d0s2\n[c]\nfilename=c0t12d0\n[d]\n");
+    REQUIRE(f.jobs.size() == 4);
+    CHECK(f.jobs[0].target == 3u);
+    CHECK(f.jobs[0].filename_line == 2);
+    CHECK(f.jobs[0].filename_col == 10);
+    CHECK(f.jobs[1].target == 1u);
+    CHECK(f.jobs[2].target == 12u);
+    CHECK_FALSE(f.jobs[3].target.has_value()); // workload.fio.target's disk
+    CHECK_FALSE(has_note(f, "filename"));
+    // [global] applies to every job; a job's own overrides it, also with a file name
+    auto g = parse("[global]\nfilename=/dev/rdsk/c0t2d0p0\n[a]\n[b]\nfilename=/tmp/scratch\n");
+    CHECK(g.jobs[0].target == 2u);
+    CHECK_FALSE(g.jobs[1].target.has_value());
+    CHECK(has_note(g, "filename", "'/tmp/scratch' is not one of the HBA's disks"));
+}
+
+TEST_CASE("fio: filename names that are no disk of the model's HBA are errors at the value") {
+    auto e = error_of("[a]\nfilename=/dev/rdsk/c1t0d0p0\n");
+    CHECK(e.line == 2);
+    CHECK(e.column == 10);
+    CHECK(e.key == "filename");
+    CHECK(e.message.find("controller c1: ddisim's one HBA is controller c0") != std::string::npos);
+    CHECK(error_of("[a]\nfilename=/dev/rdsk/c0t1d2p0\n").message.find("LUN d2") != std::string::npos);
+    CHECK(error_of("[a]\nfilename=/dev/rdsk/c0t1d0s0\n").message.find("slice s0") != std::string::npos);
+    CHECK(error_of("[a]\nfilename=/dev/rdsk/c0t1d0p1\n").message.find("partition p1") != std::string::npos);
+    CHECK(error_of("[a]\nfilename=/dev/rdsk/c0t5000C500A1B2C3D4d0\n").message.find("WWN") != std::string::npos);
+    CHECK(error_of("[a]\nfilename=/dev/rdsk/c0t0d0p0:/dev/rdsk/c0t1d0p0\n").message.find("':' list") !=
+          std::string::npos);
+    // two other devices would be two disks where the file came from: one here
+    auto two = error_of("[a]\nfilename=/dev/sdb\n[b]\nfilename=/dev/sdc\n");
+    CHECK(two.line == 4);
+    CHECK(two.message.find("'/dev/sdc' and '/dev/sdb' (line 2) would be two disks") != std::string::npos);
+    // one of them is the disk the jobs run on, with a note
+    auto one = parse("[a]\nfilename=/dev/sdb\n[b]\nfilename=/dev/sdb\n");
+    CHECK_FALSE(one.jobs[1].target.has_value());
+    CHECK(has_note(one, "filename", "workload.fio.target"));
+}

@@ -163,7 +163,19 @@ hba::hba(sc_module_name name, const hba_config& cfg)
     if (cfg_.max_sgl_entries == 0) throw std::invalid_argument(me + ": max_sgl_entries must be at least 1");
     if (cfg_.max_transfer > 0xffffffffull) throw std::invalid_argument(me + ": max_transfer must fit 32 bits");
     if (cfg_.coalesce_time / 1000 > 0xffffffffull) throw std::invalid_argument(me + ": coalesce_time too large");
+    if (cfg_.firmware_cores > 64) throw std::invalid_argument(me + ": firmware_cores must be in [0, 64]");
     hold_ = cfg_.queue_full == "hold";
+    if (cfg_.firmware_cores) {
+        fw_free_.assign(cfg_.firmware_cores, 0);
+        fw_wait_ = std::make_unique<tlm::histogram>(me, "firmware_wait", "ns",
+                                                    "time a fetched command waited for a free firmware core");
+        fw_util_ = std::make_unique<tlm::formula>(me, "firmware_utilisation", "ratio",
+                                                  "busy share of the firmware cores (command_overhead)", [this] {
+                                                      const double cap = static_cast<double>(now_.value()) *
+                                                                         static_cast<double>(fw_free_.size());
+                                                      return cap > 0 ? static_cast<double>(fw_busy_ps_) / cap : 0.0;
+                                                  });
+    }
     for (unsigned i = 0; i < cfg_.targets.size(); ++i) {
         try {
             ports_.push_back(std::make_unique<disk_port>(me, i, cfg_.targets[i]));
@@ -565,7 +577,20 @@ void hba::accept_frame(const std::uint8_t* fr, tlm::ps_t t, tlm::ps_t done) {
     --c.busy;
     if (gone(c, ep)) return; // AT: reset while the SGL was read
     if (c.host_status != P::ok) schedule(tt, step::reply, id);
-    else schedule(tt + cfg_.command_overhead, step::start, id);
+    else schedule(firmware_start(tt) + cfg_.command_overhead, step::start, id);
+}
+
+// When the command's overhead can start: at once without a core limit, else
+// on the core free first (ties: the lowest), no earlier than ready. Fetches
+// are one after the other, so commands take the cores in fetch order.
+tlm::ps_t hba::firmware_start(tlm::ps_t ready) {
+    if (fw_free_.empty()) return ready;
+    auto core = std::min_element(fw_free_.begin(), fw_free_.end());
+    const tlm::ps_t s = std::max(ready, *core);
+    *core = s + cfg_.command_overhead;
+    fw_busy_ps_ += cfg_.command_overhead;
+    fw_wait_->add(static_cast<double>(s - ready) * 1e-3);
+    return s;
 }
 
 // Splits [addr, addr+len) into bursts: at most the engine's burst, never

@@ -136,7 +136,9 @@
 //   interrupts, coalesced (replies signalled by another reply's interrupt)
 //   (counters); latency (histogram, ns, frame fetch to reply visible);
 //   outstanding (time average, commands in flight); t<i>.* per target
-//   (disk_port.h: queue_depth time average, link busy, bytes).
+//   (disk_port.h: queue_depth time average, link busy, bytes); with
+//   firmware_cores, firmware_wait (histogram, ns a command waited for a
+//   core) and firmware_utilisation (the cores' busy share).
 // Waves: irq_level.
 #pragma once
 #include <algorithm>
@@ -382,6 +384,11 @@ private:
     std::vector<std::unique_ptr<command>> graveyard_;
     bool fetch_busy_ = false, reply_busy_ = false;
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
+    // Firmware (firmware_cores > 0): when each core is next free; a command's
+    // overhead runs on the first free one (firmware_start).
+    std::vector<tlm::ps_t> fw_free_;
+    tlm::ps_t fw_busy_ps_ = 0;
+    tlm::ps_t firmware_start(tlm::ps_t ready);
 
     struct stats_t {
         tlm::counter commands, bytes_in, bytes_out, host_errors, check_conditions, queue_full, interrupts, coalesced;
@@ -389,6 +396,9 @@ private:
         tlm::time_average outstanding;
         explicit stats_t(const std::string& o);
     } stats_;
+    // with firmware_cores: waits for a core (ns) and the cores' busy share
+    std::unique_ptr<tlm::histogram> fw_wait_;
+    std::unique_ptr<tlm::formula> fw_util_;
 };
 
 } // namespace ddisim::models

@@ -20,6 +20,7 @@ struct hba_config {
     unsigned coalesce_count = 1;              // reset value of COALESCE_COUNT: replies per interrupt (0 and 1: every reply)
     std::uint64_t coalesce_time = 0;          // ps, reset value of COALESCE_TIME (ns in the register); 0 = no timer
     std::uint64_t command_overhead = 500000;  // ps of firmware time between a frame's fetch and its command reaching the target
+    unsigned firmware_cores = 0;              // cores running command_overhead, one command each at a time (0 = no limit: a plain delay)
     std::uint64_t max_transfer = 16ull << 20; // bytes, largest data length a frame may ask for
     unsigned max_sgl_entries = 4096;          // data entries an SGL may have (inline + chained)
     std::uint64_t burst_size = 256;           // bytes per DMA burst at most (device limit)
@@ -52,6 +53,10 @@ inline void describe(ddisim::tlm::param_group& g, hba_config& c) {
     g.count("coalesce_count", c.coalesce_count, "replies per interrupt (0 or 1: every reply); COALESCE_COUNT reset value", {0, 65535});
     g.time("coalesce_time", c.coalesce_time, "longest delay of a reply's interrupt (0: no timer); COALESCE_TIME reset value", {0, 4.294967295e15});
     g.time("command_overhead", c.command_overhead, "firmware time from a frame's fetch to its command reaching the target");
+    g.count("firmware_cores", c.firmware_cores,
+            "firmware processors: each runs one command's command_overhead at a time, so the HBA starts at most "
+            "firmware_cores / command_overhead commands per second (0: no limit, the overhead is a plain delay)",
+            {0, 64});
     g.size("max_transfer", c.max_transfer, "largest data length of one command (MAX_XFER register: the driver caps its dma_attr_maxxfer by it)", {0, double(1ull << 32) - 1});
     g.count("max_sgl_entries", c.max_sgl_entries, "data entries one scatter-gather list may hold (MAX_SGL register: the driver caps its dma_attr_sgllen by it; 1 with fragmented buffers and no IOMMU meets the sgllen = 1 panic of spec §8.3)", {1, 1u << 20});
     g.size("burst_size", c.burst_size, "largest DMA burst the HBA issues", {1, double(1ull << 30)});

@@ -1109,3 +1109,38 @@ TEST_CASE("run: fio jobs naming two disks run each on its own, in parallel, and 
     CHECK(e.out.find("bad.fio:4:10: filename: target 2 is not a disk of the HBA: platform.hba.targets has 2 disk(s)") !=
           std::string::npos);
 }
+
+TEST_CASE("run: an HBA with one firmware core starts at most one command per command_overhead, in LT and AT") {
+    const auto d = scratch("run_hba_firmware");
+    const auto job = write_job(d, "f.fio",
+                               "[global]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=32\nnumber_ios=6000\n"
+                               "[a]\nfilename=/dev/rdsk/c0t0d0p0\n[b]\nfilename=/dev/rdsk/c0t1d0p0\n");
+    const std::string plat = " --set 'platform.hba.targets=[{kind: ssd}, {kind: ssd}]'"
+                             " --set platform.hba.command_overhead=10us";
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto r = run_ddisim("run --quiet --fio " + job.string() + plat + extra + " --out " + (d / name).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(d / name / "results.json"));
+    };
+    for (const std::string timing : {"lt", "at"}) {
+        INFO(timing);
+        const auto free = run("free_" + timing, " --set run.timing=" + timing);
+        const auto one = run("one_" + timing, " --set run.timing=" + timing + " --set platform.hba.firmware_cores=1");
+        const auto two = run("two_" + timing, " --set run.timing=" + timing + " --set platform.hba.firmware_cores=2");
+        const double cap = 1e12 / 10e6; // 100 000 commands per second per core
+        // no core limit: the overhead is a delay, the disks set the pace
+        CHECK(free["headline"]["fio"]["total"]["iops"].get<double>() > 2.5 * cap);
+        CHECK_FALSE(free["stats"].contains("hba.firmware_utilisation"));
+        // one core: the cap, the core busy all along, commands queue for it
+        const double iops1 = one["headline"]["fio"]["total"]["iops"].get<double>();
+        CHECK(iops1 <= 1.001 * cap);
+        CHECK(iops1 > 0.99 * cap);
+        CHECK(one["stats"]["hba.firmware_utilisation"]["value"].get<double>() > 0.99);
+        CHECK(one["stats"]["hba.firmware_wait"]["mean"].get<double>() > 100e3); // ns
+        // two cores: twice the cap
+        const double iops2 = two["headline"]["fio"]["total"]["iops"].get<double>();
+        CHECK(iops2 <= 2.002 * cap);
+        CHECK(iops2 > 1.98 * cap);
+    }
+}

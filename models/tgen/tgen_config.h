@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/pcie/pcie_config.h"
 #include "tlm/core/params.h"
 
 namespace ddisim::models {
@@ -22,6 +23,7 @@ struct tgen_config {
     std::uint64_t start_delay = 0;        // ps before the first transaction
     bool verify = false;                  // write a pattern to the window first, then read and check it
     std::uint32_t requester_id = 0;       // requester-id extension put on every payload
+    pcie_config pcie;                     // the platform puts a PCI Express link between it and the bus (off: none)
 };
 
 inline void describe(ddisim::tlm::param_group& g, tgen_config& c) {
@@ -38,6 +40,7 @@ inline void describe(ddisim::tlm::param_group& g, tgen_config& c) {
     g.time("start_delay", c.start_delay, "delay before the first transaction");
     g.flag("verify", c.verify, "write a pattern over the window, read it back and compare");
     g.count("requester_id", c.requester_id, "requester id put on every payload", {0, 4294967295.0});
+    describe(g.group("pcie", "a PCI Express link between the generator and the bus, as a device's (docs/pcie.md)"), c.pcie);
 }
 
 } // namespace ddisim::models

@@ -38,12 +38,14 @@ void describe(tlm::param_group& g, platform_config& c) {
             "DMA addressing of the device: 32 makes its driver declare dma_attr_addr_hi 0xffffffff (copy buffers or the IOMMU for high memory)",
             {32, 64});
     describe(d, c.dmac.config);
+    describe(d.group("pcie", "the DMA controller's PCI Express link to the root complex (docs/pcie.md)"), c.dmac.pcie);
     auto& h = g.group("hba", "SCSI host bus adapter and the disks behind it");
     h.flag("present", c.hba.present, "an HBA on the bus (behind the IOMMU when iommu.enable), with its disks");
     h.count("address_bits", c.hba.address_bits,
             "data DMA addressing of the HBA: 32 makes its driver declare data dma_attr_addr_hi 0xffffffff (copy buffers or the IOMMU for high memory)",
             {32, 64});
     describe(h, c.hba.config);
+    describe(h.group("pcie", "the HBA's PCI Express link to the root complex (docs/pcie.md)"), c.hba.pcie);
     g.list_of("traffic", "traffic generators, each an initiator on the bus", c.traffic);
 }
 

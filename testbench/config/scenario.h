@@ -19,6 +19,7 @@
 #include "models/intc/intc_config.h"
 #include "models/iommu/iommu_config.h"
 #include "models/memory/memory_config.h"
+#include "models/pcie/pcie_config.h"
 #include "models/tgen/tgen_config.h"
 #include "testbench/workloads/memcpy_config.h"
 #include "tlm/core/params.h"
@@ -47,6 +48,7 @@ struct dmac_slot {
     bool present = false;           // a DMA controller on the bus (behind the IOMMU when there is one)
     unsigned address_bits = 64;     // DMA addressing of the device: 32 makes its driver declare dma_attr_addr_hi 0xffffffff
     models::dmac_config config;
+    models::pcie_config pcie;       // its PCI Express link to the root complex (off: none)
 };
 
 // `platform.hba:` — the SCSI host bus adapter and its disks (optional); its
@@ -55,6 +57,7 @@ struct hba_slot {
     bool present = false;           // an HBA on the bus (behind the IOMMU when there is one)
     unsigned address_bits = 64;     // data DMA addressing: 32 makes its driver declare data dma_attr_addr_hi 0xffffffff
     models::hba_config config;
+    models::pcie_config pcie;       // its PCI Express link to the root complex (off: none)
 };
 
 // `platform:` — the hardware. Device registers live in the MMIO window

@@ -18,6 +18,7 @@
 #include "models/intc/intc.h"
 #include "models/iommu/iommu.h"
 #include "models/memory/memory.h"
+#include "models/pcie/pcie_link.h"
 #include "models/tgen/tgen.h"
 #include "sw/ddi/iommu_driver.h"
 #include "sw/drivers/dmac_drv.h"
@@ -60,6 +61,7 @@ struct platform::impl {
     // the checker (DMA after unbind, DMA to unbound memory).
     std::vector<std::unique_ptr<dma_observer>> observers;
     std::vector<std::unique_ptr<models::tgen>> tgens;
+    std::vector<std::unique_ptr<models::pcie_link>> links; // PCI Express links of the devices that have one
     // Software: drivers and the workload thread (workload.kind != traffic).
     std::unique_ptr<ddi::vtd_iommu_driver> iommu_drv;
     dev_info* dmac_dip = nullptr;
@@ -160,7 +162,13 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         tc.seed = tc.seed ^ (sc.run.seed * 0x9E3779B97F4A7C15ull);
         const auto name = fmt::format("tgen{}", n++);
         auto t = std::make_unique<models::tgen>(name.c_str(), tc, style);
-        connect(t->out, p_->bus->in, name);
+        if (tc.pcie.enable) {
+            auto& l = p_->links.emplace_back(std::make_unique<models::pcie_link>((name + "_pcie").c_str(), tc.pcie));
+            connect(t->out, l->in, name);
+            l->out.bind(p_->bus->in);
+        } else {
+            connect(t->out, p_->bus->in, name);
+        }
         p_->tgens.push_back(std::move(t));
     }
 
@@ -179,12 +187,19 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         map_regs(p_->iommu->regs, "iommu_regs", address_map::iommu_regs);
         p_->intc->line(address_map::iommu_fault_vector).bind(p_->iommu->irq);
     }
-    auto connect_device = [&](auto& out, const std::string& name) {
-        auto to_bus = [&](auto& from) {
+    // device → (DMA-API observer) → (PCI Express link) → IOMMU or bus
+    auto connect_device = [&](auto& out, const std::string& name, const models::pcie_config& pcie) {
+        auto to_root = [&](auto& from) {
             if (p_->iommu)
                 connect(from, p_->iommu->dev_in, name);
             else
                 connect(from, p_->bus->in, name);
+        };
+        auto to_bus = [&](auto& from) {
+            if (!pcie.enable) return to_root(from);
+            auto& l = p_->links.emplace_back(std::make_unique<models::pcie_link>((name + "_pcie").c_str(), pcie));
+            from.bind(l->in);
+            to_root(l->out);
         };
         if (sc.software.dma_api_checker) {
             auto obs = std::make_unique<dma_observer>((name + "_observer").c_str(), k);
@@ -203,7 +218,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         p_->dmac = std::make_unique<models::dmac>("dmac", dc);
         p_->dmac_irq = std::make_unique<sc_core::sc_signal<bool>>("dmac_irq");
         p_->dmac->irq.bind(*p_->dmac_irq);
-        connect_device(p_->dmac->out, "dmac");
+        connect_device(p_->dmac->out, "dmac", sc.platform.dmac.pcie);
         map_regs(p_->dmac->regs, "dmac_regs", address_map::dmac_regs);
         p_->intc->line(address_map::dmac_vector).bind(*p_->dmac_irq);
     }
@@ -217,7 +232,7 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
         p_->hba = std::make_unique<models::hba>("hba", hc);
         p_->hba_irq = std::make_unique<sc_core::sc_signal<bool>>("hba_irq");
         p_->hba->irq.bind(*p_->hba_irq);
-        connect_device(p_->hba->out, "hba");
+        connect_device(p_->hba->out, "hba", sc.platform.hba.pcie);
         map_regs(p_->hba->regs, "hba_regs", address_map::hba_regs);
         p_->intc->line(address_map::hba_vector).bind(*p_->hba_irq);
     }

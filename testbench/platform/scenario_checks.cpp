@@ -22,6 +22,26 @@ void check_scenario(const config::scenario& s) {
     auto refuse = [&](const std::string& key, const std::string& msg) {
         throw std::invalid_argument(s.origin(key) + msg);
     };
+    // a PCI Express link's width and sizes: the values the specification allows
+    auto check_pcie = [&](const std::string& at, const models::pcie_config& c) {
+        if (!c.enable) return;
+        auto pow2 = [](std::uint64_t v) { return v && (v & (v - 1)) == 0; };
+        if (!pow2(c.lanes))
+            refuse(at + ".lanes", fmt::format("{}.lanes is {}: a link has 1, 2, 4, 8, 16 or 32 lanes", at, c.lanes));
+        if (!pow2(c.mps))
+            refuse(at + ".mps", fmt::format("{}.mps is {}: Max_Payload_Size is a power of 2 from 128 to 4096", at, c.mps));
+        if (!pow2(c.mrrs))
+            refuse(at + ".mrrs",
+                   fmt::format("{}.mrrs is {}: Max_Read_Request_Size is a power of 2 from 128 to 4096", at, c.mrrs));
+        if (c.rcb && (!pow2(c.rcb) || c.rcb < 64))
+            refuse(at + ".rcb", fmt::format("{}.rcb is {}: the read completion boundary is 64, 128, 256 or 512 (0: "
+                                            "completions split by mps)",
+                                            at, c.rcb));
+    };
+    check_pcie("platform.hba.pcie", s.platform.hba.pcie);
+    check_pcie("platform.dmac.pcie", s.platform.dmac.pcie);
+    for (std::size_t i = 0; i < s.platform.traffic.size(); ++i)
+        check_pcie(fmt::format("platform.traffic.{}.pcie", i), s.platform.traffic[i].pcie);
     const auto& m = s.platform.memory;
     if (m.low_size == 0 && m.high_size == 0)
         refuse("platform.memory.low_size", "platform.memory: low_size and high_size are both 0: there is no memory");

@@ -1144,3 +1144,56 @@ TEST_CASE("run: an HBA with one firmware core starts at most one command per com
         CHECK(iops2 > 1.98 * cap);
     }
 }
+
+TEST_CASE("run: an HBA behind a PCIe gen 3 x4 link caps four SSDs' sequential reads at the link's payload rate") {
+    const auto d = scratch("run_hba_pcie");
+    std::string jobs = "[global]\nioengine=libaio\nrw=read\nbs=128k\niodepth=8\nnumber_ios=300\n";
+    for (int t = 0; t < 4; ++t) jobs += fmt::format("[d{}]\nfilename=/dev/rdsk/c0t{}d0p0\n", t, t);
+    const auto job = write_job(d, "seq.fio", jobs);
+    const std::string plat = " --set 'platform.hba.targets=[{kind: ssd}, {kind: ssd}, {kind: ssd}, {kind: ssd}]'";
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const auto r = run_ddisim("run --quiet --fio " + job.string() + plat + extra + " --out " + (d / name).string());
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        return nlohmann::json::parse(read_file(d / name / "results.json"));
+    };
+    // without the link: four 12 Gb/s SAS links, 1.2 GB/s each of 8b/10b data
+    const auto sas = run("sas", "");
+    CHECK(sas["headline"]["fio"]["total"]["bw_bytes_per_s"].get<double>() > 0.97 * 4 * 1.2e9);
+    CHECK_FALSE(sas["stats"].contains("hba_pcie.tlps_up"));
+    // gen 3 x4, MPS 256: 29.07 Gb/s for TLPs; the DVMA addresses are below
+    // 4 GiB (3-DW headers), so 256 of every 276 bytes are data
+    const double cap = 29.07e9 / 8 * 256 / 276;
+    for (const std::string timing : {"lt", "at"}) {
+        INFO(timing);
+        const auto j = run("x4_" + timing, " --set platform.hba.pcie.enable=true --set platform.hba.pcie.lanes=4"
+                                           " --set run.timing=" + timing);
+        const double bw = j["headline"]["fio"]["total"]["bw_bytes_per_s"].get<double>();
+        CHECK(bw < 1.005 * cap);
+        CHECK(bw > 0.95 * cap);
+        // 128 KiB per I/O in 256 B write TLPs (and the replies, frames, SGLs)
+        CHECK(j["stats"]["hba_pcie.tlps_up"]["value"].get<double>() >= 1200 * 512);
+        CHECK(j["stats"]["hba_pcie.up_utilisation"]["value"].get<double>() > 0.9);
+    }
+    // a width the specification does not have: the key
+    const auto e = run_ddisim("run --quiet --fio " + job.string() + plat +
+                              " --set platform.hba.pcie.enable=true --set platform.hba.pcie.lanes=6 --out " +
+                              (d / "bad").string());
+    CHECK(e.status == 2);
+    CHECK(e.out.find("platform.hba.pcie.lanes is 6: a link has 1, 2, 4, 8, 16 or 32 lanes") != std::string::npos);
+}
+
+TEST_CASE("run: DMA-controller copies through a PCIe link keep their data and cross it both ways") {
+    const auto d = scratch("run_dmac_pcie");
+    const auto r = run_ddisim("run --quiet " + traffic_scenario() + "--set platform.dmac.pcie.enable=true --out " + d.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "results.json"));
+    const auto& m = j["headline"]["memcpy"];
+    CHECK(m["copies"].get<std::uint64_t>() > 0);
+    CHECK(m["failed"] == 0);
+    CHECK(m["verify_errors"] == 0);
+    // copies read (completions down) and write (TLPs up)
+    CHECK(j["stats"]["dmac_pcie.tlps_down"]["value"].get<double>() > 0);
+    CHECK(j["stats"]["dmac_pcie.tlps_up"]["value"].get<double>() > j["stats"]["dmac_pcie.tlps_down"]["value"].get<double>() / 2);
+}

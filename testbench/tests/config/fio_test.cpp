@@ -884,10 +884,15 @@ TEST_CASE("fio: the example job files in scenarios/ and docs/examples/ parse") {
             if (e.path().extension() != ".fio") continue;
             INFO(e.path());
             // paced.fio takes its rate from ${RATE} and ${PROCESS}, hotspot.fio
-            // its distribution from ${DIST} (workload.fio.vars)
-            fio_job_file f = load_fio_file(
-                e.path().string(),
-                {.env = {{"RATE", "20000"}, {"PROCESS", "linear"}, {"DIST", "zipf:1.2"}}, .use_process_env = true});
+            // its distribution from ${DIST}, eight-ssds.fio ${RW}, ${BS} and
+            // ${QD} (workload.fio.vars)
+            fio_job_file f = load_fio_file(e.path().string(), {.env = {{"RATE", "20000"},
+                                                                       {"PROCESS", "linear"},
+                                                                       {"DIST", "zipf:1.2"},
+                                                                       {"RW", "read"},
+                                                                       {"BS", "128k"},
+                                                                       {"QD", "16"}},
+                                                               .use_process_env = true});
             CHECK_FALSE(f.jobs.empty());
             for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
             ++n;

@@ -45,6 +45,14 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def pcie_draw(key, pick):
+    """A PCIe link for a device: its keys under `key`."""
+    return {key + ".enable": "true", key + ".gen": pick([1, 3, 3, 5]), key + ".lanes": pick([1, 4, 8, 16]),
+            key + ".mps": pick(["128B", "256B", "4KiB"]), key + ".mrrs": pick(["128B", "512B", "4KiB"]),
+            key + ".rcb": pick(["0B", "0B", "64B"]), key + ".ecrc": pick(["false", "true"]),
+            key + ".latency": pick(["0ns", "200ns", "2us"])}
+
+
 def draw(rng):
     """One configuration: (--set pairs, fio job text or None, facts for classification)."""
     pick = rng.choice
@@ -179,6 +187,17 @@ def draw(rng):
             # target id, its own queue and tags at the HBA)
             s["platform.hba.targets.1.kind"] = pick(["ssd", "ram"])
             s["workload.fio.target"] = pick([0, 1])
+            if pick([False, True]):
+                # and a job naming the other disk (sd attached to both)
+                job += "[m]\nfilename=/dev/rdsk/c0t%dd0p0\nioengine=libaio\nrw=%s\nbs=4k\niodepth=%d\nsize=16m\nnumber_ios=50\n" % (
+                    1 - s["workload.fio.target"], pick(["randread", "read"]), pick([1, 8]))
+        if pick([False, False, False, True]):
+            # firmware cores running the HBA's per-command overhead
+            s["platform.hba.firmware_cores"] = pick([1, 2])
+            s["platform.hba.command_overhead"] = pick(["500ns", "5us"])
+        if pick([False, False, False, True]):
+            # the HBA behind a PCIe link
+            s.update(pcie_draw("platform.hba.pcie", pick))
         if pick([False, False, False, True]):
             # 8 unreadable blocks in the first 16 MiB (the first clone's
             # region): reads over them fail with EIO, the rest must not
@@ -210,6 +229,8 @@ def draw(rng):
             "platform.dmac.interrupt_mode": pick(["descriptor", "batch"]),
             "platform.dmac.descriptor_overhead": pick(["0ns", "0ns", "100ns"]),
         })
+        if pick([False, False, False, True]):
+            s.update(pcie_draw("platform.dmac.pcie", pick))
     if "workload.kind" not in s and rng.random() < 0.3:
         # read-only contention (a writing generator would be a rogue device
         # scribbling over the kernel's memory)
@@ -233,7 +254,7 @@ def verify_may_race(job):
     map; a random_distribution; percentage_random) at iodepth > 1: two writes to a block may be
     in flight at once and reach the disk in either order (a BUSY retry lets
     the later pass), so verify may fail, as fio warns (ddisim notes it)."""
-    job = (job or "").split("\n[k]")[0]  # [j]'s options only, not a later phase's
+    job = (job or "").split("\n[")[0]  # [j]'s options only, not a later job's
     if "verify=" not in job or not any(k in job for k in ("bsrange=", "random_distribution=", "percentage_random=")):
         return False
     lines = dict(l.split("=", 1) for l in job.splitlines() if "=" in l)

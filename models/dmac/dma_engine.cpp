@@ -363,7 +363,7 @@ bool dma_engine::write_posted(stream& s, std::uint64_t addr, const void* data, u
 }
 
 void dma_engine::drain(stream& s) {
-    while (s.inflight_) wait(ev_); // ev_: every response (complete_at)
+    while (s.inflight_) wait(s.done_ev_); // each of its responses (complete_at)
 }
 
 // ---------------------------------------------------------------- AT
@@ -379,8 +379,12 @@ dma_engine::txn* dma_engine::issue_at(stream& s, ::tlm::tlm_command cmd, std::ui
             wait(tlm::to_sc_time(t - now));
             continue;
         }
-        if (s.inflight_ >= s.window_.size() || req_busy_) {
-            wait(ev_);
+        if (s.inflight_ >= s.window_.size()) {
+            wait(s.done_ev_);
+            continue;
+        }
+        if (req_busy_) {
+            wait(req_ev_);
             continue;
         }
         break;
@@ -445,7 +449,7 @@ void dma_engine::complete_at(txn* x, tlm::ps_t t) {
     if (x->gen == s.gen_) s.last_done_ = std::max(s.last_done_, t);
     account(x->gp.get_command(), x->gp.get_data_length(), x->issued, t);
     if (x->gp.get_response_status() != ::tlm::TLM_OK_RESPONSE) ++stats_.errors;
-    ev_.notify(SC_ZERO_TIME);
+    s.done_ev_.notify(SC_ZERO_TIME);
     if (x->on_done) {
         const write_done f = std::move(x->on_done);
         x->on_done = nullptr;
@@ -460,7 +464,7 @@ bool dma_engine::wait_done(stream& s, txn* x, unsigned gen) {
         const tlm::ps_t now = sc_time_stamp().value();
         if (x->done && x->ready <= now) return true;
         if (x->done) wait(tlm::to_sc_time(x->ready - now));
-        else wait(ev_);
+        else wait(s.done_ev_);
     }
 }
 
@@ -554,11 +558,14 @@ bool dma_engine::step_at(stream& s) {
     if (phase == ::tlm::END_REQ) {
         if (req_gp_ == &gp) req_busy_ = false;
         req_free_at_ = now + delay.value();
-        ev_.notify(SC_ZERO_TIME);
+        req_ev_.notify(SC_ZERO_TIME);
         return ::tlm::TLM_ACCEPTED;
     }
     if (phase == ::tlm::BEGIN_RESP) {
-        if (req_busy_ && req_gp_ == &gp) req_busy_ = false; // implicit END_REQ
+        if (req_busy_ && req_gp_ == &gp) { // implicit END_REQ
+            req_busy_ = false;
+            req_ev_.notify(SC_ZERO_TIME);
+        }
         const auto it = index_.find(&gp);
         if (it == index_.end()) {
             SC_REPORT_ERROR("ddisim/dmac", (std::string(name()) + ": BEGIN_RESP for a payload it did not issue").c_str());

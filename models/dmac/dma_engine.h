@@ -135,6 +135,7 @@ public:
         // AT only.
         unsigned inflight_ = 0, gen_ = 0;
         std::deque<txn*> writes_; // writes issued, response not yet checked
+        sc_core::sc_event done_ev_; // one of its transactions completed (only its own threads wake)
     };
 
     dma_engine(sc_core::sc_module_name name, const dma_engine_config& cfg);
@@ -249,7 +250,7 @@ private:
     bool req_busy_ = false;
     const ::tlm::tlm_generic_payload* req_gp_ = nullptr;
     tlm::ps_t req_free_at_ = 0;
-    sc_core::sc_event ev_;
+    sc_core::sc_event req_ev_; // AT: the request channel freed (END_REQ)
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
 
     struct stats_t {

@@ -118,7 +118,7 @@ pcie_link::pcie_link(sc_module_name name, const pcie_config& cfg)
               throw std::invalid_argument(std::string(this->name()) + ": " + e.what());
           }
       }()),
-      now_(tlm::sim_time()), arrive_peq_("arrive_peq"), resp_peq_("resp_peq"),
+      now_(tlm::sim_time()),
       stats_(this->name()) {
     in.register_b_transport(this, &pcie_link::b_transport);
     in.register_nb_transport_fw(this, &pcie_link::nb_transport_fw);
@@ -138,10 +138,10 @@ pcie_link::pcie_link(sc_module_name name, const pcie_config& cfg)
                                                     return t > 0 ? double(lt_down_.busy_ps + down_.busy_ps) / t : 0.0;
                                                 });
     SC_METHOD(forward_method);
-    sensitive << arrive_peq_.get_event() << down_req_free_;
+    sensitive << arrive_ev_ << down_req_free_;
     dont_initialize();
     SC_METHOD(response_method);
-    sensitive << resp_peq_.get_event() << up_resp_free_;
+    sensitive << resp_ev_ << up_resp_free_;
     dont_initialize();
 }
 
@@ -240,7 +240,9 @@ tlm_sync_enum pcie_link::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& ph,
         const tlm::ps_t t = now + d.value();
         const tlm::ps_t start = up_.reserve(t, s.up);
         issued_[&gp] = t;
-        arrive_peq_.notify(gp, tlm::to_sc_time(start + s.up + cfg_.latency - now));
+        const tlm::ps_t arrive = start + s.up + cfg_.latency;
+        if (crossing_.empty()) arrive_ev_.notify(tlm::to_sc_time(arrive - now));
+        crossing_.emplace_back(arrive, &gp);
         ++stats_.transactions;
         stats_.tlps_up += s.tlps_up;
         stats_.bytes_up += s.bytes_up;
@@ -259,8 +261,12 @@ tlm_sync_enum pcie_link::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& ph,
 }
 
 void pcie_link::forward_method() {
-    while (tlm_generic_payload* gp = arrive_peq_.get_next_transaction()) fwd_.push_back(gp);
     const tlm::ps_t now = now_.value();
+    while (!crossing_.empty() && crossing_.front().first <= now) {
+        fwd_.push_back(crossing_.front().second);
+        crossing_.pop_front();
+    }
+    if (!crossing_.empty()) arrive_ev_.notify(tlm::to_sc_time(crossing_.front().first - now));
     while (!down_req_ && !fwd_.empty()) {
         if (down_free_at_ > now) {
             down_req_free_.notify(tlm::to_sc_time(down_free_at_ - now));
@@ -311,11 +317,22 @@ void pcie_link::host_answered(tlm_generic_payload& gp, tlm::ps_t at) {
         stats_.tlps_down += s.tlps_down;
         stats_.bytes_down += s.bytes_down;
     }
-    resp_peq_.notify(gp, tlm::to_sc_time(done - now));
+    auto later = [](const timed_resp& a, const timed_resp& b) { return a.t != b.t ? a.t > b.t : a.seq > b.seq; };
+    returning_.push_back({done, resp_seq_++, &gp});
+    std::push_heap(returning_.begin(), returning_.end(), later);
+    // an earlier notification overrides a later pending one
+    resp_ev_.notify(tlm::to_sc_time(returning_.front().t - now));
 }
 
 void pcie_link::response_method() {
-    while (tlm_generic_payload* gp = resp_peq_.get_next_transaction()) resp_wait_.push_back(gp);
+    const tlm::ps_t now = now_.value();
+    auto later = [](const timed_resp& a, const timed_resp& b) { return a.t != b.t ? a.t > b.t : a.seq > b.seq; };
+    while (!returning_.empty() && returning_.front().t <= now) {
+        resp_wait_.push_back(returning_.front().gp);
+        std::pop_heap(returning_.begin(), returning_.end(), later);
+        returning_.pop_back();
+    }
+    if (!returning_.empty()) resp_ev_.notify(tlm::to_sc_time(returning_.front().t - now));
     send_responses();
 }
 

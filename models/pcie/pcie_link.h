@@ -50,10 +50,10 @@
 #include <deque>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/peq_with_get.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -121,7 +121,22 @@ private:
     // AT
     tlm::occupancy_timeline up_, down_;
     std::unordered_map<::tlm::tlm_generic_payload*, tlm::ps_t> issued_; // BEGIN_REQ's time at the device
-    tlm_utils::peq_with_get<::tlm::tlm_generic_payload> arrive_peq_, resp_peq_;
+    // Requests crossing upstream, in order of arrival at the root port (the
+    // upstream timeline is first come first served: arrivals never
+    // decrease); arrive_ev_ is due at the front's.
+    std::deque<std::pair<tlm::ps_t, ::tlm::tlm_generic_payload*>> crossing_;
+    sc_core::sc_event arrive_ev_;
+    // Responses crossing back, a min-heap on (time, sequence): a write's
+    // comes back without the downstream timeline, so they may pass each
+    // other; resp_ev_ is due at the earliest.
+    struct timed_resp {
+        tlm::ps_t t;
+        std::uint64_t seq;
+        ::tlm::tlm_generic_payload* gp;
+    };
+    std::vector<timed_resp> returning_;
+    std::uint64_t resp_seq_ = 0;
+    sc_core::sc_event resp_ev_;
     std::deque<::tlm::tlm_generic_payload*> fwd_;        // arrived at the root port, not yet forwarded
     ::tlm::tlm_generic_payload* down_req_ = nullptr;     // forwarded, END_REQ pending downstream
     tlm::ps_t down_free_at_ = 0;                         // the downstream request channel is free from

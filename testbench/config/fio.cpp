@@ -601,6 +601,12 @@ void parser::filename(builder& b, const raw_option& o) {
     if (v.empty()) fail_value(o, "expected a file or disk name");
     if (v.find(':') != std::string::npos)
         fail_value(o, "several files in one job (fio's ':' list) are not modelled: give each disk a job of its own");
+    if (auto d = opts_.devices.find(v); d != opts_.devices.end()) { // workload.fio.devices
+        j.target = d->second;
+        j.filename_line = o.line;
+        j.filename_col = o.value_col;
+        return;
+    }
     static const std::regex illumos(R"(^(?:/dev/r?dsk/)?c([0-9]+)t([0-9A-Fa-f]+)d([0-9]+)(?:([sp])([0-9]+))?$)");
     std::smatch m;
     if (std::regex_match(v, m, illumos)) {
@@ -630,13 +636,14 @@ void parser::filename(builder& b, const raw_option& o) {
         } else if (v != other_device_) {
             fail_value(o, fmt::format("'{}' and '{}' (line {}) would be two disks, but neither names one of the "
                                       "HBA's: every such job runs on workload.fio.target's disk; name the disks "
-                                      "/dev/rdsk/c0t<N>d0p0 (target N of platform.hba.targets)",
-                                      v, other_device_, other_device_line_));
+                                      "/dev/rdsk/c0t<N>d0p0 (target N of platform.hba.targets), or map the names "
+                                      "to targets with workload.fio.devices (e.g. {}=0;{}=1)",
+                                      v, other_device_, other_device_line_, other_device_, v));
         }
     }
     note(o.line, "filename",
          fmt::format("'{}' is not one of the HBA's disks (/dev/rdsk/c0t<N>d0p0): the job runs on the disk of "
-                     "workload.fio.target",
+                     "workload.fio.target (workload.fio.devices maps such names to targets)",
                      v));
 }
 
@@ -1495,6 +1502,25 @@ std::map<std::string, std::string> parse_fio_vars(const std::string& text) {
             throw std::invalid_argument(fmt::format("{} is given twice", name));
     }
     return vars;
+}
+
+std::map<std::string, unsigned> parse_fio_devices(const std::string& text) {
+    std::map<std::string, unsigned> devs;
+    for (const auto& raw : split(text, ';')) {
+        const std::string entry = trim(raw);
+        if (entry.empty()) continue;
+        const auto eq = entry.rfind('=');
+        if (eq == std::string::npos || trim(entry.substr(0, eq)).empty())
+            throw std::invalid_argument(fmt::format("'{}' is not NAME=TARGET (a device name and a target number)", entry));
+        const std::string name = trim(entry.substr(0, eq)), t = trim(entry.substr(eq + 1));
+        if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos || std::stoul(t) > 255)
+            throw std::invalid_argument(fmt::format("'{}': the target must be a number from 0 to 255, got '{}'", entry, t));
+        if (name.find(':') != std::string::npos)
+            throw std::invalid_argument(fmt::format("'{}': a device name has no ':' (fio's file list separator)", entry));
+        if (!devs.emplace(name, static_cast<unsigned>(std::stoul(t))).second)
+            throw std::invalid_argument(fmt::format("{} is given twice", name));
+    }
+    return devs;
 }
 
 std::optional<fio_io> fio_stream::next(const std::function<int(int)>& steer) {

@@ -192,17 +192,24 @@ struct fio_job_file {
 struct fio_parse_options {
     std::map<std::string, std::string> env; // ${VAR} values
     bool use_process_env = false;            // also look ${VAR} up with getenv (after env)
+    std::map<std::string, unsigned> devices; // filename values standing for HBA targets (workload.fio.devices)
 };
 
 // "NAME=VALUE;NAME=VALUE" (workload.fio.vars) as a map; throws
 // std::invalid_argument on a malformed entry or a name used twice.
 std::map<std::string, std::string> parse_fio_vars(const std::string& text);
+// "NAME=TARGET;…" (workload.fio.devices: a device name, as a job's
+// filename gives it, standing for an HBA target) as a map; throws
+// std::invalid_argument on a malformed entry, a target that is no number
+// below 256 or a name given twice.
+std::map<std::string, unsigned> parse_fio_devices(const std::string& text);
 
 // Parse job-file text; display_name is used as the file in errors and notes.
 fio_job_file parse_fio_text(const std::string& text, const std::string& display_name,
                             const fio_parse_options& opts = {});
 // Read and parse the file at path (${VAR} from the process environment too).
-fio_job_file load_fio_file(const std::string& path, fio_parse_options opts = {.env = {}, .use_process_env = true});
+fio_job_file load_fio_file(const std::string& path,
+                           fio_parse_options opts = {.env = {}, .use_process_env = true, .devices = {}});
 
 // fio's size syntax ("4k", "1m", "0x1000", "512b"); throws std::invalid_argument.
 std::uint64_t parse_fio_size(const std::string& s, unsigned kb_base = 1024);

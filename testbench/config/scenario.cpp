@@ -90,13 +90,18 @@ void describe(tlm::param_group& g, workload_config& c) {
     g.choice("kind", c.kind, {"traffic", "memcpy", "fio"},
              "software workload on the simulated CPU besides the traffic generators: traffic = none; memcpy = copies by the DMA controller driver (needs platform.dmac.present); fio = fio jobs through sd and the HBA driver (needs platform.hba.present)");
     describe(g.group("memcpy", "kind memcpy: buffer copies through the DMA controller, every byte checked"), c.memcpy);
-    auto& f = g.group("fio", "kind fio: fio jobs on one of the HBA's disks (docs/fio.md; `ddisim run --fio FILE` sets file)");
+    auto& f = g.group("fio", "kind fio: fio jobs on the HBA's disks (docs/fio.md; `ddisim run --fio FILE` sets file)");
     f.text("file", c.fio.file, "fio job file (empty: the inline job text)");
     f.text("job", c.fio.job, "inline fio job-file text, used when file is empty");
     f.text("vars", c.fio.vars,
            "values for ${NAME} in the job text or file, as NAME=VALUE separated by ';' (e.g. QD=8;RATE=20000); "
            "they come before the environment, and let ddisim sweep vary fio options");
-    f.count("target", c.fio.target, "HBA target (index into platform.hba.targets) the jobs run on", {0, 255});
+    f.count("target", c.fio.target,
+            "HBA target (index into platform.hba.targets) the jobs run on, unless a job's filename names another", {0, 255});
+    f.text("devices", c.fio.devices,
+           "device names of the job file standing for HBA targets, as NAME=TARGET separated by ';' (e.g. "
+           "/dev/sdb=0;/dev/sdc=1): a job whose filename is NAME runs on that target, so a job file written for "
+           "another machine runs unchanged (illumos names, /dev/rdsk/c0t<N>d0p0, need no entry)");
 }
 
 void describe(tlm::param_group& g, sweep_param& c) {

@@ -114,7 +114,8 @@ struct fio_workload_config {
     std::string file = "";   // fio job file (relative to the working folder); "" = use `job`
     std::string job = "";    // inline job-file text, used when file is ""
     std::string vars = "";   // "NAME=VALUE;…": ${NAME} in the job text or file (before the environment)
-    unsigned target = 0;     // the HBA target the jobs run on
+    unsigned target = 0;     // the HBA target the jobs run on (a job's filename may name another)
+    std::string devices = ""; // "NAME=TARGET;…": filename values (e.g. Linux /dev/sdb) standing for HBA targets
 };
 
 struct workload_config {

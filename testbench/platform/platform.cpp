@@ -265,8 +265,10 @@ platform::platform(const config::scenario& s) : p_(std::make_unique<impl>()) {
     if (sc.workload.kind == "fio") {
         const auto& f = sc.workload.fio;
         const auto vars = config::parse_fio_vars(f.vars); // checked by check_scenario
-        auto jobs = f.file.empty() ? config::parse_fio_text(f.job, "workload.fio.job", {.env = vars})
-                                   : config::load_fio_file(f.file, {.env = vars, .use_process_env = true});
+        const auto devices = config::parse_fio_devices(f.devices); // likewise
+        auto jobs = f.file.empty()
+                        ? config::parse_fio_text(f.job, "workload.fio.job", {.env = vars, .devices = devices})
+                        : config::load_fio_file(f.file, {.env = vars, .use_process_env = true, .devices = devices});
         // each job on the disk its filename names, else workload.fio.target's
         const std::size_t n = sc.platform.hba.config.targets.size();
         for (auto& j : jobs.jobs) {

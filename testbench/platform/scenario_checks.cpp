@@ -1,6 +1,7 @@
 // Cross-key scenario checks — see scenario_checks.h.
 #include "testbench/platform/scenario_checks.h"
 
+#include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -71,6 +72,17 @@ void check_scenario(const config::scenario& s) {
     } catch (const std::invalid_argument& e) {
         refuse("workload.fio.vars", fmt::format("workload.fio.vars: {}", e.what()));
     }
+    std::map<std::string, unsigned> devices;
+    try {
+        devices = config::parse_fio_devices(s.workload.fio.devices);
+    } catch (const std::invalid_argument& e) {
+        refuse("workload.fio.devices", fmt::format("workload.fio.devices: {}", e.what()));
+    }
+    for (const auto& [name, t] : devices)
+        if (s.workload.kind == "fio" && t >= s.platform.hba.config.targets.size())
+            refuse("workload.fio.devices",
+                   fmt::format("workload.fio.devices: {} stands for target {}, but platform.hba.targets has {} disk(s)",
+                               name, t, s.platform.hba.config.targets.size()));
     if (s.workload.kind == "fio" && s.workload.fio.file.empty() && s.workload.fio.job.empty())
         refuse("workload.kind", "workload.kind is fio but workload.fio.file and workload.fio.job are both empty: give "
                                 "a job file (--fio FILE)");

@@ -1197,3 +1197,32 @@ TEST_CASE("run: DMA-controller copies through a PCIe link keep their data and cr
     CHECK(j["stats"]["dmac_pcie.tlps_down"]["value"].get<double>() > 0);
     CHECK(j["stats"]["dmac_pcie.tlps_up"]["value"].get<double>() > j["stats"]["dmac_pcie.tlps_down"]["value"].get<double>() / 2);
 }
+
+TEST_CASE("run: a job file naming Linux disks runs on the targets workload.fio.devices maps them to") {
+    const auto d = scratch("run_fio_devices");
+    const auto job = write_job(d, "linux.fio",
+                               "[global]\nioengine=libaio\nrw=randread\nbs=4k\niodepth=4\nnumber_ios=500\n"
+                               "[b]\nfilename=/dev/sdb\n[c]\nfilename=/dev/sdc\n");
+    const std::string plat = " --set 'platform.hba.targets=[{kind: ssd}, {kind: ssd}, {kind: ssd}]'";
+    const auto r = run_ddisim("run --quiet --fio " + job.string() + plat +
+                              " --set 'workload.fio.devices=/dev/sdb=2;/dev/sdc=0' --out " + (d / "ok").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "ok" / "results.json"));
+    CHECK(j["headline"]["fio"]["jobs"][0]["target"] == 2);
+    CHECK(j["headline"]["fio"]["jobs"][1]["target"] == 0);
+    CHECK(j["stats"]["hba.t2.commands"]["value"].get<std::uint64_t>() == 3 + 500);
+    CHECK(j["stats"]["hba.t0.commands"]["value"].get<std::uint64_t>() == 3 + 500);
+    CHECK(j["stats"]["hba.t1.commands"]["value"].get<std::uint64_t>() == 0);
+    // without the map: two disks that would be one here, an error at the second name
+    const auto e = run_ddisim("run --quiet --fio " + job.string() + plat + " --out " + (d / "none").string());
+    CHECK(e.status == 2);
+    CHECK(e.out.find("linux.fio:10:10: filename: '/dev/sdc' and '/dev/sdb' (line 8) would be two disks") !=
+          std::string::npos);
+    // a map to a target the platform does not have: the key
+    const auto far = run_ddisim("run --quiet --fio " + job.string() + plat +
+                                " --set 'workload.fio.devices=/dev/sdb=0;/dev/sdc=3' --out " + (d / "far").string());
+    CHECK(far.status == 2);
+    CHECK(far.out.find("workload.fio.devices: /dev/sdc stands for target 3, but platform.hba.targets has 3 disk(s)") !=
+          std::string::npos);
+}

@@ -892,7 +892,8 @@ TEST_CASE("fio: the example job files in scenarios/ and docs/examples/ parse") {
                                                                        {"RW", "read"},
                                                                        {"BS", "128k"},
                                                                        {"QD", "16"}},
-                                                               .use_process_env = true});
+                                                               .use_process_env = true,
+                                                               .devices = {}});
             CHECK_FALSE(f.jobs.empty());
             for (const auto& j : f.jobs) CHECK_NOTHROW(fio_stream(j, 1, 64 * GiB));
             ++n;
@@ -1094,4 +1095,38 @@ TEST_CASE("fio: filename names that are no disk of the model's HBA are errors at
     auto one = parse("[a]\nfilename=/dev/sdb\n[b]\nfilename=/dev/sdb\n");
     CHECK_FALSE(one.jobs[1].target.has_value());
     CHECK(has_note(one, "filename", "workload.fio.target"));
+}
+
+TEST_CASE("fio: workload.fio.devices maps another machine's device names to HBA targets") {
+    const auto devs = parse_fio_devices(" /dev/sdb=0 ; /dev/sdc = 1;;/dev/nvme0n1=3");
+    REQUIRE(devs.size() == 3);
+    CHECK(devs.at("/dev/sdb") == 0);
+    CHECK(devs.at("/dev/sdc") == 1);
+    CHECK(devs.at("/dev/nvme0n1") == 3);
+    auto f = parse("[b]\nfilename=/dev/sdb\n[c]\nfilename=/dev/sdc\n[d]\nfilename=/dev/sdd\n",
+                   {.env = {}, .use_process_env = false, .devices = devs});
+    CHECK(f.jobs[0].target == 0u);
+    CHECK(f.jobs[1].target == 1u);
+    CHECK(f.jobs[1].filename_line == 4);
+    CHECK_FALSE(f.jobs[2].target.has_value()); // not mapped: workload.fio.target's disk, with a note
+    CHECK(has_note(f, "filename", "'/dev/sdd' is not one of the HBA's disks"));
+    // malformed maps
+    auto refused = [](const std::string& text, const std::string& why) {
+        try {
+            (void)parse_fio_devices(text);
+            FAIL("accepted: " << text);
+        } catch (const std::invalid_argument& e) {
+            CHECK(std::string(e.what()).find(why) != std::string::npos);
+        }
+    };
+    refused("/dev/sdb", "'/dev/sdb' is not NAME=TARGET");
+    refused("=1", "is not NAME=TARGET");
+    refused("/dev/sdb=256", "the target must be a number from 0 to 255, got '256'");
+    refused("/dev/sdb=x", "got 'x'");
+    refused("/dev/sdb=0;/dev/sdb=1", "/dev/sdb is given twice");
+    refused("/dev/sdb:/dev/sdc=1", "a device name has no ':'");
+    // without a map, two Linux disks are an error that names the key
+    CHECK(error_of("[b]\nfilename=/dev/sdb\n[c]\nfilename=/dev/sdc\n").message.find("workload.fio.devices (e.g. "
+                                                                               "/dev/sdb=0;/dev/sdc=1)") !=
+          std::string::npos);
 }

@@ -85,16 +85,23 @@ void iommu_flush_deferred(kernel_context& k) {
     auto& st = state(k);
     if (st.deferred.empty()) return;
     kernel::iommu_map_ops* ops = k.iommu_ops();
+    // The batch is taken off the queue first: the page-table writes and the
+    // invalidation wait for the bus, so other threads run meanwhile, and one
+    // of them may unbind (queueing a range for the next batch) or flush
+    // itself. Walking the shared queue instead, a second flush freed the
+    // ranges, a bind took one of them, and the first flush, going on, cleared
+    // that live mapping (a device fault on a bound buffer).
+    const std::vector<deferred_unmap> batch = std::move(st.deferred);
+    st.deferred.clear();
     // Clear every queued range, then one domain-wide invalidation per domain
     // (what makes deferral cheaper than strict: Linux's flush queue likewise
     // flushes the whole domain's IOTLB once per batch), then free the DVMA.
-    for (const auto& d : st.deferred) ops->unmap(d.domain, d.start, d.npages);
+    for (const auto& d : batch) ops->unmap(d.domain, d.start, d.npages);
     std::vector<std::uint32_t> domains;
-    for (const auto& d : st.deferred)
+    for (const auto& d : batch)
         if (std::find(domains.begin(), domains.end(), d.domain) == domains.end()) domains.push_back(d.domain);
     for (const std::uint32_t dom : domains) ops->invalidate_domain(dom);
-    for (const auto& d : st.deferred) st.arenas[d.domain].free(d.start);
-    st.deferred.clear();
+    for (const auto& d : batch) st.arenas[d.domain].free(d.start);
 }
 
 int iommu_bind(dma_handle* h, uint_t flags, int (*)(caddr_t), caddr_t, ddi_dma_cookie_t* cookiep,

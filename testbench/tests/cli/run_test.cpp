@@ -1226,3 +1226,33 @@ TEST_CASE("run: a job file naming Linux disks runs on the targets workload.fio.d
     CHECK(far.out.find("workload.fio.devices: /dev/sdc stands for target 3, but platform.hba.targets has 3 disk(s)") !=
           std::string::npos);
 }
+
+// Found by the soak (seed 214): with two disks, sd's threads on each flushed
+// the deferred unmap queue at once; the second flush freed the ranges, a
+// bind took one, and the first flush, going on over the shared queue,
+// cleared that live mapping: the HBA's data-in write faulted until sd gave
+// up (EIO).
+TEST_CASE("run: deferred IOMMU unmapping flushed from two disks' threads at once leaves every live mapping in place") {
+    const auto d = scratch("run_deferred_two_disks");
+    const auto job = write_job(d, "two.fio",
+                               "[global]\nioengine=libaio\nbs=4k\nsize=16m\n"
+                               "[j]\nfilename=/dev/rdsk/c0t1d0p0\nrw=randrw\niodepth=32\nnumber_ios=400\n"
+                               "[m]\nfilename=/dev/rdsk/c0t0d0p0\nrw=randread\niodepth=1\nnumber_ios=100\n");
+    // BUSY on one disk: sd's retries there run on its own threads
+    const std::string sets = " --set software.iommu_unmap=deferred --set platform.hba.coalesce_count=4"
+                             " --set platform.hba.coalesce_time=20us"
+                             " --set platform.hba.targets.0.faults.busy_probability=0.1"
+                             " --set platform.hba.targets.1.kind=ssd";
+    for (int seed = 1; seed <= 3; ++seed) {
+        const auto out = d / ("s" + std::to_string(seed));
+        const auto r = run_ddisim("run --quiet --fio " + job.string() + sets + " --set run.seed=" + std::to_string(seed) +
+                                  " --out " + out.string());
+        INFO(r.out);
+        CHECK(r.status == 0);
+        const auto j = nlohmann::json::parse(read_file(out / "results.json"));
+        CHECK(j["software"]["diagnostics"]["count"] == 0); // no iommu-fault
+        CHECK(j["headline"]["fio"]["total"]["errors"] == 0);
+        CHECK(j["headline"]["fio"]["total"]["ios"] == 500);
+        CHECK(j["stats"]["iommu.faults"]["value"].get<double>() == 0);
+    }
+}

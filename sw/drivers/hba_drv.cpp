@@ -69,7 +69,8 @@ std::uint64_t get_le(const std::uint8_t* p, unsigned n) {
 }
 } // namespace
 
-hba_drv::hba_drv(dev_info_t* dip, const hba_drv_config& cfg) : dip_(dip), k_(dip->kernel), cfg_(cfg) {
+hba_drv::hba_drv(dev_info_t* dip, const hba_drv_config& cfg)
+    : dip_(dip), k_(dip->kernel), cfg_(cfg), start_cv_(std::make_unique<kernel::kcondvar>(*dip->kernel)) {
     attr_ = hba_data_dma_attr;
     attr_.dma_attr_addr_hi = cfg.data_addr_hi;
     attr_.dma_attr_sgllen = cfg.sgllen;
@@ -300,7 +301,45 @@ int hba_drv::s_setcap(struct scsi_address* ap, char* cap, int value, int) {
 
 // ---------------------------------------------------------------- start
 
+// tran_start. One packet at a time goes into the request ring: building a
+// frame reads and writes over the bus (REQ_CI, the SGL chain, the frame,
+// their syncs), so the calling thread yields, and another thread may start
+// a packet meanwhile (sd of another disk: each disk's sd runs its own
+// queue). Unserialised, both took the same request slot and the later
+// doorbell left the other frame out of the ring: a command never started
+// (as an illumos HBA driver's mutex around its request queue prevents).
 int hba_drv::start(struct scsi_address* ap, struct scsi_pkt* pkt) {
+    start_cv_->wait_until([&] { return !starting_; });
+    starting_ = true;
+    const int rc = post_frame(ap, pkt);
+    starting_ = false;
+    start_cv_->signal();
+    if (rc != TRAN_ACCEPT || !(pkt->pkt_flags & FLAG_NOINTR)) return rc;
+    // interrupt context (SCSA passes FLAG_NOINTR down only from there):
+    // poll until this packet's reply arrived, completing others as usual
+    hba_cmd* cmd = cmd_of(pkt);
+    ++st_.polled;
+    const std::uint64_t limit_ns = std::uint64_t(pkt->pkt_time > 0 ? pkt->pkt_time : SCSI_POLL_TIMEOUT) * 1000000000ull;
+    std::uint64_t waited = 0;
+    for (;;) {
+        (void)process_replies();
+        if (cmd->done) break;
+        if (waited >= limit_ns) {
+            // the command stays out: it completes (CMD_TIMEOUT) never; report
+            pkt->pkt_reason = CMD_TIMEOUT;
+            pkt->pkt_statistics |= STAT_TIMEOUT;
+            k_->report("hba-poll-timeout", "hba_drv: a FLAG_NOINTR command did not complete in pkt_time");
+            break;
+        }
+        k_->delay_ns(cfg_.poll_interval_ns);
+        waited += cfg_.poll_interval_ns;
+    }
+    return TRAN_ACCEPT;
+}
+
+// The frame of one packet into the request ring, and the doorbell (start
+// holds the ring).
+int hba_drv::post_frame(struct scsi_address* ap, struct scsi_pkt* pkt) {
     hba_cmd* cmd = cmd_of(pkt);
     if (pkt->pkt_cdblen == 0 || pkt->pkt_cdblen > 16) return TRAN_BADPKT;
     const unsigned n = pkt->pkt_numcookies;
@@ -388,27 +427,6 @@ int hba_drv::start(struct scsi_address* ap, struct scsi_pkt* pkt) {
     req_pi_ = next;
     ++st_.commands;
     wr(P::REQ_PI, req_pi_);
-
-    if (pkt->pkt_flags & FLAG_NOINTR) {
-        // interrupt context (SCSA passes FLAG_NOINTR down only from there):
-        // poll until this packet's reply arrived, completing others as usual
-        ++st_.polled;
-        const std::uint64_t limit_ns = std::uint64_t(pkt->pkt_time > 0 ? pkt->pkt_time : SCSI_POLL_TIMEOUT) * 1000000000ull;
-        std::uint64_t waited = 0;
-        for (;;) {
-            (void)process_replies();
-            if (cmd->done) break;
-            if (waited >= limit_ns) {
-                // the command stays out: it completes (CMD_TIMEOUT) never; report
-                pkt->pkt_reason = CMD_TIMEOUT;
-                pkt->pkt_statistics |= STAT_TIMEOUT;
-                k_->report("hba-poll-timeout", "hba_drv: a FLAG_NOINTR command did not complete in pkt_time");
-                break;
-            }
-            k_->delay_ns(cfg_.poll_interval_ns);
-            waited += cfg_.poll_interval_ns;
-        }
-    }
     return TRAN_ACCEPT;
 }
 

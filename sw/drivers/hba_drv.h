@@ -174,6 +174,7 @@ private:
     void wr(std::uint64_t off, std::uint32_t v);
 
     int start(struct scsi_address* ap, struct scsi_pkt* pkt);
+    int post_frame(struct scsi_address* ap, struct scsi_pkt* pkt); // start, holding the request ring
     // Consumes replies up to RPL_PI; completes every packet through
     // scsi_hba_pkt_comp except polled ones (marked done). True when a polled
     // packet's reply was seen.
@@ -210,6 +211,8 @@ private:
     std::uint32_t req_pi_ = 0, req_ci_ = 0, rpl_ci_ = 0;
     unsigned outstanding_ = 0;
     bool in_replies_ = false;
+    bool starting_ = false;                       // a thread is putting a frame into the request ring
+    std::unique_ptr<kernel::kcondvar> start_cv_;  // threads waiting for the ring (start)
     stats st_;
 };
 

@@ -1256,3 +1256,26 @@ TEST_CASE("run: deferred IOMMU unmapping flushed from two disks' threads at once
         CHECK(j["stats"]["iommu.faults"]["value"].get<double>() == 0);
     }
 }
+
+// Found by the soak (seed 214): two disks' sd threads in the HBA driver's
+// tran_start at once (building a frame yields on the bus, here in the copy
+// buffers' sync of a 32-bit HBA) took one request slot; the later doorbell
+// left the other frame out of the ring and its command never started.
+TEST_CASE("run: two disks' sd threads starting commands at once each get a request slot, and every command runs") {
+    const auto d = scratch("run_two_starts");
+    const auto job = write_job(d, "two.fio",
+                               "[global]\nioengine=libaio\nsize=16m\n"
+                               "[j]\nfilename=/dev/rdsk/c0t0d0p0\nrw=write\nbs=8k\niodepth=4\nnumber_ios=200\n"
+                               "[m]\nfilename=/dev/rdsk/c0t1d0p0\nrw=read\nbs=4k\niodepth=8\nnumber_ios=50\n");
+    const auto r = run_ddisim("run --quiet --fio " + job.string() +
+                              " --set software.iommu=none --set platform.hba.address_bits=32"
+                              " --set platform.hba.targets.1.kind=ssd"
+                              " --set platform.hba.targets.0.faults.power_on_unit_attention=true --out " +
+                              (d / "out").string());
+    INFO(r.out);
+    CHECK(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"));
+    CHECK(j["headline"]["fio"]["jobs"][0]["ios"] == 200);
+    CHECK(j["headline"]["fio"]["jobs"][1]["ios"] == 50);
+    CHECK(j["headline"]["fio"]["total"]["errors"] == 0);
+}

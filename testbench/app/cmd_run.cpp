@@ -214,6 +214,11 @@ int run_scenario(const run_opts& o) {
                                      jb["sync_lat_ns"]["p99"].get<double>() / 1e3);
                 if (jb.contains("group")) l += fmt::format("  group {}", jb["group"].get<unsigned>());
                 if (jb.contains("target")) l += fmt::format("  on t{}", jb["target"].get<unsigned>());
+                if (jb.contains("min_rate_missed")) {
+                    const auto& m = jb["min_rate_missed"];
+                    l += fmt::format("  (min {} rate not met: {:.0f} {} < {:.0f})", m["direction"].get<std::string>(),
+                                     m["got"].get<double>(), m["unit"].get<std::string>(), m["min"].get<double>());
+                }
                 if (jb.value("terminated", false))
                     l += jb.value("started", true) ? "  (terminated)" : "  (terminated before it started)";
                 std::cout << fmt::format("  {:<16} {:<9} QD {:<3} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s{}  errors {}{}\n",

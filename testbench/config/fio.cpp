@@ -275,9 +275,6 @@ const std::map<std::string, std::string>& noted_options() {
 // Known to fio, would change the result, not modelled.
 const std::map<std::string, std::string>& refused_options() {
     static const std::map<std::string, std::string> m = {
-        {"rate_min", "a minimum rate (the job fails below it) is not modelled"},
-        {"rate_iops_min", "a minimum rate (the job fails below it) is not modelled"},
-        {"rate_cycle", "rate_min is not modelled"},
         {"rate_ignore_thinktime", "thinktime always adds to the rate's spacing"},
         {"sync", "O_SYNC is not modelled"},
         {"write_barrier", "write barriers are not modelled"},
@@ -327,7 +324,8 @@ const std::map<std::string, std::string>& aliases() {
         {"readwrite", "rw"}, {"blocksize", "bs"}, {"blocksize_range", "bsrange"}, {"ba", "blockalign"},
         {"io_limit", "io_size"}, {"timeout", "runtime"}, {"mem_align", "iomem_align"},
         {"fileoffset", "offset"}, {"wait_for_previous", "stonewall"}, {"iodepth_batch", "iodepth_batch_submit"},
-        {"iodepth_batch_complete", "iodepth_batch_complete_min"},
+        {"iodepth_batch_complete", "iodepth_batch_complete_min"}, {"ratemin", "rate_min"},
+        {"ratecycle", "rate_cycle"},
     };
     return m;
 }
@@ -341,7 +339,7 @@ const std::vector<std::string>& supported_options() {
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
         "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
-        "fsync_on_close", "wait_for", "filename"};
+        "fsync_on_close", "wait_for", "filename", "rate_min", "rate_iops_min", "rate_cycle"};
     return v;
 }
 
@@ -383,7 +381,7 @@ struct builder {
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
         dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
-        wait_for_line = 0, wait_for_col = 0;
+        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
     int exitall_line = 0;
@@ -823,6 +821,18 @@ void parser::apply(builder& b, const raw_option& o) {
                 k == "rate" ? size_of(one, d[i], b.kb_base) : count_of(one, 0, 1'000'000'000'000ull);
         }
         (k == "rate" ? b.rate_line : b.rate_iops_line) = o.line;
+    } else if (k == "rate_min" || k == "rate_iops_min") {
+        auto d = per_direction(o);
+        for (int i = 0; i < 2; ++i) {
+            if (d[i].empty()) continue;
+            raw_option one = o;
+            one.value = d[i];
+            (k == "rate_min" ? j.rate_min : j.rate_iops_min)[i] =
+                k == "rate_min" ? size_of(one, d[i], b.kb_base) : count_of(one, 0, 1'000'000'000'000ull);
+        }
+        b.rate_min_line = o.line;
+    } else if (k == "rate_cycle") {
+        j.rate_cycle = count_of(o, 1, 1'000'000'000ull) * 1'000'000'000ull; // ms
     } else if (k == "rate_process") {
         const std::string v = lower(o.value);
         if (v != "linear" && v != "poisson") fail_value(o, fmt::format("expected linear or poisson, got '{}'", o.value));
@@ -989,7 +999,14 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
             note(j.rate[i] ? b.rate_line : b.rate_iops_line, j.rate[i] ? "rate" : "rate_iops",
                  fmt::format("no effect on {}: rw={} does not {}", i ? "writes" : "reads", to_string(j.rw),
                              i ? "write" : "read"));
+        if ((j.rate_min[i] || j.rate_iops_min[i]) && !(i ? j.writes() : j.reads()))
+            note(b.rate_min_line, j.rate_min[i] ? "rate_min" : "rate_iops_min",
+                 fmt::format("no effect on {}: rw={} does not {}", i ? "writes" : "reads", to_string(j.rw),
+                             i ? "write" : "read"));
     }
+    if (j.min_rated() && (j.runtime ? j.runtime : ~0ull) <= 2'000'000'000'000ull)
+        note(b.rate_min_line, "rate_min",
+             "checked only after the job's first 2 s (fio's settle period): runtime ends the job before then");
     if (j.time_based && j.runtime == 0)
         fail(b.time_based_line, 1, "time_based", "needs runtime (how long to run)");
     if (!j.verify.empty() && b.numjobs > 1 && (j.size == 0 || j.offset_increment < j.size))

@@ -115,6 +115,13 @@ struct fio_job {
     std::uint64_t rate_iops[2] = {0, 0};
     bool rate_poisson = false;
     bool rated() const { return rate[0] || rate[1] || rate_iops[0] || rate_iops[1]; }
+    // rate_min / rate_iops_min per direction (0 = none): once the job has
+    // run 2 s (fio's settle period), its rate over each rate_cycle must
+    // reach them, else it ends with EIO, as fio's check_min_rate.
+    std::uint64_t rate_min[2] = {0, 0};
+    std::uint64_t rate_iops_min[2] = {0, 0};
+    std::uint64_t rate_cycle = 1'000'000'000'000ull; // ps (fio's ratecycle, given in ms; default 1000)
+    bool min_rated() const { return rate_min[0] || rate_min[1] || rate_iops_min[0] || rate_iops_min[1]; }
     unsigned thinktime_blocks = 1;
     bool randrepeat = true;        // true: same random sequence in every run; false: the run seed is mixed in
     std::uint64_t randseed = 0x5eed; // base seed of the job's random streams

@@ -57,6 +57,18 @@ struct fio_runner::job_state {
     bool ended_on_error = false;       // a failure continue_on_error does not cover (or none to start): no more I/Os
     bool started = false;              // past its barrier and startdelay
     bool terminate = false;            // told to end by another job's exitall / exitall_on_error
+    // rate_min / rate_iops_min: good completions per direction, and the
+    // mark of the last check (fio's check_min_rate)
+    std::uint64_t good_bytes[2] = {0, 0}, good_ios[2] = {0, 0};
+    std::uint64_t mark_bytes[2] = {0, 0}, mark_ios[2] = {0, 0}, mark_ps = 0;
+    bool marked = false;
+    struct min_miss {
+        int dir;
+        bool iops;
+        double got, min;
+        std::uint64_t at_ps;
+    };
+    std::optional<min_miss> missed;     // the job ended below its minimum rate
     bool done = false;
     sc_core::sc_event wake;            // notified with terminate: cuts the job's sleeps short
 };
@@ -106,7 +118,7 @@ std::uint64_t fio_runner::ios_expected() const {
 
 std::uint64_t fio_runner::errors() const {
     std::uint64_t n = error_ ? 1 : 0;
-    for (const auto& j : js_) n += j->failed + j->short_ios[0] + j->short_ios[1] + j->verify_errors;
+    for (const auto& j : js_) n += j->failed + j->short_ios[0] + j->short_ios[1] + j->verify_errors + (j->missed ? 1 : 0);
     return n;
 }
 
@@ -289,7 +301,12 @@ void fio_runner::job_main(job_state& js) {
             if (!go_on) js.ended_on_error = true;
         } else if (s.b.b_resid) {
             if (done >= js.measure_ps) ++js.short_ios[d];
+        } else if (done < js.measure_ps) {
+            ++js.good_ios[d]; // ramp_time: not in the results, but in the rate
+            js.good_bytes[d] += s.io.length;
         } else if (done >= js.measure_ps) {
+            ++js.good_ios[d];
+            js.good_bytes[d] += s.io.length;
             ++js.ios[d];
             js.bytes[d] += s.io.length;
             const double ns = static_cast<double>(done - s.submit_ps) / 1000.0;
@@ -353,6 +370,42 @@ void fio_runner::job_main(job_state& js) {
         if (done >= js.measure_ps && js.sync_lat) js.sync_lat->add(static_cast<double>(done - t0) / 1000.0);
     };
 
+    // rate_min / rate_iops_min, as fio's check_min_rate: nothing in the
+    // job's first 2 s (its settle period), then a mark; from then on, each
+    // time rate_cycle has passed since the mark, the rate since it must
+    // reach the minimum, else the job ends with EIO (no new I/Os, those in
+    // flight complete).
+    auto check_min_rate = [&] {
+        if (!job.min_rated() || js.ended_on_error) return;
+        const std::uint64_t now = now_ps();
+        if (now - js.start_ps < 2'000'000'000'000ull) return;
+        if (js.marked) {
+            const std::uint64_t spent = now - js.mark_ps;
+            if (spent < job.rate_cycle) return;
+            for (int d = 0; d < 2; ++d) {
+                if (!js.good_ios[d]) continue; // a direction with nothing done is not checked (as fio)
+                const double secs = static_cast<double>(spent) * 1e-12;
+                const double bw = static_cast<double>(js.good_bytes[d] - js.mark_bytes[d]) / secs;
+                const double iops = static_cast<double>(js.good_ios[d] - js.mark_ios[d]) / secs;
+                const bool low_bw = job.rate_min[d] && bw < static_cast<double>(job.rate_min[d]);
+                const bool low_iops = !low_bw && job.rate_iops_min[d] && iops < static_cast<double>(job.rate_iops_min[d]);
+                if (!low_bw && !low_iops) continue;
+                js.missed = job_state::min_miss{d, low_iops, low_iops ? iops : bw,
+                                                static_cast<double>(low_iops ? job.rate_iops_min[d] : job.rate_min[d]),
+                                                now};
+                if (!js.error) js.error = EIO;
+                js.ended_on_error = true;
+                return;
+            }
+        }
+        js.marked = true;
+        js.mark_ps = now;
+        for (int d = 0; d < 2; ++d) {
+            js.mark_bytes[d] = js.good_bytes[d];
+            js.mark_ios[d] = js.good_ios[d];
+        }
+    };
+
     bool draining = false; // iodepth_low: full once, no refill until in flight ≤ iodepth_low
     while (true) {
         const bool stop_now = stream_end || (stop && now_ps() >= stop) || (job.verify_fatal && js.verify_errors) ||
@@ -403,6 +456,7 @@ void fio_runner::job_main(job_state& js) {
         }
         if (inflight.empty()) break;
         reap_some();
+        check_min_rate();
     }
 
     if (job.end_fsync && job.writes() && !js.ended_on_error && !js.terminate) flush();
@@ -528,6 +582,12 @@ nlohmann::json fio_runner::headline() const {
         if (grouped) j["group"] = js.job.group;
         if (tg.size() > 1) j["target"] = js.job.target.value_or(0);
         if (starts) j["start_ns"] = js.started ? double(js.start_ps - start_ps_) * 1e-3 : 0.0;
+        if (js.missed) // rate_min / rate_iops_min not met: the job ended with EIO
+            j["min_rate_missed"] = {{"direction", js.missed->dir ? "write" : "read"},
+                                    {"unit", js.missed->iops ? "IOPS" : "B/s"},
+                                    {"got", js.missed->got},
+                                    {"min", js.missed->min},
+                                    {"at_ns", double(js.missed->at_ps - start_ps_) * 1e-3}};
         if (js.terminate) {
             j["terminated"] = true; // by another job's exitall or exitall_on_error
             j["started"] = js.started;

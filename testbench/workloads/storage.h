@@ -66,7 +66,7 @@ public:
     std::uint64_t ios_completed() const;     // all jobs, measured or not (progress)
     std::uint64_t extents_verified() const;  // verify read-backs done, all jobs (progress)
     std::uint64_t ios_expected() const;      // Σ number_ios when every job has one and is not time based, else 0
-    std::uint64_t errors() const;            // failed bufs + short bufs + verify mismatches + job errors
+    std::uint64_t errors() const;            // failed bufs + short bufs + verify mismatches + minimum rates missed + job errors
     const std::optional<config::fio_error>& first_error() const { return error_; }
     const config::fio_job_file& jobs() const { return file_; }
 

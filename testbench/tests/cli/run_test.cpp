@@ -683,12 +683,12 @@ TEST_CASE("run: fsync flushes the disk's write cache through sd (SYNCHRONIZE CAC
 
 TEST_CASE("run: a fio job file error names file and line and gives exit status 2") {
     const auto d = scratch("run_fio_error");
-    const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nrate_min=10m\n");
+    const auto job = write_job(d, "bad.fio", "[global]\nbs=4k\n[j]\nrw=randread\nlatency_target=10ms\n");
     const auto r = run_ddisim("run --quiet --fio " + job.string() + " --out " + (d / "out").string());
     INFO(r.out);
     CHECK(r.status == 2);
     CHECK(r.out.find("bad.fio:5") != std::string::npos);
-    CHECK(r.out.find("rate_min") != std::string::npos);
+    CHECK(r.out.find("latency_target") != std::string::npos);
 }
 
 TEST_CASE("run: fio notes are printed for options without effect") {
@@ -1278,4 +1278,37 @@ TEST_CASE("run: two disks' sd threads starting commands at once each get a reque
     CHECK(j["headline"]["fio"]["jobs"][0]["ios"] == 200);
     CHECK(j["headline"]["fio"]["jobs"][1]["ios"] == 50);
     CHECK(j["headline"]["fio"]["total"]["errors"] == 0);
+}
+
+TEST_CASE("run: a fio job below its rate_iops_min after the settle period ends with EIO, one above it runs on") {
+    // the 7200 rpm disk serves about 85 random 4 KiB reads per second at QD 1
+    const auto d = scratch("run_fio_rate_min");
+    const std::string scen = std::string("'") + DDISIM_SOURCE_DIR + "/scenarios/hba-hdd-ssd.yaml' ";
+    auto run = [&](const std::string& name, const std::string& opt) {
+        const auto f = write_job(d, name + ".fio", "[j]\nrw=randread\nbs=4k\nnumber_ios=400\n" + opt);
+        const auto r = run_ddisim("run --quiet " + scen + "--fio " + f.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        return std::pair{r.status, nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]};
+    };
+    const auto [rc_low, low] = run("low", "rate_iops_min=100\n");
+    CHECK(rc_low == 1);
+    const auto& m = low["jobs"][0]["min_rate_missed"];
+    CHECK(m["direction"] == "read");
+    CHECK(m["unit"] == "IOPS");
+    CHECK(m["got"].get<double>() < 100);
+    CHECK(m["got"].get<double>() > 70);
+    // checked first 2 s after the start (a mark), then after one rate_cycle (1 s)
+    CHECK(m["at_ns"].get<double>() >= 3e9);
+    CHECK(m["at_ns"].get<double>() < 3.05e9);
+    CHECK(low["jobs"][0]["error"] == 5); // EIO
+    CHECK(low["jobs"][0]["ios"].get<int>() < 400);
+    const auto [rc_ok, ok] = run("ok", "rate_iops_min=60\n");
+    CHECK(rc_ok == 0);
+    CHECK(ok["jobs"][0]["ios"] == 400);
+    CHECK_FALSE(ok["jobs"][0].contains("min_rate_missed"));
+    // bandwidth, over a shorter cycle
+    const auto [rc_bw, bw] = run("bw", "rate_min=1m\nrate_cycle=500\n");
+    CHECK(rc_bw == 1);
+    CHECK(bw["jobs"][0]["min_rate_missed"]["unit"] == "B/s");
+    CHECK(bw["jobs"][0]["min_rate_missed"]["at_ns"].get<double>() < 2.55e9);
 }

@@ -391,7 +391,7 @@ TEST_CASE("fio: errors name file, line, column and option, with a suggestion for
     CHECK(v.column == 9); // the value
     CHECK(v.message.find("whole number") != std::string::npos);
 
-    CHECK(error_of("[j]\nrate_min=10m\n").message.find("not supported: a minimum rate") != std::string::npos);
+    CHECK(error_of("[j]\nlatency_target=10ms\n").message.find("not supported: latency targets") != std::string::npos);
     CHECK(error_of("[j]\nwrite_barrier=1\n").message.find("not supported") != std::string::npos);
     CHECK(error_of("[j]\nrw=write\nverify=md5\n").message.find("only verify=crc32c") != std::string::npos);
     CHECK(error_of("[j]\nrw=randread\nverify=crc32c\n").message.find("never writes") != std::string::npos);
@@ -1129,4 +1129,19 @@ TEST_CASE("fio: workload.fio.devices maps another machine's device names to HBA 
     CHECK(error_of("[b]\nfilename=/dev/sdb\n[c]\nfilename=/dev/sdc\n").message.find("workload.fio.devices (e.g. "
                                                                                "/dev/sdb=0;/dev/sdc=1)") !=
           std::string::npos);
+}
+
+TEST_CASE("fio: rate_min, rate_iops_min and rate_cycle are read per direction, as fio") {
+    auto f = parse("[a]\nrw=randrw\nratemin=1m,512k\nrate_iops_min=,200\nratecycle=500\n[b]\nrw=read\nrate_min=4k\n");
+    CHECK(f.jobs[0].rate_min[0] == 1u << 20);
+    CHECK(f.jobs[0].rate_min[1] == 512u << 10);
+    CHECK(f.jobs[0].rate_iops_min[0] == 0);
+    CHECK(f.jobs[0].rate_iops_min[1] == 200);
+    CHECK(f.jobs[0].rate_cycle == 500'000'000'000ull);
+    CHECK(f.jobs[0].min_rated());
+    CHECK(f.jobs[1].rate_cycle == 1'000'000'000'000ull); // fio's default: 1000 ms
+    CHECK(has_note(f, "rate_min", "no effect on writes"));
+    // a runtime within the settle period: the minimum is never checked
+    CHECK(has_note(parse("[c]\nrate_iops_min=10\nruntime=1s\n"), "rate_min", "first 2 s"));
+    CHECK(error_of("[d]\nratecycle=0\n").key == "rate_cycle");
 }

@@ -212,7 +212,10 @@ int hba_drv::attach_scsa() {
     tran_->tran_teardown_pkt = &hba_drv::s_teardown_pkt;
     tran_->tran_hba_len = sizeof(hba_cmd);
     tran_->tran_interconnect_type = INTERCONNECT_SAS;
-    if (scsi_hba_attach_setup(dip_, &attr_, tran_, SCSI_HBA_TRAN_CDB | SCSI_HBA_TRAN_SCB) != DDI_SUCCESS)
+    // SCSI_HBA_TRAN_CLONE: each target's tran its own, so one disk's
+    // "sector-size" (the windows' granularity) is not another's
+    if (scsi_hba_attach_setup(dip_, &attr_, tran_, SCSI_HBA_TRAN_CDB | SCSI_HBA_TRAN_SCB | SCSI_HBA_TRAN_CLONE) !=
+        DDI_SUCCESS)
         return DDI_FAILURE;
     hba_attached_ = true;
     std::vector<unsigned> ts = cfg_.targets;

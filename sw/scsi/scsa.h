@@ -92,6 +92,10 @@ struct target_node {
     int target = 0;
     int lun = 0;
     dev_info* hba = nullptr;
+    // SCSI_HBA_TRAN_CLONE: this target's copy of the HBA's tran (its own
+    // capabilities and DMA attributes, e.g. the granularity that a disk's
+    // "sector-size" sets), the packet cache still the HBA's
+    std::unique_ptr<scsi_hba_tran_t> clone;
 };
 
 struct hba_entry {

@@ -256,6 +256,14 @@ extern "C" int scsi_hba_target_create(dev_info_t* hba_dip, const char* node_name
     node->hba = hba_dip;
     dev_info* child = k->create_dev_info(node_name, same_name, hba_dip->iommu_translated);
     scsi_device& sd = node->sd;
+    if (tran->tran_hba_flags & SCSI_HBA_TRAN_CLONE) {
+        // as illumos's initchild: the target gets a copy of the tran, so
+        // what the HBA keeps per target there (tran_tgt_private, the DMA
+        // attributes a setcap changes) is its own
+        node->clone = std::make_unique<scsi_hba_tran_t>(*tran);
+        node->clone->tran_sd = &sd;
+        tran = node->clone.get();
+    }
     sd.sd_address.a_hba_tran = tran;
     if (tran->tran_hba_flags & SCSI_HBA_ADDR_COMPLEX) {
         sd.sd_address.a.a_sd = &sd;

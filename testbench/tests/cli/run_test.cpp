@@ -1312,3 +1312,30 @@ TEST_CASE("run: a fio job below its rate_iops_min after the settle period ends w
     CHECK(bw["jobs"][0]["min_rate_missed"]["unit"] == "B/s");
     CHECK(bw["jobs"][0]["min_rate_missed"]["at_ns"].get<double>() < 2.55e9);
 }
+
+// Found by the soak (seed 215): the disks shared the HBA driver's tran, so
+// the second disk's "sector-size" (512) replaced the first's (4096) and the
+// first disk's copy-buffer windows were cut on 512 bytes: short transfers,
+// EIO. The HBA now asks for SCSI_HBA_TRAN_CLONE: a tran per target.
+TEST_CASE("run: two disks with different block sizes keep their own window granularity") {
+    const auto d = scratch("run_two_block_sizes");
+    const auto job = write_job(d, "bs.fio",
+                               "[global]\nioengine=libaio\nsize=64m\n"
+                               "[a]\nfilename=/dev/rdsk/c0t0d0p0\nrw=randread\nbs=256k\niodepth=4\nnumber_ios=50\n"
+                               "iomem_align=512\n"
+                               "[b]\nfilename=/dev/rdsk/c0t1d0p0\nrw=randread\nbs=4k\niodepth=4\nnumber_ios=50\n");
+    // a 32-bit HBA and buffers above 4 GiB: copy buffers of 64 KiB, so a
+    // 256 KiB read goes in windows, cut on the disk's block size
+    const auto r = run_ddisim("run --quiet --fio " + job.string() +
+                              " --set 'platform.hba.targets=[{kind: ssd, block_size: 4KiB}, {kind: ssd}]'"
+                              " --set platform.hba.address_bits=32 --set software.placement=high_first"
+                              " --set software.iommu=none --set platform.iommu.enable=false"
+                              " --set software.copybuf_max=64KiB --out " + (d / "out").string());
+    INFO(r.out);
+    CHECK(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"));
+    CHECK(j["headline"]["fio"]["jobs"][0]["ios"] == 50);
+    CHECK(j["headline"]["fio"]["jobs"][1]["ios"] == 50);
+    CHECK(j["headline"]["fio"]["total"]["errors"] == 0);
+    CHECK(j["headline"]["fio"]["disks"][0]["sd"]["windows"].get<int>() > 0);
+}

@@ -530,8 +530,9 @@ RAM_TARGET = "platform.hba.targets=[{kind: ram, capacity: 64GiB, vendor: DDISIM,
 SSD_TARGET = "platform.hba.targets=[{kind: ssd, capacity: 1000000000000B, vendor: DDISIM, product: SSD-1TB}]"
 
 
-def storage(ctx, scenario, sets=(), job=None, allow_fail=False):
-    """ddisim run scenarios/SCENARIO with --set pairs and optionally a fio job text."""
+def run_scenario(ctx, scenario, sets=(), job=None, allow_fail=False):
+    """ddisim run scenarios/SCENARIO with --set pairs and optionally a fio job
+    text; returns (results.json, wall seconds, exit status)."""
     ctx.runs += 1
     d = os.path.join(ctx.work, "run%d" % ctx.runs)
     cmd = [ctx.ddisim, "run", os.path.join(REPO, "scenarios", scenario), "--set", "run.progress=false"]
@@ -553,7 +554,12 @@ def storage(ctx, scenario, sets=(), job=None, allow_fail=False):
     with open(rpath) as f:
         res = json.load(f)
     shutil.rmtree(d, ignore_errors=True)
-    return Run(res, wall, p.returncode)
+    return res, wall, p.returncode
+
+
+def storage(ctx, scenario, sets=(), job=None, allow_fail=False):
+    """A storage run (run_scenario) as a Run."""
+    return Run(*run_scenario(ctx, scenario, sets, job, allow_fail))
 
 
 def us(ns):
@@ -989,23 +995,6 @@ def exp8(ctx):
     return r
 
 
-def scenario_run(ctx, scenario, sets=()):
-    """ddisim run scenarios/SCENARIO with --set pairs; returns results.json."""
-    ctx.runs += 1
-    d = os.path.join(ctx.work, "run%d" % ctx.runs)
-    cmd = [ctx.ddisim, "run", os.path.join(REPO, "scenarios", scenario), "--set", "run.progress=false"]
-    for x in sets:
-        cmd += ["--set", x]
-    cmd += ["--out", d]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("ddisim run failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
-    with open(os.path.join(d, "results.json")) as f:
-        res = json.load(f)
-    shutil.rmtree(d, ignore_errors=True)
-    return res
-
-
 # pcie-bench's model (anchors §B1), for the reference column: the TLP-layer
 # rate (Gb/s) of a link (gen, lanes, MPS), then the effective rate of
 # back-to-back transfers of one size at 64-bit addresses, MRRS 512.
@@ -1060,9 +1049,9 @@ def exp9(ctx):
             for timing in (("lt", "at") if link == main_link else ("lt",)):
                 got = []
                 for size in pts:
-                    res = scenario_run(ctx, "validation-pcie.yaml", base + [
+                    res = run_scenario(ctx, "validation-pcie.yaml", base + [
                         "platform.traffic.0.size=%dB" % size,
-                        "platform.traffic.0.read_fraction=%d" % (0 if write else 1), "run.timing=" + timing])
+                        "platform.traffic.0.read_fraction=%d" % (0 if write else 1), "run.timing=" + timing])[0]
                     bw = res["stats"]["tgen0.bandwidth"]["value"] * 8 / 1e9
                     ref = pcie_model_gbps(link, size, write)
                     e = err(bw, ref)
@@ -1073,7 +1062,7 @@ def exp9(ctx):
     if not ctx.reduced:
         base4 = ["platform.traffic.0.count=%d" % n, "platform.traffic.0.pcie.gen=4", "platform.traffic.0.pcie.lanes=16",
                  "platform.traffic.0.size=64B", "platform.traffic.0.read_fraction=0"]
-        res = scenario_run(ctx, "validation-pcie.yaml", base4)
+        res = run_scenario(ctx, "validation-pcie.yaml", base4)[0]
         bw = res["stats"]["tgen0.bandwidth"]["value"] * 8 / 1e9
         r.info.append(("gen 4 x16, 64 B writes, LT", "%.1f Gb/s (%.0f M/s)" % (bw, bw * 1e9 / 8 / 64 / 1e6),
                        "%.1f Gb/s (link alone)" % pcie_model_gbps(("gen4", 16, 256), 64, True),

@@ -301,17 +301,18 @@ void fio_runner::job_main(job_state& js) {
             if (!go_on) js.ended_on_error = true;
         } else if (s.b.b_resid) {
             if (done >= js.measure_ps) ++js.short_ios[d];
-        } else if (done < js.measure_ps) {
-            ++js.good_ios[d]; // ramp_time: not in the results, but in the rate
-            js.good_bytes[d] += s.io.length;
-        } else if (done >= js.measure_ps) {
+        } else {
+            // every good completion counts in the rate (rate_min), those
+            // after ramp_time in the results
             ++js.good_ios[d];
             js.good_bytes[d] += s.io.length;
-            ++js.ios[d];
-            js.bytes[d] += s.io.length;
-            const double ns = static_cast<double>(done - s.submit_ps) / 1000.0;
-            js.clat[d]->add(ns);
-            total_->add(ns);
+            if (done >= js.measure_ps) {
+                ++js.ios[d];
+                js.bytes[d] += s.io.length;
+                const double ns = static_cast<double>(done - s.submit_ps) / 1000.0;
+                js.clat[d]->add(ns);
+                total_->add(ns);
+            }
         }
         free_slots.push_back(&s);
     };

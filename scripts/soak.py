@@ -301,7 +301,8 @@ def classify(s, rc, stdout, stderr, results, job=None):
         return "PROBLEM", "%d bytes/blocks failed verification" % wrong
     if rc == 0:
         return ("expected", "diagnostics %s" % sorted(diags)) if diags else ("ok", "")
-    if ("fio" in h and s.get("platform.hba.targets.0.faults.medium_errors") and s.get("workload.fio.target", 0) == 0
+    on_t0 = s.get("workload.fio.target", 0) == 0 or "/dev/rdsk/c0t0d0p0" in (job or "")  # a job on the faulty disk
+    if ("fio" in h and s.get("platform.hba.targets.0.faults.medium_errors") and on_t0
             and not panic and not h.get("stalled")
             and "did not finish" not in stderr and h["fio"]["total"].get("errors", 0) > 0):
         return "expected", "injected medium errors: %d failed I/Os" % h["fio"]["total"]["errors"]

@@ -311,12 +311,20 @@ int hba_drv::s_setcap(struct scsi_address* ap, char* cap, int value, int) {
 // queue). Unserialised, both took the same request slot and the later
 // doorbell left the other frame out of the ring: a command never started
 // (as an illumos HBA driver's mutex around its request queue prevents).
-int hba_drv::start(struct scsi_address* ap, struct scsi_pkt* pkt) {
+void hba_drv::hold_ring() {
     start_cv_->wait_until([&] { return !starting_; });
     starting_ = true;
-    const int rc = post_frame(ap, pkt);
+}
+
+void hba_drv::release_ring() {
     starting_ = false;
     start_cv_->signal();
+}
+
+int hba_drv::start(struct scsi_address* ap, struct scsi_pkt* pkt) {
+    hold_ring();
+    const int rc = post_frame(ap, pkt);
+    release_ring();
     if (rc != TRAN_ACCEPT || !(pkt->pkt_flags & FLAG_NOINTR)) return rc;
     // interrupt context (SCSA passes FLAG_NOINTR down only from there):
     // poll until this packet's reply arrived, completing others as usual
@@ -559,7 +567,9 @@ int hba_drv::reset(struct scsi_address* ap, int level) {
         return 1;
     }
     if (level != RESET_ALL) return 0;
-    // HBA_RESET drops every command without a reply: complete them here
+    // HBA_RESET drops every command without a reply: complete them here.
+    // The rings are programmed anew: no frame may be half written meanwhile.
+    hold_ring();
     ++st_.bus_resets;
     (void)process_replies(); // replies already posted first
     std::vector<struct scsi_pkt*> lost;
@@ -571,6 +581,7 @@ int hba_drv::reset(struct scsi_address* ap, int level) {
         }
     outstanding_ = 0;
     program();
+    release_ring();
     for (auto* pkt : lost) {
         cmd_of(pkt)->active = false;
         pkt->pkt_reason = CMD_RESET;

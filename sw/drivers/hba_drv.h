@@ -175,6 +175,8 @@ private:
 
     int start(struct scsi_address* ap, struct scsi_pkt* pkt);
     int post_frame(struct scsi_address* ap, struct scsi_pkt* pkt); // start, holding the request ring
+    void hold_ring();    // waits until no other thread writes the request ring, then holds it (start, reset)
+    void release_ring();
     // Consumes replies up to RPL_PI; completes every packet through
     // scsi_hba_pkt_comp except polled ones (marked done). True when a polled
     // packet's reply was seen.

@@ -382,6 +382,10 @@ struct builder {
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
         dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
         wait_for_line = 0, wait_for_col = 0, rate_min_line = 0;
+    // rate (rate_iops) and rate_min (rate_iops_min) given per direction
+    // (read,write): only then is a limit on a direction the job never does
+    // worth a note (one value applies to both, as in fio)
+    bool rate_split = false, rate_min_split = false;
     std::string rwmix_key;
     bool stonewall = false, new_group = false, exitall = false;
     int exitall_line = 0;
@@ -821,6 +825,7 @@ void parser::apply(builder& b, const raw_option& o) {
                 k == "rate" ? size_of(one, d[i], b.kb_base) : count_of(one, 0, 1'000'000'000'000ull);
         }
         (k == "rate" ? b.rate_line : b.rate_iops_line) = o.line;
+        b.rate_split = b.rate_split || o.value.find(',') != std::string::npos;
     } else if (k == "rate_min" || k == "rate_iops_min") {
         auto d = per_direction(o);
         for (int i = 0; i < 2; ++i) {
@@ -831,6 +836,7 @@ void parser::apply(builder& b, const raw_option& o) {
                 k == "rate_min" ? size_of(one, d[i], b.kb_base) : count_of(one, 0, 1'000'000'000'000ull);
         }
         b.rate_min_line = o.line;
+        b.rate_min_split = b.rate_min_split || o.value.find(',') != std::string::npos;
     } else if (k == "rate_cycle") {
         j.rate_cycle = count_of(o, 1, 1'000'000'000ull) * 1'000'000'000ull; // ms
     } else if (k == "rate_process") {
@@ -995,11 +1001,11 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
         if (j.rate[i] && j.rate_iops[i])
             fail(std::max(b.rate_line, b.rate_iops_line), 1, b.rate_line > b.rate_iops_line ? "rate" : "rate_iops",
                  fmt::format("rate and rate_iops both limit {}: give one", i ? "writes" : "reads"));
-        if ((j.rate[i] || j.rate_iops[i]) && !(i ? j.writes() : j.reads()))
+        if (b.rate_split && (j.rate[i] || j.rate_iops[i]) && !(i ? j.writes() : j.reads()))
             note(j.rate[i] ? b.rate_line : b.rate_iops_line, j.rate[i] ? "rate" : "rate_iops",
                  fmt::format("no effect on {}: rw={} does not {}", i ? "writes" : "reads", to_string(j.rw),
                              i ? "write" : "read"));
-        if ((j.rate_min[i] || j.rate_iops_min[i]) && !(i ? j.writes() : j.reads()))
+        if (b.rate_min_split && (j.rate_min[i] || j.rate_iops_min[i]) && !(i ? j.writes() : j.reads()))
             note(b.rate_min_line, j.rate_min[i] ? "rate_min" : "rate_iops_min",
                  fmt::format("no effect on {}: rw={} does not {}", i ? "writes" : "reads", to_string(j.rw),
                              i ? "write" : "read"));

@@ -350,8 +350,10 @@ TEST_CASE("fio: rate and rate_iops limit each direction, and rate_process picks 
     CHECK(both.line == 4);
     CHECK(both.message.find("rate and rate_iops both limit reads") != std::string::npos);
     CHECK(error_of("[j]\nrate_process=bursty\n").message.find("linear or poisson") != std::string::npos);
-    // a limit on a direction the job never does
+    // a limit on a direction the job never does; one value for both
+    // directions is no such limit
     CHECK(has_note(parse("[j]\nrw=read\nrate=,1m\n"), "rate", "no effect on writes"));
+    CHECK_FALSE(has_note(parse("[j]\nrw=read\nrate=1m\n"), "rate"));
 }
 
 TEST_CASE("fio: verify with clones writing one region gets a note, with offset_increment >= size none") {
@@ -1132,7 +1134,7 @@ TEST_CASE("fio: workload.fio.devices maps another machine's device names to HBA 
 }
 
 TEST_CASE("fio: rate_min, rate_iops_min and rate_cycle are read per direction, as fio") {
-    auto f = parse("[a]\nrw=randrw\nratemin=1m,512k\nrate_iops_min=,200\nratecycle=500\n[b]\nrw=read\nrate_min=4k\n");
+    auto f = parse("[a]\nrw=randrw\nratemin=1m,512k\nrate_iops_min=,200\nratecycle=500\n[b]\nrw=read\nrate_min=4k,4k\n");
     CHECK(f.jobs[0].rate_min[0] == 1u << 20);
     CHECK(f.jobs[0].rate_min[1] == 512u << 10);
     CHECK(f.jobs[0].rate_iops_min[0] == 0);
@@ -1141,6 +1143,7 @@ TEST_CASE("fio: rate_min, rate_iops_min and rate_cycle are read per direction, a
     CHECK(f.jobs[0].min_rated());
     CHECK(f.jobs[1].rate_cycle == 1'000'000'000'000ull); // fio's default: 1000 ms
     CHECK(has_note(f, "rate_min", "no effect on writes"));
+    CHECK_FALSE(has_note(parse("[c]\nrw=read\nrate_iops_min=10\n"), "rate_iops_min"));
     // a runtime within the settle period: the minimum is never checked
     CHECK(has_note(parse("[c]\nrate_iops_min=10\nruntime=1s\n"), "rate_min", "first 2 s"));
     CHECK(error_of("[d]\nratecycle=0\n").key == "rate_cycle");

@@ -98,8 +98,16 @@ struct pcie_link::shape {
     std::uint64_t tlps_up = 0, tlps_down = 0, bytes_up = 0, bytes_down = 0;
     tlm::ps_t up = 0, down = 0;          // serialisation of the whole transaction, each way
     tlm::ps_t up_first = 0, down_last = 0; // of its first burst upstream, of its last burst downstream
-    tlm::ps_t burst_round = 0;           // one whole burst's, both ways (burst_ext::rt)
+    const tlm::burst_ext* bx = nullptr;  // a transaction of several bursts: its extension
+    tlm::ps_t burst_round = 0;           // with bx: one whole burst's, both ways (burst_ext::rt)
 };
+
+namespace {
+// TLPs of one burst of `bytes` split at `unit` (a zero-length transfer is one)
+std::uint64_t tlps_in(std::uint64_t bytes, std::uint64_t unit) { return std::max<std::uint64_t>(1, ceil_div(bytes, unit)); }
+// the order of the responses crossing back: a min-heap on (time, sequence)
+bool later(const pcie_link_timed_resp& a, const pcie_link_timed_resp& b) { return a.t != b.t ? a.t > b.t : a.seq > b.seq; }
+} // namespace
 
 pcie_link::stats_t::stats_t(const std::string& o)
     : transactions(o, "transactions", "transactions", "device transactions that crossed the link"),
@@ -155,28 +163,27 @@ pcie_link::shape pcie_link::shape_of(const tlm_generic_payload& gp) const {
     const tlm::burst_ext* bx = gp.get_extension<tlm::burst_ext>();
     if (bx && !bx->multi(len)) bx = nullptr;
     auto tlps = [&](std::uint64_t bytes, std::uint64_t unit) {
-        if (bytes == 0) return std::uint64_t{1};
-        return bx ? bx->units(bytes, unit) : ceil_div(bytes, unit);
+        return bx && bytes ? bx->units(bytes, unit) : tlps_in(bytes, unit);
     };
     const std::uint64_t first = bx ? bx->first_len() : len, last = bx ? bx->last_len(len) : len;
-    const std::uint64_t burst = bx ? bx->burst : len;
     shape s;
+    s.bx = bx;
     if (write) {
         s.tlps_up = tlps(len, rates_.mps);
         s.bytes_up = len + s.tlps_up * hdr;
-        s.up_first = rates_.time(first + std::max<std::uint64_t>(1, ceil_div(first, rates_.mps)) * hdr);
-        s.burst_round = rates_.time(burst + std::max<std::uint64_t>(1, ceil_div(burst, rates_.mps)) * hdr);
+        s.up_first = rates_.time(first + tlps_in(first, rates_.mps) * hdr);
+        if (bx) s.burst_round = rates_.time(bx->burst + tlps_in(bx->burst, rates_.mps) * hdr);
     } else {
         s.tlps_up = tlps(len, rates_.mrrs);
         s.bytes_up = s.tlps_up * hdr;
         s.tlps_down = tlps(len, rates_.cpl_unit);
         s.bytes_down = len + s.tlps_down * rates_.cpl_overhead;
-        s.up_first = rates_.time(std::max<std::uint64_t>(1, ceil_div(first, rates_.mrrs)) * hdr);
-        s.down_last = rates_.time(last + std::max<std::uint64_t>(1, ceil_div(last, rates_.cpl_unit)) * rates_.cpl_overhead);
+        s.up_first = rates_.time(tlps_in(first, rates_.mrrs) * hdr);
+        s.down_last = rates_.time(last + tlps_in(last, rates_.cpl_unit) * rates_.cpl_overhead);
         s.down = rates_.time(s.bytes_down);
-        s.burst_round = rates_.time(std::max<std::uint64_t>(1, ceil_div(burst, rates_.mrrs)) * hdr) +
-                        rates_.time(burst + std::max<std::uint64_t>(1, ceil_div(burst, rates_.cpl_unit)) *
-                                                rates_.cpl_overhead);
+        if (bx)
+            s.burst_round = rates_.time(tlps_in(bx->burst, rates_.mrrs) * hdr) +
+                            rates_.time(bx->burst + tlps_in(bx->burst, rates_.cpl_unit) * rates_.cpl_overhead);
     }
     s.up = rates_.time(s.bytes_up);
     return s;
@@ -207,8 +214,7 @@ void pcie_link::b_transport(tlm_generic_payload& gp, sc_time& delay) {
     const tlm::ps_t up_start = reserve(lt_up_, up_recent_, issued, s.up);
     // the first burst reaches the root port when its TLPs have crossed
     const tlm::ps_t arrive = up_start + s.up_first + cfg_.latency;
-    if (auto* bx = gp.get_extension<tlm::burst_ext>(); bx && bx->multi(gp.get_data_length()))
-        bx->rt += s.burst_round + 2 * cfg_.latency;
+    if (s.bx) s.bx->rt += s.burst_round + 2 * cfg_.latency; // rt is mutable: the models on the path add to it
     sc_time d = tlm::to_sc_time(arrive - now);
     out->b_transport(gp, d);
     const tlm::ps_t now2 = now_.value();
@@ -239,7 +245,7 @@ tlm_sync_enum pcie_link::nb_transport_fw(tlm_generic_payload& gp, tlm_phase& ph,
         const shape s = shape_of(gp);
         const tlm::ps_t t = now + d.value();
         const tlm::ps_t start = up_.reserve(t, s.up);
-        issued_[&gp] = t;
+        issued_[&gp] = {t, s.down, s.tlps_down, s.bytes_down};
         const tlm::ps_t arrive = start + s.up + cfg_.latency;
         if (crossing_.empty()) arrive_ev_.notify(tlm::to_sc_time(arrive - now));
         crossing_.emplace_back(arrive, &gp);
@@ -311,13 +317,13 @@ tlm_sync_enum pcie_link::nb_transport_bw(tlm_generic_payload& gp, tlm_phase& ph,
 void pcie_link::host_answered(tlm_generic_payload& gp, tlm::ps_t at) {
     const tlm::ps_t now = now_.value();
     tlm::ps_t done = at + cfg_.latency;
-    if (gp.is_read() && gp.is_response_ok()) {
-        const shape s = shape_of(gp);
-        done = down_.reserve(at, s.down) + s.down + cfg_.latency;
-        stats_.tlps_down += s.tlps_down;
-        stats_.bytes_down += s.bytes_down;
+    // the completions its BEGIN_REQ worked out
+    if (auto it = issued_.find(&gp); it != issued_.end() && gp.is_read() && gp.is_response_ok()) {
+        const at_txn& x = it->second;
+        done = down_.reserve(at, x.down) + x.down + cfg_.latency;
+        stats_.tlps_down += x.tlps_down;
+        stats_.bytes_down += x.bytes_down;
     }
-    auto later = [](const timed_resp& a, const timed_resp& b) { return a.t != b.t ? a.t > b.t : a.seq > b.seq; };
     returning_.push_back({done, resp_seq_++, &gp});
     std::push_heap(returning_.begin(), returning_.end(), later);
     // an earlier notification overrides a later pending one
@@ -326,7 +332,6 @@ void pcie_link::host_answered(tlm_generic_payload& gp, tlm::ps_t at) {
 
 void pcie_link::response_method() {
     const tlm::ps_t now = now_.value();
-    auto later = [](const timed_resp& a, const timed_resp& b) { return a.t != b.t ? a.t > b.t : a.seq > b.seq; };
     while (!returning_.empty() && returning_.front().t <= now) {
         resp_wait_.push_back(returning_.front().gp);
         std::pop_heap(returning_.begin(), returning_.end(), later);
@@ -346,7 +351,7 @@ void pcie_link::send_responses() {
         tlm_generic_payload* gp = resp_wait_.front();
         resp_wait_.pop_front();
         if (auto it = issued_.find(gp); it != issued_.end()) {
-            stats_.latency.add(static_cast<double>(now - it->second) * 1e-3);
+            stats_.latency.add(static_cast<double>(now - it->second.issued) * 1e-3);
             issued_.erase(it);
         }
         tlm_phase ph = ::tlm::BEGIN_RESP;

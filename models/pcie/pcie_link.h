@@ -81,6 +81,13 @@ struct pcie_rates {
     double read_bps(std::uint64_t size) const;
 };
 
+// AT: a response crossing back to the device at t (seq: ties in order).
+struct pcie_link_timed_resp {
+    tlm::ps_t t;
+    std::uint64_t seq;
+    ::tlm::tlm_generic_payload* gp;
+};
+
 class pcie_link : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<pcie_link> in;
@@ -120,7 +127,13 @@ private:
     tlm::recent_reservations up_recent_, down_recent_;
     // AT
     tlm::occupancy_timeline up_, down_;
-    std::unordered_map<::tlm::tlm_generic_payload*, tlm::ps_t> issued_; // BEGIN_REQ's time at the device
+    // AT: each transaction in the link, from BEGIN_REQ (its time at the
+    // device, and its completions' serialisation, worked out once)
+    struct at_txn {
+        tlm::ps_t issued = 0, down = 0;
+        std::uint64_t tlps_down = 0, bytes_down = 0;
+    };
+    std::unordered_map<::tlm::tlm_generic_payload*, at_txn> issued_;
     // Requests crossing upstream, in order of arrival at the root port (the
     // upstream timeline is first come first served: arrivals never
     // decrease); arrive_ev_ is due at the front's.
@@ -129,11 +142,7 @@ private:
     // Responses crossing back, a min-heap on (time, sequence): a write's
     // comes back without the downstream timeline, so they may pass each
     // other; resp_ev_ is due at the earliest.
-    struct timed_resp {
-        tlm::ps_t t;
-        std::uint64_t seq;
-        ::tlm::tlm_generic_payload* gp;
-    };
+    using timed_resp = pcie_link_timed_resp;
     std::vector<timed_resp> returning_;
     std::uint64_t resp_seq_ = 0;
     sc_core::sc_event resp_ev_;

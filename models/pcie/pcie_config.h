@@ -19,6 +19,21 @@ struct pcie_config {
     std::uint64_t latency = 200000; // ps, one way: PHY, link layer and root port, without serialisation
 };
 
+// The first field whose value the PCIe specification does not allow
+// ("gen", "lanes", "mps", "mrrs", "rcb"), or nullptr: the one rule for the
+// link model (pcie_rates) and the scenario checks.
+inline const char* pcie_invalid_field(const pcie_config& c) {
+    auto pow2_in = [](std::uint64_t v, std::uint64_t lo, std::uint64_t hi) {
+        return v >= lo && v <= hi && (v & (v - 1)) == 0;
+    };
+    if (c.gen < 1 || c.gen > 5) return "gen";
+    if (!pow2_in(c.lanes, 1, 32)) return "lanes";
+    if (!pow2_in(c.mps, 128, 4096)) return "mps";
+    if (!pow2_in(c.mrrs, 128, 4096)) return "mrrs";
+    if (c.rcb && !pow2_in(c.rcb, 64, 512)) return "rcb";
+    return nullptr;
+}
+
 inline void describe(ddisim::tlm::param_group& g, pcie_config& c) {
     g.flag("enable", c.enable, "the device reaches the root complex (IOMMU, bus) over a PCI Express link");
     g.count("gen", c.gen, "PCIe generation: 1 (2.5 GT/s), 2 (5), 3 (8), 4 (16), 5 (32 GT/s per lane)", {1, 5});

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -41,9 +42,6 @@ constexpr std::uint64_t framing = 8;         // per TLP: start/end framing, sequ
 constexpr std::uint64_t tlp_header = 4;      // the common first DW
 constexpr std::uint64_t digest = 4;          // ECRC
 
-bool power_of_two_in(std::uint64_t v, std::uint64_t lo, std::uint64_t hi) {
-    return v >= lo && v <= hi && (v & (v - 1)) == 0;
-}
 unsigned log2u(std::uint64_t v) {
     unsigned n = 0;
     while (v > 1) v >>= 1, ++n;
@@ -53,11 +51,12 @@ std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / 
 } // namespace
 
 pcie_rates::pcie_rates(const pcie_config& c) {
-    if (c.gen < 1 || c.gen > 5) throw std::invalid_argument("gen must be 1 to 5");
-    if (!power_of_two_in(c.lanes, 1, 32)) throw std::invalid_argument("lanes must be 1, 2, 4, 8, 16 or 32");
-    if (!power_of_two_in(c.mps, 128, 4096)) throw std::invalid_argument("mps must be a power of 2 from 128 to 4096");
-    if (!power_of_two_in(c.mrrs, 128, 4096)) throw std::invalid_argument("mrrs must be a power of 2 from 128 to 4096");
-    if (c.rcb && !power_of_two_in(c.rcb, 64, 512)) throw std::invalid_argument("rcb must be 0, 64, 128, 256 or 512");
+    if (const char* f = pcie_invalid_field(c)) {
+        static const std::map<std::string, std::string> allowed = {
+            {"gen", "1 to 5"}, {"lanes", "1, 2, 4, 8, 16 or 32"}, {"mps", "a power of 2 from 128 to 4096"},
+            {"mrrs", "a power of 2 from 128 to 4096"}, {"rcb", "0, 64, 128, 256 or 512"}};
+        throw std::invalid_argument(std::string(f) + " must be " + allowed.at(f));
+    }
     static constexpr double gts[] = {2.5, 5.0, 8.0, 16.0, 32.0};
     const double encoding = c.gen <= 2 ? 8.0 / 10.0 : 128.0 / 130.0;
     raw_bps = gts[c.gen - 1] * 1e9 * encoding * static_cast<double>(c.lanes);

@@ -25,19 +25,18 @@ void check_scenario(const config::scenario& s) {
     };
     // a PCI Express link's width and sizes: the values the specification allows
     auto check_pcie = [&](const std::string& at, const models::pcie_config& c) {
-        if (!c.enable) return;
-        auto pow2 = [](std::uint64_t v) { return v && (v & (v - 1)) == 0; };
-        if (!pow2(c.lanes))
-            refuse(at + ".lanes", fmt::format("{}.lanes is {}: a link has 1, 2, 4, 8, 16 or 32 lanes", at, c.lanes));
-        if (!pow2(c.mps))
-            refuse(at + ".mps", fmt::format("{}.mps is {}: Max_Payload_Size is a power of 2 from 128 to 4096", at, c.mps));
-        if (!pow2(c.mrrs))
-            refuse(at + ".mrrs",
-                   fmt::format("{}.mrrs is {}: Max_Read_Request_Size is a power of 2 from 128 to 4096", at, c.mrrs));
-        if (c.rcb && (!pow2(c.rcb) || c.rcb < 64))
-            refuse(at + ".rcb", fmt::format("{}.rcb is {}: the read completion boundary is 64, 128, 256 or 512 (0: "
-                                            "completions split by mps)",
-                                            at, c.rcb));
+        const char* f = c.enable ? models::pcie_invalid_field(c) : nullptr;
+        if (!f) return;
+        static const std::map<std::string, std::string> why = {
+            {"gen", "the generations are 1 to 5"},
+            {"lanes", "a link has 1, 2, 4, 8, 16 or 32 lanes"},
+            {"mps", "Max_Payload_Size is a power of 2 from 128 to 4096"},
+            {"mrrs", "Max_Read_Request_Size is a power of 2 from 128 to 4096"},
+            {"rcb", "the read completion boundary is 64, 128, 256 or 512 (0: completions split by mps)"}};
+        const std::string field = f;
+        const std::uint64_t v = field == "gen" ? c.gen : field == "lanes" ? c.lanes : field == "mps" ? c.mps
+                                : field == "mrrs" ? c.mrrs : c.rcb;
+        refuse(at + "." + field, fmt::format("{}.{} is {}: {}", at, field, v, why.at(field)));
     };
     check_pcie("platform.hba.pcie", s.platform.hba.pcie);
     check_pcie("platform.dmac.pcie", s.platform.dmac.pcie);

@@ -230,6 +230,17 @@ int run_scenario(const run_opts& o) {
                                          jb.contains("verify_errors")
                                              ? fmt::format(", verify errors {}", jb["verify_errors"].get<std::uint64_t>())
                                              : "");
+                if (jb.contains("verify_mismatch")) {
+                    const auto& m = jb["verify_mismatch"];
+                    std::cout << fmt::format("    first verify mismatch: the {}-byte write at offset {}", m["length"].get<std::uint64_t>(),
+                                             m["offset"].get<std::uint64_t>());
+                    if (m.contains("byte"))
+                        std::cout << fmt::format(", byte {}: read 0x{:02x}, wrote 0x{:02x}", m["byte"].get<std::uint64_t>(),
+                                                 m["got"].get<unsigned>(), m["wanted"].get<unsigned>());
+                    else
+                        std::cout << ": its crc32c differs";
+                    std::cout << "\n";
+                }
             }
             if (f.contains("groups")) {
                 // fio's "Run status group N": stonewall / new_group groups

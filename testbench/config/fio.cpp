@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -290,7 +291,6 @@ const std::map<std::string, std::string>& refused_options() {
         {"filesize", "use size"},
         {"rw_sequencer", "only the default (sequential) is modelled"},
         {"offset_align", "offsets are used as given (whole sectors); percentages round down to a sector"},
-        {"verify_pattern", "only verify=crc32c is modelled"},
         {"verify_interval", "the checksum covers each whole I/O"},
         {"verify_offset", "the checksum covers each whole I/O"},
         {"verify_backlog", "verification runs after the write phase"},
@@ -299,7 +299,7 @@ const std::map<std::string, std::string>& refused_options() {
         {"verify_only", "the model keeps no data between runs"},
         {"verify_state_save", "the model keeps no data between runs"},
         {"verify_state_load", "the model keeps no data between runs"},
-        {"experimental_verify", "only verify=crc32c is modelled"},
+        {"experimental_verify", "verification reads back the logged writes (the replay of seeds is not modelled)"},
         {"trim_percentage", "trim is not modelled"},
         {"trim_verify_zero", "trim is not modelled"},
         {"trim_backlog", "trim is not modelled"},
@@ -339,7 +339,8 @@ const std::vector<std::string>& supported_options() {
         "do_verify", "verify_fatal", "continue_on_error", "rate", "rate_iops", "rate_process", "kb_base", "ioengine",
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
         "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
-        "fsync_on_close", "wait_for", "filename", "rate_min", "rate_iops_min", "rate_cycle"};
+        "fsync_on_close", "wait_for", "filename", "rate_min", "rate_iops_min", "rate_cycle", "verify_pattern",
+        "buffer_pattern"};
     return v;
 }
 
@@ -381,7 +382,7 @@ struct builder {
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
         dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
-        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0;
+        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0, verify_pattern_line = 0, buffer_pattern_line = 0;
     // rate (rate_iops) and rate_min (rate_iops_min) given per direction
     // (read,write): only then is a limit on a direction the job never does
     // worth a note (one value applies to both, as in fio)
@@ -860,15 +861,27 @@ void parser::apply(builder& b, const raw_option& o) {
         } else if (v == "crc32c" || v == "crc32c-intel") {
             j.verify = "crc32c";
             if (v != "crc32c") note(o.line, k, "crc32c-intel is computed as crc32c");
+        } else if (v == "pattern") {
+            j.verify = "pattern";
         } else {
             static const std::set<std::string> known = {"md5", "crc64", "crc32", "crc16", "crc7", "sha1",
                                                         "sha256", "sha512", "sha3-224", "sha3-256", "sha3-384",
-                                                        "sha3-512", "xxhash", "meta", "pattern"};
+                                                        "sha3-512", "xxhash", "meta"};
             if (known.count(v))
-                fail_value(o, fmt::format("verify={} is not supported: only verify=crc32c is modelled", v));
-            fail_value(o, fmt::format("expected crc32c (or 0 for none), got '{}'", o.value));
+                fail_value(o, fmt::format("verify={} is not supported: only verify=crc32c and verify=pattern are "
+                                          "modelled",
+                                          v));
+            fail_value(o, fmt::format("expected crc32c, pattern (or 0 for none), got '{}'", o.value));
         }
         b.verify_line = o.line;
+    } else if (k == "verify_pattern" || k == "buffer_pattern") {
+        const bool verify_p = k == "verify_pattern";
+        try {
+            (verify_p ? j.verify_pattern : j.buffer_pattern) = parse_fio_pattern(o.value, verify_p);
+        } catch (const fio_pattern_error& e) {
+            fail(o.line, o.value_col + static_cast<int>(e.pos), k, e.what());
+        }
+        (verify_p ? b.verify_pattern_line : b.buffer_pattern_line) = o.line;
     } else if (k == "do_verify") {
         j.do_verify = flag_of(o);
     } else if (k == "verify_fatal") {
@@ -992,8 +1005,24 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          j.iodepth));
     if (j.syncs() && !j.writes())
         note(b.fsync_line, "fsync", fmt::format("no effect: rw={} never writes", to_string(j.rw)));
+    // verify_pattern without verify: verify=pattern (as fio); verify=0 given:
+    // the pattern is not used (fio fills write buffers for verify only).
+    if (!j.verify_pattern.empty() && !b.verify_line) {
+        j.verify = "pattern";
+        b.verify_line = b.verify_pattern_line;
+    } else if (!j.verify_pattern.empty() && j.verify.empty()) {
+        note(b.verify_pattern_line, "verify_pattern", "no effect: verify=0 (writes carry the pattern only to verify it)");
+    }
+    if (j.verify == "pattern" && j.verify_pattern.empty())
+        fail(b.verify_line, 1, "verify", "verify=pattern needs verify_pattern (the bytes to write and check)");
+    if (!j.buffer_pattern.empty() && !j.verify.empty())
+        note(b.buffer_pattern_line, "buffer_pattern",
+             fmt::format("no effect with verify={}: writes carry {}, as in fio", j.verify,
+                         j.verify_pattern.empty() ? "the verify fill" : "verify_pattern"));
+    else if (!j.buffer_pattern.empty() && !j.writes())
+        note(b.buffer_pattern_line, "buffer_pattern", fmt::format("no effect: rw={} never writes", to_string(j.rw)));
     if (!j.verify.empty() && !j.writes())
-        fail(b.verify_line, 1, "verify",
+        fail(b.verify_line, 1, b.verify_line == b.verify_pattern_line ? "verify_pattern" : "verify",
              fmt::format("rw={} never writes: verify checks data the job itself wrote (the model keeps no data "
                          "from earlier runs)",
                          to_string(j.rw)));
@@ -1618,6 +1647,105 @@ void fio_fill_buffer(std::uint8_t* buf, std::size_t len, std::uint64_t seed, std
         for (unsigned b = static_cast<unsigned>(pos & 7); b < 8 && i < len; ++b, ++i)
             buf[i] = static_cast<std::uint8_t>(w >> (8 * b));
     }
+}
+
+// ---------------------------------------------------------------- patterns
+
+fio_pattern parse_fio_pattern(const std::string& text, bool formats) {
+    fio_pattern p;
+    auto& out = p.bytes;
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    const auto starts_hex = [&](std::size_t i) {
+        return i + 2 < text.size() && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X') &&
+               hex(text[i + 2]);
+    };
+    if (text.empty()) throw fio_pattern_error("an empty pattern", 0);
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            const std::size_t end = text.find('"', i + 1);
+            if (end == std::string::npos) throw fio_pattern_error("a string without its closing '\"'", i);
+            if (end == i + 1) throw fio_pattern_error("an empty string", i);
+            out.insert(out.end(), text.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                       text.begin() + static_cast<std::ptrdiff_t>(end));
+            i = end + 1;
+        } else if (c == '\'') {
+            throw fio_pattern_error("a pattern from a file ('name') is not supported: give the bytes (\"string\" or 0x…)",
+                                    i);
+        } else if (c == '%') {
+            if (text.compare(i, 2, "%o") != 0)
+                throw fio_pattern_error("unknown format: %o (the I/O's offset) is the only one", i);
+            if (!formats) throw fio_pattern_error("buffer_pattern takes no formats (%o is for verify_pattern)", i);
+            p.offset_at.push_back(out.size());
+            out.insert(out.end(), 8, 0);
+            i += 2;
+        } else if (starts_hex(i)) {
+            // 0x and hex digits, bytes as written (an odd count: the first
+            // digit alone); "0xff0x14" is two numbers, as in fio.
+            std::size_t e = i + 2;
+            while (e < text.size() && hex(text[e])) ++e;
+            if (e < text.size() && (text[e] == 'x' || text[e] == 'X') && text[e - 1] == '0' && e - 1 > i + 2) --e;
+            std::size_t d = i + 2;
+            if ((e - d) % 2) {
+                out.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(d, 1), nullptr, 16)));
+                ++d;
+            }
+            for (; d < e; d += 2) out.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(d, 2), nullptr, 16)));
+            i = e;
+        } else if (c == '-' || c == '+' || std::isdigit(static_cast<unsigned char>(c))) {
+            // A decimal number, up to a following 0x (fio's look-ahead):
+            // its bytes little-endian, as few as hold it (0: one zero byte).
+            std::size_t e = i + 1;
+            while (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e])) && !starts_hex(e)) ++e;
+            const std::string num = text.substr(i, e - i);
+            if (num == "-" || num == "+") throw fio_pattern_error("a sign without digits", i);
+            long long v = 0;
+            try {
+                v = std::stoll(num);
+            } catch (const std::out_of_range&) {
+                v = std::numeric_limits<long long>::max();
+            }
+            if (v > std::numeric_limits<std::int32_t>::max() || v < std::numeric_limits<std::int32_t>::min())
+                throw fio_pattern_error(fmt::format("the decimal number {} is out of range (as in fio: a 32-bit "
+                                                    "integer; longer values as 0x hex bytes)",
+                                                    num),
+                                        i);
+            auto u = static_cast<std::uint32_t>(static_cast<std::int32_t>(v));
+            if (u == 0) out.push_back(0);
+            for (; u; u >>= 8) out.push_back(static_cast<std::uint8_t>(u & 0xff));
+            i = e;
+        } else {
+            throw fio_pattern_error(fmt::format("expected a \"string\", a number (decimal or 0x hex) or %o, got '{}'",
+                                                text.substr(i, 1)),
+                                    i);
+        }
+        if (out.size() > fio_pattern_max)
+            throw fio_pattern_error(fmt::format("the pattern is longer than fio's {} bytes", fio_pattern_max), 0);
+    }
+    return p;
+}
+
+std::uint8_t fio_pattern::at(std::size_t i, std::uint64_t io_offset) const {
+    for (const std::size_t f : offset_at)
+        if (i >= f && i < f + 8) return static_cast<std::uint8_t>(io_offset >> (8 * (i - f)));
+    return bytes[i];
+}
+
+void fio_pattern::fill(std::uint8_t* buf, std::size_t len, std::uint64_t io_offset) const {
+    const std::size_t n = bytes.size();
+    for (std::size_t i = 0; i < std::min(n, len); ++i) buf[i] = at(i, io_offset);
+    // the first period, doubled until the buffer is full
+    for (std::size_t have = n; have < len; have *= 2) std::memcpy(buf + have, buf, std::min(have, len - have));
+}
+
+std::size_t fio_pattern::first_mismatch(const std::uint8_t* data, std::size_t len, std::uint64_t io_offset) const {
+    const std::size_t n = bytes.size();
+    std::vector<std::uint8_t> period(n);
+    for (std::size_t i = 0; i < n; ++i) period[i] = at(i, io_offset);
+    for (std::size_t i = 0; i < len; ++i)
+        if (data[i] != period[i % n]) return i;
+    return len;
 }
 
 void fio_verify_log::forget(std::uint64_t offset, std::size_t len) {

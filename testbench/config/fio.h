@@ -82,6 +82,32 @@ struct fio_zone {
     std::uint64_t size = 0;     // zoned_abs: bytes
 };
 
+// A data pattern of verify_pattern / buffer_pattern, as fio's lib/pattern
+// reads it: "strings", decimal numbers (INT_MIN … INT_MAX, their bytes
+// little-endian, as few as hold the value), 0x hex bytes as written, and %o
+// (verify_pattern only: 8 bytes, the I/O's offset little-endian), at most
+// 512 bytes in all. A buffer holds the pattern repeated from its first byte.
+struct fio_pattern {
+    std::vector<std::uint8_t> bytes;       // one period; empty: no pattern
+    std::vector<std::size_t> offset_at;    // where each %o's 8 bytes start
+    bool empty() const { return bytes.empty(); }
+    // buf[0, len) as an I/O at io_offset carries it.
+    void fill(std::uint8_t* buf, std::size_t len, std::uint64_t io_offset) const;
+    // The first byte of data[0, len) that differs from fill(…, io_offset), or len.
+    std::size_t first_mismatch(const std::uint8_t* data, std::size_t len, std::uint64_t io_offset) const;
+    // Byte i of the pattern as an I/O at io_offset carries it.
+    std::uint8_t at(std::size_t i, std::uint64_t io_offset) const;
+};
+inline constexpr std::size_t fio_pattern_max = 512; // fio's MAX_PATTERN_SIZE
+
+// A malformed pattern: the reason, and where in the text (0-based).
+struct fio_pattern_error : std::invalid_argument {
+    std::size_t pos;
+    fio_pattern_error(const std::string& what, std::size_t at) : std::invalid_argument(what), pos(at) {}
+};
+// Parses a pattern (fio_pattern_error when malformed); formats: %o allowed.
+fio_pattern parse_fio_pattern(const std::string& text, bool formats);
+
 struct fio_job {
     std::string name;              // the section name (or name=); numjobs clones share it
     unsigned clone = 0;            // 0 … numjobs-1
@@ -130,7 +156,9 @@ struct fio_job {
     double dist_param = 0;         // zipf: theta; pareto: h; normal: dev (% of the region)
     std::vector<fio_zone> zones[2]; // zoned / zoned_abs, per direction (read, write)
     unsigned percentage_random[2] = {100, 100}; // random jobs: % of I/Os at a random offset, the rest follow on
-    std::string verify;            // "" = off; "crc32c" (the only checksum modelled)
+    std::string verify;            // "" = off; "crc32c" (checksum of each write) or "pattern" (verify_pattern)
+    fio_pattern verify_pattern;    // with verify: what writes carry (else fio_fill_buffer's bytes)
+    fio_pattern buffer_pattern;    // without verify: what writes carry (else the buffers are left as they are)
     bool do_verify = true;         // with verify: read back and check after the write phase
     bool verify_fatal = false;     // stop the job at the first mismatch
     // continue_on_error: which failed I/Os (EIO or EILSEQ; fio's non-fatal

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <optional>
 
 #include <fmt/format.h>
 #include <systemc>
@@ -51,6 +52,15 @@ struct fio_runner::job_state {
     std::uint64_t completed = 0;       // every completion (progress)
     std::uint64_t failed = 0;          // bufs ending with an error
     std::uint64_t verify_errors = 0, verified = 0;
+    // The first verify mismatch: the extent, and with verify=pattern its
+    // first wrong byte (its index in the extent, what was read, what was
+    // written); results.json's verify_mismatch.
+    struct mismatch {
+        std::uint64_t offset = 0, length = 0;
+        std::optional<std::uint64_t> byte;
+        unsigned got = 0, wanted = 0;
+    };
+    std::optional<mismatch> first_mismatch;
     std::uint64_t syncs = 0;           // flushes done (all, measured or not)
     std::uint64_t start_ps = 0, measure_ps = 0, end_ps = 0;
     int error = 0;
@@ -438,8 +448,11 @@ void fio_runner::job_main(job_state& js) {
             free_slots.pop_back();
             std::uint8_t* p = reinterpret_cast<std::uint8_t*>(s.base + job.iomem_align);
             if (io->is_write && verify) {
-                config::fio_fill_buffer(p, io->length, fill_seed, io->offset, io->index);
+                if (!job.verify_pattern.empty()) job.verify_pattern.fill(p, io->length, io->offset);
+                else config::fio_fill_buffer(p, io->length, fill_seed, io->offset, io->index);
                 vlog.record_write(io->offset, p, io->length);
+            } else if (io->is_write && !job.buffer_pattern.empty()) {
+                job.buffer_pattern.fill(p, io->length, io->offset);
             }
             submit(s, *io);
             if (io->is_write && job.syncs()) {
@@ -487,7 +500,19 @@ void fio_runner::job_main(job_state& js) {
                 }
                 continue;
             }
-            if (vlog.check_read(off, p, len) == config::fio_verify_log::result::mismatch) {
+            // verify=pattern: the bytes against the pattern (fio's
+            // verify_io_u_pattern); else the extent's checksum
+            bool bad;
+            if (job.verify == "pattern") {
+                const std::size_t at = job.verify_pattern.first_mismatch(p, len, off);
+                bad = at < len;
+                if (bad && !js.first_mismatch)
+                    js.first_mismatch = {off, len, at, p[at], job.verify_pattern.at(at % job.verify_pattern.bytes.size(), off)};
+            } else {
+                bad = vlog.check_read(off, p, len) == config::fio_verify_log::result::mismatch;
+                if (bad && !js.first_mismatch) js.first_mismatch = {off, len, std::nullopt, 0, 0};
+            }
+            if (bad) {
                 ++js.verify_errors;
                 if (!job.continue_verify) {
                     if (!js.error) js.error = EILSEQ;
@@ -605,6 +630,15 @@ nlohmann::json fio_runner::headline() const {
         if (!js.job.verify.empty()) {
             j["verify_errors"] = js.verify_errors;
             j["verified_extents"] = js.verified;
+            if (const auto& m = js.first_mismatch) {
+                nlohmann::json x = {{"offset", m->offset}, {"length", m->length}};
+                if (m->byte) {
+                    x["byte"] = *m->byte;
+                    x["got"] = m->got;
+                    x["wanted"] = m->wanted;
+                }
+                j["verify_mismatch"] = std::move(x);
+            }
         }
         if (js.sync_lat) {
             const auto& h = js.sync_lat->histogram();

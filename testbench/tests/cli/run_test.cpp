@@ -336,6 +336,93 @@ TEST_CASE("run: --fio with verify writes, reads back and checks every block, fio
     CHECK(j["headline"]["fio"]["jobs"][0]["verified_extents"] == 256);
 }
 
+namespace {
+// A writable raw image of `size` zero bytes for target 0, and the --set
+// options that put it there.
+std::string zero_image(const std::filesystem::path& path, std::size_t size) {
+    std::ofstream img(path, std::ios::binary);
+    const std::string zeros(size, '\0');
+    img << zeros;
+    return " --set platform.hba.targets.0.image=" + path.string() + " --set platform.hba.targets.0.capacity=0" +
+           " --set platform.hba.targets.0.writable=true";
+}
+} // namespace
+
+TEST_CASE("run: verify_pattern with %o puts each write's offset and the bytes on the medium and checks them back") {
+    const auto d = scratch("run_fio_verify_pattern");
+    const auto img = zero_image(d / "disk.img", 1 << 20);
+    const auto job = write_job(d, "p.fio",
+                               "[w]\nioengine=libaio\nrw=randwrite\nbs=4k\niodepth=4\nsize=64k\n"
+                               "verify_pattern=%o\"ddisim\"\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string() + img);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(read_file(d / "out" / "results.json"))["headline"]["fio"]["jobs"][0];
+    CHECK(j["verified_extents"] == 16);
+    CHECK(j["verify_errors"] == 0);
+    CHECK_FALSE(j.contains("verify_mismatch"));
+    // every 4 KiB block: its offset (8 bytes, little-endian) and "ddisim",
+    // repeated; past the job's 64 KiB the image is untouched
+    const std::string medium = read_file(d / "disk.img");
+    REQUIRE(medium.size() == (1u << 20));
+    std::size_t wrong = 0;
+    for (std::uint64_t off = 0; off < 65536; off += 4096)
+        for (std::size_t i = 0; i < 4096; ++i) {
+            const std::size_t k = i % 14;
+            const auto want = k < 8 ? static_cast<unsigned char>(off >> (8 * k)) : static_cast<unsigned char>("ddisim"[k - 8]);
+            wrong += static_cast<unsigned char>(medium[off + i]) != want;
+        }
+    CHECK(wrong == 0);
+    CHECK(medium.find_first_not_of('\0', 65536) == std::string::npos);
+}
+
+TEST_CASE("run: buffer_pattern is what writes carry without verify") {
+    const auto d = scratch("run_fio_buffer_pattern");
+    const auto img = zero_image(d / "disk.img", 1 << 20);
+    const auto job = write_job(d, "b.fio", "[w]\nrw=write\nbs=8k\nsize=32k\nbuffer_pattern=0x55aa\n");
+    const auto r = run_ddisim("run --brief --fio " + job.string() + " --out " + (d / "out").string() + img);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const std::string medium = read_file(d / "disk.img");
+    REQUIRE(medium.size() == (1u << 20));
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < 32768; ++i) wrong += static_cast<unsigned char>(medium[i]) != (i % 2 ? 0xaa : 0x55);
+    CHECK(wrong == 0);
+    CHECK(medium.find_first_not_of('\0', 32768) == std::string::npos);
+}
+
+TEST_CASE("run: verify names the first mismatch, with verify=pattern its byte, what was read and what was written") {
+    const auto d = scratch("run_fio_verify_mismatch");
+    // Job v writes a block a millisecond; job o, from 1.5 ms, writes all 16
+    // with 0x55 at once: over v's first blocks (v's later ones land after
+    // it). v's read-back finds 0x55 at offset 0, where it wrote 0xaa.
+    const std::string other = "[o]\nrw=write\nbs=4k\nsize=64k\nstartdelay=1500us\nbuffer_pattern=0x55\n";
+    auto run = [&](const std::string& name, const std::string& verify) {
+        const auto job = write_job(d, name + ".fio", "[v]\nrw=write\nbs=4k\nsize=64k\nrate_iops=1000\n" + verify + other);
+        auto r = run_ddisim("run --fio " + job.string() + " --out " + (d / name).string());
+        INFO(r.out);
+        CHECK(r.status == 1);
+        return std::make_pair(r.out, nlohmann::json::parse(read_file(d / name / "results.json"))["headline"]["fio"]["jobs"][0]);
+    };
+    const auto [out, p] = run("pattern", "verify_pattern=0xaa\n");
+    CHECK(p["verify_errors"] == 1); // the first ends the verify phase (EILSEQ)
+    CHECK(p["error"] == 84);
+    const auto& m = p["verify_mismatch"];
+    CHECK(m["offset"] == 0);
+    CHECK(m["length"] == 4096);
+    CHECK(m["byte"] == 0);
+    CHECK(m["got"] == 0x55);
+    CHECK(m["wanted"] == 0xaa);
+    CHECK(out.find("first verify mismatch: the 4096-byte write at offset 0, byte 0: read 0x55, wrote 0xaa") !=
+          std::string::npos);
+    // crc32c: the extent, no byte
+    const auto [out2, c] = run("crc", "verify=crc32c\n");
+    CHECK(c["verify_errors"] == 1);
+    CHECK(c["verify_mismatch"]["offset"] == 0);
+    CHECK_FALSE(c["verify_mismatch"].contains("byte"));
+    CHECK(out2.find("first verify mismatch: the 4096-byte write at offset 0: its crc32c differs") != std::string::npos);
+}
+
 TEST_CASE("run: verify leaves out the writes that failed (a read-only image), as fio unlogs them") {
     const auto d = scratch("run_fio_verify_ro");
     {

@@ -1148,3 +1148,123 @@ TEST_CASE("fio: rate_min, rate_iops_min and rate_cycle are read per direction, a
     CHECK(has_note(parse("[c]\nrate_iops_min=10\nruntime=1s\n"), "rate_min", "first 2 s"));
     CHECK(error_of("[d]\nratecycle=0\n").key == "rate_cycle");
 }
+
+// ---------------------------------------------------------------- patterns
+
+namespace {
+std::vector<std::uint8_t> pattern_bytes(const std::string& text, bool formats = true) {
+    return parse_fio_pattern(text, formats).bytes;
+}
+using bytes = std::vector<std::uint8_t>;
+} // namespace
+
+TEST_CASE("fio pattern: strings, decimal and hex numbers and %o read as fio's lib/pattern documents them") {
+    CHECK(pattern_bytes("\"abcd\"") == bytes{0x61, 0x62, 0x63, 0x64});
+    CHECK(pattern_bytes("-1024") == bytes{0x00, 0xfc, 0xff, 0xff}); // 32-bit, little-endian
+    CHECK(pattern_bytes("66") == bytes{0x42});                      // as few bytes as hold it
+    CHECK(pattern_bytes("256") == bytes{0x00, 0x01});
+    CHECK(pattern_bytes("0") == bytes{0x00});
+    CHECK(pattern_bytes("0xFF0X1") == bytes{0xff, 0x01}); // two numbers; an odd digit count: the first alone
+    CHECK(pattern_bytes("0xff0x14") == bytes{0xff, 0x14});
+    CHECK(pattern_bytes("0xabc") == bytes{0x0a, 0xbc});
+    CHECK(pattern_bytes("0xdeadbeef") == bytes{0xde, 0xad, 0xbe, 0xef}); // hex bytes as written
+    CHECK(pattern_bytes("\"123\"0xFFeeCC") == bytes{0x31, 0x32, 0x33, 0xff, 0xee, 0xcc});
+    CHECK(pattern_bytes(std::string("0x") + std::string(42, 'f')) == bytes(21, 0xff));
+    const auto o = parse_fio_pattern("%o", true);
+    CHECK(o.bytes == bytes(8, 0));
+    CHECK(o.offset_at == std::vector<std::size_t>{0});
+    // "-10" up to the 0x that follows (fio's look-ahead), then 0xab, a string, %o, a string
+    const auto mix = parse_fio_pattern("-100xab\"1\"%o\"2\"", true);
+    CHECK(mix.bytes == bytes{0xf6, 0xff, 0xff, 0xff, 0xab, 0x31, 0, 0, 0, 0, 0, 0, 0, 0, 0x32});
+    CHECK(mix.offset_at == std::vector<std::size_t>{6});
+    const auto two = parse_fio_pattern("%o0xdeadbeef%o", true);
+    CHECK(two.bytes.size() == 20);
+    CHECK(two.offset_at == std::vector<std::size_t>{0, 12});
+}
+
+TEST_CASE("fio pattern: malformed patterns are refused with the reason and where") {
+    auto err = [](const std::string& text, bool formats = true) -> std::pair<std::string, std::size_t> {
+        try {
+            parse_fio_pattern(text, formats);
+        } catch (const fio_pattern_error& e) {
+            return {e.what(), e.pos};
+        }
+        FAIL("accepted: " << text);
+        return {};
+    };
+    CHECK(err("0x11 0x22") == std::pair<std::string, std::size_t>{"expected a \"string\", a number (decimal or 0x hex) or %o, got ' '", 4});
+    CHECK(err("0x11\"ab").first.find("closing") != std::string::npos);
+    CHECK(err("0x11\"ab").second == 4);
+    CHECK(err("\"\"").first == "an empty string");
+    CHECK(err("'pattern.bin'").first.find("not supported") != std::string::npos);
+    CHECK(err("%x").first.find("only one") != std::string::npos);
+    CHECK(err("0x11%o", false) == std::pair<std::string, std::size_t>{"buffer_pattern takes no formats (%o is for verify_pattern)", 4});
+    CHECK(err("4294967296").first.find("out of range") != std::string::npos);
+    CHECK(err("-2147483649").first.find("out of range") != std::string::npos);
+    CHECK_NOTHROW(parse_fio_pattern("-2147483648", true));
+    CHECK(err("-").first == "a sign without digits");
+    CHECK(err("").first == "an empty pattern");
+    CHECK_NOTHROW(parse_fio_pattern(std::string("0x") + std::string(2 * 512, 'a'), true)); // 512 bytes: fine
+}
+
+TEST_CASE("fio pattern: a buffer holds the pattern repeated from its start, %o the I/O's offset little-endian") {
+    const auto p = parse_fio_pattern("%o\"ab\"", true); // a 10-byte period
+    const std::uint64_t off = 0x0102030405060708ull;
+    std::vector<std::uint8_t> buf(25, 0xee);
+    p.fill(buf.data(), buf.size(), off);
+    const bytes period = {0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 'a', 'b'};
+    for (std::size_t i = 0; i < buf.size(); ++i) CHECK(buf[i] == period[i % 10]);
+    CHECK(p.first_mismatch(buf.data(), buf.size(), off) == buf.size());
+    CHECK(p.first_mismatch(buf.data(), buf.size(), off + 4096) == 1); // another I/O's offset: its second byte
+    buf[17] ^= 0x10;
+    CHECK(p.first_mismatch(buf.data(), buf.size(), off) == 17);
+    // shorter than one period
+    std::vector<std::uint8_t> small(5, 0xee);
+    p.fill(small.data(), small.size(), off);
+    CHECK(small == bytes(period.begin(), period.begin() + 5));
+    // more than 512 bytes is more than fio holds
+    CHECK_THROWS_AS(parse_fio_pattern(std::string("0x") + std::string(2 * 513, 'a'), true), fio_pattern_error);
+}
+
+TEST_CASE("fio: verify_pattern implies verify=pattern, verify=crc32c keeps its checksum, buffer_pattern fills writes") {
+    const auto a = parse("[j]\nrw=write\nsize=64k\nverify_pattern=0xaa\n");
+    CHECK(a.jobs[0].verify == "pattern");
+    CHECK(a.jobs[0].verify_pattern.bytes == bytes{0xaa});
+    // verify given (before or after the pattern): it stays
+    CHECK(parse("[j]\nrw=write\nsize=64k\nverify_pattern=0xaa\nverify=crc32c\n").jobs[0].verify == "crc32c");
+    CHECK(parse("[j]\nrw=write\nsize=64k\nverify=crc32c\nverify_pattern=0xaa\n").jobs[0].verify == "crc32c");
+    // inherited from [global]
+    CHECK(parse("[global]\nverify_pattern=%o\n[j]\nrw=randwrite\nsize=64k\n").jobs[0].verify == "pattern");
+    // verify=0: the pattern is not used, with a note
+    const auto off = parse("[j]\nrw=write\nsize=64k\nverify=0\nverify_pattern=0xaa\n");
+    CHECK(off.jobs[0].verify.empty());
+    CHECK(has_note(off, "verify_pattern", "no effect: verify=0"));
+    // verify=pattern needs the pattern
+    const auto e = error_of("[j]\nrw=write\nsize=64k\nverify=pattern\n");
+    CHECK(e.key == "verify");
+    CHECK(e.line == 4);
+    CHECK(e.message.find("needs verify_pattern") != std::string::npos);
+    // a job that never writes has nothing of its own to verify
+    const auto r = error_of("[j]\nrw=read\nsize=64k\nverify_pattern=0xaa\n");
+    CHECK(r.key == "verify_pattern");
+    CHECK(r.line == 4);
+    // the column of a bad byte
+    const auto c = error_of("[j]\nrw=write\nsize=64k\nverify_pattern=0x11 0x22\n");
+    CHECK(c.line == 4);
+    CHECK(c.column == 20);
+    CHECK(c.key == "verify_pattern");
+    const auto b = error_of("[j]\nrw=write\nsize=64k\nbuffer_pattern=%o\n");
+    CHECK(b.key == "buffer_pattern");
+    CHECK(b.column == 16);
+    // buffer_pattern: the writes' bytes without verify; with verify, or on a
+    // job that never writes, a note
+    const auto bp = parse("[j]\nrw=write\nsize=64k\nbuffer_pattern=\"xy\"\n");
+    CHECK(bp.jobs[0].buffer_pattern.bytes == bytes{'x', 'y'});
+    CHECK(bp.notes.empty());
+    CHECK(has_note(parse("[j]\nrw=write\nsize=64k\nverify=crc32c\nbuffer_pattern=1\n"), "buffer_pattern",
+                   "no effect with verify=crc32c"));
+    CHECK(has_note(parse("[j]\nrw=read\nsize=64k\nbuffer_pattern=1\n"), "buffer_pattern", "never writes"));
+    // verify=pattern is no longer refused; other checksums still are
+    CHECK(error_of("[j]\nrw=write\nsize=64k\nverify=md5\n").message.find("crc32c and verify=pattern") !=
+          std::string::npos);
+}

@@ -70,7 +70,9 @@ std::uint64_t get_le(const std::uint8_t* p, unsigned n) {
 } // namespace
 
 hba_drv::hba_drv(dev_info_t* dip, const hba_drv_config& cfg)
-    : dip_(dip), k_(dip->kernel), cfg_(cfg), start_cv_(std::make_unique<kernel::kcondvar>(*dip->kernel)) {
+    : dip_(dip), k_(dip->kernel), cfg_(cfg), start_cv_(std::make_unique<kernel::kcondvar>(*dip->kernel)),
+      replies_cv_(std::make_unique<kernel::kcondvar>(*dip->kernel)),
+      intr_cv_(std::make_unique<kernel::kcondvar>(*dip->kernel)) {
     attr_ = hba_data_dma_attr;
     attr_.dma_attr_addr_hi = cfg.data_addr_hi;
     attr_.dma_attr_sgllen = cfg.sgllen;
@@ -230,6 +232,13 @@ int hba_drv::attach_scsa() {
 }
 
 void hba_drv::detach() {
+    // No handler may still run on what is torn down below: the interrupt
+    // thread yields on its register accesses, so one may be part way
+    // through the reply ring (as illumos's rem_avintr waits for a handler
+    // that is running).
+    if (intr_enabled_) ddi_intr_disable(ih_);
+    intr_enabled_ = false;
+    intr_cv_->wait_until([&] { return !in_intr_; });
     for (auto* sd : devs_) scsi_hba_target_destroy(sd);
     devs_.clear();
     if (regs_h_) {
@@ -500,13 +509,32 @@ void hba_drv::fill(struct scsi_pkt* pkt, const std::uint8_t* rp) {
 }
 
 bool hba_drv::process_replies() {
-    if (in_replies_) return false; // re-entered from a pkt_comp: the outer loop continues
+    if (in_replies_) {
+        // Another thread walks the ring (it yields on the bus), or a reset
+        // holds it: that walk reads RPL_PI once more before it ends, so a
+        // reply whose interrupt this thread has taken is not left behind.
+        rerun_ = true;
+        return false;
+    }
     in_replies_ = true;
-    bool seen = false;
     std::vector<struct scsi_pkt*> done;
+    const bool seen = walk_replies(done);
+    in_replies_ = false;
+    replies_cv_->broadcast();
+    // complete after the ring bookkeeping: pkt_comp may start new commands
+    for (auto* pkt : done) scsi_hba_pkt_comp(pkt);
+    return seen;
+}
+
+bool hba_drv::walk_replies(std::vector<struct scsi_pkt*>& done) {
+    bool seen = false;
     for (;;) {
+        rerun_ = false;
         const std::uint32_t pi = rd(P::RPL_PI);
-        if (pi == rpl_ci_ || pi >= rpl_entries_) break;
+        if (pi == rpl_ci_ || pi >= rpl_entries_) {
+            if (rerun_) continue; // a skipped thread's reply may have landed since
+            break;
+        }
         while (rpl_ci_ != pi) {
             const std::size_t off = std::size_t(rpl_ci_) * P::reply_size;
             (void)ddi_dma_sync(rpl_.dh, off_t(off), P::reply_size, DDI_DMA_SYNC_FORCPU);
@@ -535,14 +563,20 @@ bool hba_drv::process_replies() {
         }
         wr(P::RPL_CI, rpl_ci_);
     }
-    in_replies_ = false;
-    // complete after the ring bookkeeping: pkt_comp may start new commands
-    for (auto* pkt : done) scsi_hba_pkt_comp(pkt);
     return seen;
 }
 
 uint_t hba_drv::intr(caddr_t arg1, caddr_t) {
     auto* d = reinterpret_cast<hba_drv*>(arg1);
+    d->in_intr_ = true;
+    const uint_t rc = d->handle_intr();
+    d->in_intr_ = false;
+    d->intr_cv_->broadcast();
+    return rc;
+}
+
+uint_t hba_drv::handle_intr() {
+    hba_drv* d = this;
     const std::uint32_t st = d->rd(P::IRQ_STATUS);
     if (!st) return DDI_INTR_UNCLAIMED;
     d->wr(P::IRQ_STATUS, st); // W1C first: a reply landing after this raises the line again
@@ -568,10 +602,16 @@ int hba_drv::reset(struct scsi_address* ap, int level) {
     }
     if (level != RESET_ALL) return 0;
     // HBA_RESET drops every command without a reply: complete them here.
-    // The rings are programmed anew: no frame may be half written meanwhile.
+    // The rings are programmed anew: no frame may be half written
+    // meanwhile, and no other thread may be walking the reply ring (its
+    // walk yields on the bus: it would go on in the reset ring, with the
+    // old indices). A walk calls no completions, so none waits on this.
     hold_ring();
+    replies_cv_->wait_until([&] { return !in_replies_; });
+    in_replies_ = true;
     ++st_.bus_resets;
-    (void)process_replies(); // replies already posted first
+    std::vector<struct scsi_pkt*> done;
+    (void)walk_replies(done); // replies already posted first
     std::vector<struct scsi_pkt*> lost;
     for (unsigned t = 0; t < ntags_; ++t)
         if (tag_pkt_[t]) {
@@ -581,7 +621,14 @@ int hba_drv::reset(struct scsi_address* ap, int level) {
         }
     outstanding_ = 0;
     program();
+    in_replies_ = false;
+    replies_cv_->broadcast();
     release_ring();
+    // completions outside the ring: a pkt_comp may start a command
+    for (auto* pkt : done) {
+        ddisim::scsa::interrupt_scope scope(*k_);
+        scsi_hba_pkt_comp(pkt);
+    }
     for (auto* pkt : lost) {
         cmd_of(pkt)->active = false;
         pkt->pkt_reason = CMD_RESET;
@@ -590,6 +637,10 @@ int hba_drv::reset(struct scsi_address* ap, int level) {
         pkt->pkt_resid = pkt->pkt_numcookies ? ssize_t(pkt->pkt_dma_len) : 0;
         ++st_.resets;
         ++st_.completions;
+        if (cmd_of(pkt)->polling) {
+            cmd_of(pkt)->done = true; // its thread polls for it (start): no pkt_comp
+            continue;
+        }
         ddisim::scsa::interrupt_scope scope(*k_);
         scsi_hba_pkt_comp(pkt);
     }

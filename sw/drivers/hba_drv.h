@@ -181,6 +181,10 @@ private:
     // scsi_hba_pkt_comp except polled ones (marked done). True when a polled
     // packet's reply was seen.
     bool process_replies();
+    // The ring walk of process_replies (and reset), holding in_replies_:
+    // bookkeeping only, the packets to complete go to `done`.
+    bool walk_replies(std::vector<struct scsi_pkt*>& done);
+    uint_t handle_intr(); // intr's work, for this instance
     void fill(struct scsi_pkt* pkt, const std::uint8_t* rp);
     int reset(struct scsi_address* ap, int level);
 
@@ -212,9 +216,13 @@ private:
     std::vector<unsigned> free_tags_;
     std::uint32_t req_pi_ = 0, req_ci_ = 0, rpl_ci_ = 0;
     unsigned outstanding_ = 0;
-    bool in_replies_ = false;
+    bool in_replies_ = false;                     // a thread walks the reply ring (or a reset holds it)
+    bool rerun_ = false;                          // a process_replies was skipped meanwhile: walk once more
     bool starting_ = false;                       // a thread is putting a frame into the request ring
     std::unique_ptr<kernel::kcondvar> start_cv_;  // threads waiting for the ring (start)
+    std::unique_ptr<kernel::kcondvar> replies_cv_; // a reset waiting for a reply walk to end
+    bool in_intr_ = false;                        // the interrupt handler runs (it may be yielding)
+    std::unique_ptr<kernel::kcondvar> intr_cv_;   // detach waiting for the handler to return
     stats st_;
 };
 

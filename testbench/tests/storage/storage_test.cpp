@@ -460,6 +460,36 @@ TEST_CASE("storage: a bus reset (RESET_ALL) mid-run completes every command CMD_
     CHECK(sd_total(r, &drivers::sd::stats::reset_retries) == out_at_reset);
 }
 
+TEST_CASE("storage: bus resets while the interrupt thread walks the reply ring leave no stale walk behind") {
+    // Every bus access may yield (no quantum), so a reset from a job thread
+    // can come while the interrupt thread is between reading RPL_PI and
+    // writing RPL_CI. The reset must wait for that walk: had the walk gone on
+    // in the freshly programmed ring it would take stale replies for new
+    // commands (stray replies, commands completed before they ran) and write
+    // the old RPL_CI into the HBA.
+    st_options o;
+    o.hba.register_latency = 20'000'000; // 20 us a register access: a long walk
+    st_system s(o);
+    verify_options vo;
+    vo.ios = 6000;
+    vo.seed = 31;
+    unsigned resets = 0;
+    vo.hook = [&](std::uint64_t done, std::vector<std::unique_ptr<drivers::sd>>&, drivers::hba_drv& h) {
+        if (done % 97 == 0 && done / 97 > resets && h.outstanding() > 0) {
+            ++resets;
+            (void)scsi_reset(&h.device(0)->sd_address, RESET_ALL);
+        }
+    };
+    const auto r = run_verify_now(s, drivers::hba_drv_config{}, drivers::sd_config{}, vo);
+    check_clean(r, vo.ios);
+    CHECK(resets > 30);
+    CHECK(r.hba_stats.bus_resets == resets);
+    std::size_t stray = 0;
+    for (const auto& d : s.k->diagnostics()) stray += d.id == "hba-stray-reply";
+    CHECK(stray == 0);
+    CHECK(sd_total(r, &drivers::sd::stats::errors) == 0);
+}
+
 namespace {
 // FLAG_NOINTR from interrupt context: packet A's pkt_comp (run by the HBA's
 // interrupt handler) transports packet B with FLAG_NOINTR; the HBA driver

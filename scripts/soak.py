@@ -10,7 +10,7 @@ size, an HDD's queue order and write cache, sometimes a second disk, disk condit
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, offset distribution and
 share of random offsets, cache flushes,
-depth, clones, verify, buffers off page alignment, think time and pacing, sometimes a second
+depth, clones, verify (a checksum or a pattern), buffers off page alignment, think time and pacing, sometimes a second
 phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -138,7 +138,9 @@ def draw(rng):
         job = "[j]\nioengine=libaio\nrw=%s\nbs=%s\niodepth=%d\nsize=%s\nnumber_ios=%d\nnumjobs=%d\noffset_increment=1g\n" % (
             rw, bs, depth, size, ios, pick([1, 1, 2]))
         if rw != "read" and rw != "randread" and pick([True, False]):
-            job += "verify=crc32c\n"
+            # the checksum of pseudo-random bytes, every byte against a
+            # pattern holding each write's offset, or the checksum of a pattern
+            job += pick(["verify=crc32c\n", 'verify_pattern=%o"ddisim"\n', "verify=crc32c\nverify_pattern=0xa5\n"])
         # block sizes drawn per I/O up to bs (not above 256k: the largest
         # keep their fewer I/Os above)
         if bs not in ("1m", "2m") and pick([False, False, True]):
@@ -255,7 +257,7 @@ def verify_may_race(job):
     in flight at once and reach the disk in either order (a BUSY retry lets
     the later pass), so verify may fail, as fio warns (ddisim notes it)."""
     job = (job or "").split("\n[")[0]  # [j]'s options only, not a later job's
-    if "verify=" not in job or not any(k in job for k in ("bsrange=", "random_distribution=", "percentage_random=")):
+    if ("verify=" not in job and "verify_pattern=" not in job) or not any(k in job for k in ("bsrange=", "random_distribution=", "percentage_random=")):
         return False
     lines = dict(l.split("=", 1) for l in job.splitlines() if "=" in l)
     return lines.get("rw") in ("randwrite", "randrw") and int(lines.get("iodepth", "1")) > 1

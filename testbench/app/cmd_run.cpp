@@ -150,7 +150,10 @@ int run_scenario(const run_opts& o) {
         j["timeseries"] = {{"rows", series->rows()}, {"stopped_at_ns", res.series_stopped_ps / 1000}};
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
-    if (const auto* fr = plat.fio()) write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
+    if (const auto* fr = plat.fio()) {
+        write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
+        for (const auto& [name, text] : fr->log_files()) write_file(out / name, text); // write_lat_log & co.
+    }
     const auto host = host_report(wall, res.end_ps, j["headline"]);
     write_file(out / "host.json", host.dump(2) + "\n");
     {
@@ -303,7 +306,11 @@ int run_scenario(const run_opts& o) {
         }
         std::cout << fmt::format("results: {}  {}  {}", (out / "results.json").string(), (out / "stats.csv").string(),
                                  (out / "host.json").string());
-        if (plat.fio()) std::cout << "  " << (out / "fio.json").string();
+        if (plat.fio()) {
+            std::cout << "  " << (out / "fio.json").string();
+            const auto logs = plat.fio()->log_files();
+            if (!logs.empty()) std::cout << fmt::format("  {} fio log file(s) ({} …)", logs.size(), (out / logs.front().first).string());
+        }
         if (series) std::cout << "  " << (out / "timeseries.csv").string();
         if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;
         if (!sc.run.trace.empty()) std::cout << "  trace: " << sc.run.trace;

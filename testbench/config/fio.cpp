@@ -235,13 +235,15 @@ const std::map<std::string, std::string>& noted_options() {
         {"clat_percentiles", "completion latency percentiles are always reported"},
         {"lat_percentiles", "ddisim reports completion latency percentiles (clat_ns)"},
         {"slat_percentiles", "ddisim reports completion latency percentiles (clat_ns)"},
-        {"write_bw_log", "log files are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
-        {"write_lat_log", "log files are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
-        {"write_iops_log", "log files are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
-        {"write_hist_log", "log files are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
-        {"log_avg_msec", "log files are not written; the interval of timeseries.csv is run.stats_interval"},
-        {"log_hist_msec", "log files are not written; the interval of timeseries.csv is run.stats_interval"},
-        {"per_job_logs", "log files are not written; the interval of timeseries.csv is run.stats_interval"},
+        {"write_hist_log", "histogram logs are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
+        {"log_hist_msec", "histogram logs are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
+        {"log_hist_coarseness", "histogram logs are not written; run.stats_interval writes timeseries.csv (per-job completions and mean latency per interval)"},
+        {"log_prio", "I/O priorities are not modelled: the logs' last column is 0"},
+        {"log_unix_epoch", "the simulation has no wall clock: log times are ms from the job's start (after ramp_time)"},
+        {"log_alternate_epoch", "the simulation has no wall clock: log times are ms from the job's start (after ramp_time)"},
+        {"log_compression", "logs are written uncompressed"},
+        {"log_store_compressed", "logs are written uncompressed"},
+        {"log_entries", "the logs are kept in memory until the job ends"},
         {"disable_lat", "latencies are always measured"},
         {"disable_clat", "latencies are always measured"},
         {"disable_slat", "latencies are always measured"},
@@ -305,6 +307,8 @@ const std::map<std::string, std::string>& refused_options() {
         {"trim_backlog", "trim is not modelled"},
         {"thinktime_spin", "thinktime is a plain wait"},
         {"thinktime_iotime", "thinktime is a plain wait"},
+        {"log_max_value", "averaged log entries give the mean"},
+        {"log_issue_time", "log entries give the completion time"},
         {"latency_target", "latency targets are not modelled"},
         {"latency_window", "latency targets are not modelled"},
         {"latency_percentile", "latency targets are not modelled"},
@@ -340,7 +344,8 @@ const std::vector<std::string>& supported_options() {
         "iomem_align", "percentile_list", "stonewall", "new_group", "exitall", "exitall_on_error", "exit_what",
         "random_distribution", "percentage_random", "iodepth_low", "iodepth_batch_complete_min", "fsync", "fdatasync", "end_fsync",
         "fsync_on_close", "wait_for", "filename", "rate_min", "rate_iops_min", "rate_cycle", "verify_pattern",
-        "buffer_pattern"};
+        "buffer_pattern", "write_lat_log", "write_bw_log", "write_iops_log", "log_avg_msec", "log_offset",
+        "per_job_logs"};
     return v;
 }
 
@@ -351,7 +356,7 @@ const std::set<std::string>& flag_options() {
                                             "disable_lat", "disable_clat", "disable_slat",
                                             "disable_bw_measurement", "gtod_reduce", "unlink", "create_on_open",
                                             "allow_file_create", "allow_mounted_write", "overwrite",
-                                            "scramble_buffers", "refill_buffers", "zero_buffers", "per_job_logs",
+                                            "scramble_buffers", "refill_buffers", "zero_buffers", "per_job_logs", "log_offset",
                                             "stats", "stonewall", "exitall",
                                             "exitall_on_error", "fsync_on_close", "end_fsync", "sync",
                                             "bs_unaligned", "bs_is_seq_rand", "verify_async", "verify_only",
@@ -382,7 +387,10 @@ struct builder {
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
         dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
-        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0, verify_pattern_line = 0, buffer_pattern_line = 0;
+        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0, verify_pattern_line = 0, buffer_pattern_line = 0,
+        rate_log_line = 0;
+    std::string rate_log_key;
+    bool lat_bare = false, bw_bare = false, iops_bare = false; // write_*_log without a prefix
     // rate (rate_iops) and rate_min (rate_iops_min) given per direction
     // (read,write): only then is a limit on a direction the job never does
     // worth a note (one value applies to both, as in fio)
@@ -654,7 +662,9 @@ void parser::apply(builder& b, const raw_option& o) {
     fio_job& j = b.job;
     kb_base_ = b.kb_base;
     const std::string& k = o.key;
-    if (flag_options().count(k) == 0 && o.bare) fail(o.line, o.key_col, k, "needs a value (key=value)");
+    // (write_lat_log & co. may be bare: the job's name is their prefix)
+    if (flag_options().count(k) == 0 && o.bare && k != "write_lat_log" && k != "write_bw_log" && k != "write_iops_log")
+        fail(o.line, o.key_col, k, "needs a value (key=value)");
 
     if (auto it = refused_options().find(k); it != refused_options().end()) {
         // A refused flag set to 0 asks for the model's behaviour: accept it.
@@ -874,6 +884,22 @@ void parser::apply(builder& b, const raw_option& o) {
             fail_value(o, fmt::format("expected crc32c, pattern (or 0 for none), got '{}'", o.value));
         }
         b.verify_line = o.line;
+    } else if (k == "write_lat_log" || k == "write_bw_log" || k == "write_iops_log") {
+        // the prefix of the log files' names; bare: the job's name (as fio)
+        std::string& prefix = k == "write_lat_log" ? j.lat_log : k == "write_bw_log" ? j.bw_log : j.iops_log;
+        const bool bare = o.bare || o.value.empty();
+        prefix = bare ? "-" : o.value; // "-": the job's name, known at the end (name= may follow)
+        (k == "write_lat_log" ? b.lat_bare : k == "write_bw_log" ? b.bw_bare : b.iops_bare) = bare;
+        if (prefix.find('/') != std::string::npos)
+            fail_value(o, "a name prefix without '/': the logs are written into the run's output directory");
+        if (k != "write_lat_log") b.rate_log_line = o.line;
+        if (k != "write_lat_log") b.rate_log_key = k;
+    } else if (k == "log_avg_msec") {
+        j.log_avg_ps = count_of(o, 0, 1ull << 32) * 1000000000ull;
+    } else if (k == "log_offset") {
+        j.log_offset = flag_of(o);
+    } else if (k == "per_job_logs") {
+        j.per_job_logs = flag_of(o);
     } else if (k == "verify_pattern" || k == "buffer_pattern") {
         const bool verify_p = k == "verify_pattern";
         try {
@@ -1005,6 +1031,17 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
                          j.iodepth));
     if (j.syncs() && !j.writes())
         note(b.fsync_line, "fsync", fmt::format("no effect: rw={} never writes", to_string(j.rw)));
+    {
+        std::string own = j.name; // a job's name as a file name prefix
+        std::replace(own.begin(), own.end(), '/', '_');
+        if (b.lat_bare) j.lat_log = own;
+        if (b.bw_bare) j.bw_log = own;
+        if (b.iops_bare) j.iops_log = own;
+    }
+    if ((!j.bw_log.empty() || !j.iops_log.empty()) && !j.log_avg_ps)
+        fail(b.rate_log_line, 1, b.rate_log_key,
+             "an entry per I/O is not modelled for bandwidth and IOPS logs: set log_avg_msec (the window each entry "
+             "averages over)");
     // verify_pattern without verify: verify=pattern (as fio); verify=0 given:
     // the pattern is not used (fio fills write buffers for verify only).
     if (!j.verify_pattern.empty() && !b.verify_line) {

@@ -159,6 +159,14 @@ struct fio_job {
     std::string verify;            // "" = off; "crc32c" (checksum of each write) or "pattern" (verify_pattern)
     fio_pattern verify_pattern;    // with verify: what writes carry (else fio_fill_buffer's bytes)
     fio_pattern buffer_pattern;    // without verify: what writes carry (else the buffers are left as they are)
+    // write_lat_log / write_bw_log / write_iops_log: the log files' name
+    // prefix ("" = not written; the job's name when the option is bare);
+    // log_avg_msec: average over windows of this many ps (0: an entry per
+    // I/O; bandwidth and IOPS logs need it); log_offset: entries give the
+    // I/O's offset; per_job_logs=0: jobs with one prefix share one file.
+    std::string lat_log, bw_log, iops_log;
+    std::uint64_t log_avg_ps = 0;
+    bool log_offset = false, per_job_logs = true;
     bool do_verify = true;         // with verify: read back and check after the write phase
     bool verify_fatal = false;     // stop the job at the first mismatch
     // continue_on_error: which failed I/Os (EIO or EILSEQ; fio's non-fatal

@@ -106,3 +106,95 @@ nlohmann::ordered_json fio_json(const fio_report_info& info, const std::vector<f
 }
 
 } // namespace ddisim::config
+
+namespace ddisim::config {
+
+// ---------------------------------------------------------------- log files
+
+namespace {
+constexpr std::uint64_t ps_per_ms = 1000000000ull;
+}
+
+fio_job_logs::fio_job_logs(const fio_job& job, unsigned number)
+    : job_(job), number_(number), lat_(!job.lat_log.empty()), bw_(!job.bw_log.empty()), iops_(!job.iops_log.empty()),
+      avg_ps_(job.log_avg_ps), next_ps_(job.log_avg_ps) {}
+
+void fio_job_logs::line(std::string& out, std::uint64_t ms, std::uint64_t value, int ddir, std::uint64_t bs,
+                        std::uint64_t offset) const {
+    if (job_.log_offset)
+        out += fmt::format("{}, {}, {}, {}, {}, 0\n", ms, value, ddir, bs, offset);
+    else
+        out += fmt::format("{}, {}, {}, {}, 0\n", ms, value, ddir, bs);
+}
+
+void fio_job_logs::flush_lat(int ddir, std::uint64_t ms) {
+    const std::uint64_t mean = lat_sum_[ddir] / lat_n_[ddir];
+    line(lat_text_, ms, mean, ddir, 0, 0);
+    line(clat_text_, ms, mean, ddir, 0, 0);
+    line(slat_text_, ms, 0, ddir, 0, 0);
+    lat_sum_[ddir] = lat_n_[ddir] = 0;
+}
+
+void fio_job_logs::windows_until(std::uint64_t t_ps) {
+    const std::uint64_t avg_ms = avg_ps_ / ps_per_ms;
+    while (t_ps > next_ps_) {
+        for (int d = 0; d < 2; ++d) {
+            if (!win_ios_[d]) continue; // no entry for a window without I/O, as fio
+            if (bw_) line(bw_text_, next_ps_ / ps_per_ms, win_bytes_[d] * 1000 / avg_ms / 1024, d, 0, 0);
+            if (iops_) line(iops_text_, next_ps_ / ps_per_ms, win_ios_[d] * 1000 / avg_ms, d, 0, 0);
+            win_bytes_[d] = win_ios_[d] = 0;
+        }
+        next_ps_ += avg_ps_;
+    }
+}
+
+void fio_job_logs::io(std::uint64_t t_ps, int ddir, std::uint64_t bytes, std::uint64_t offset, std::uint64_t lat_ps) {
+    const std::uint64_t ms = t_ps / ps_per_ms, ns = lat_ps / 1000;
+    if (lat_) {
+        if (!avg_ps_) {
+            line(lat_text_, ms, ns, ddir, bytes, offset);
+            line(clat_text_, ms, ns, ddir, bytes, offset);
+            line(slat_text_, ms, 0, ddir, bytes, offset);
+        } else {
+            // fio's add_log_sample: the sample joins the window; once the
+            // window since the last entry has passed, the mean is logged
+            const std::uint64_t avg_ms = avg_ps_ / ps_per_ms;
+            lat_sum_[ddir] += ns;
+            ++lat_n_[ddir];
+            if (ms >= avg_last_ms_[ddir] && ms - avg_last_ms_[ddir] >= avg_ms) {
+                flush_lat(ddir, ms);
+                avg_last_ms_[ddir] = ms - ms % avg_ms;
+            }
+        }
+    }
+    if (bw_ || iops_) {
+        windows_until(t_ps);
+        win_bytes_[ddir] += bytes;
+        ++win_ios_[ddir];
+    }
+}
+
+void fio_job_logs::finish(std::uint64_t t_ps) {
+    if (lat_ && avg_ps_)
+        for (int d = 0; d < 2; ++d)
+            if (lat_n_[d]) flush_lat(d, t_ps / ps_per_ms);
+    if (bw_ || iops_) windows_until(t_ps);
+}
+
+std::string fio_job_logs::name(const std::string& prefix, const char* type) const {
+    return job_.per_job_logs ? fmt::format("{}_{}.{}.log", prefix, type, number_) : fmt::format("{}_{}.log", prefix, type);
+}
+
+std::vector<std::pair<std::string, std::string>> fio_job_logs::files() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (lat_) {
+        out.emplace_back(name(job_.lat_log, "lat"), lat_text_);
+        out.emplace_back(name(job_.lat_log, "clat"), clat_text_);
+        out.emplace_back(name(job_.lat_log, "slat"), slat_text_);
+    }
+    if (bw_) out.emplace_back(name(job_.bw_log, "bw"), bw_text_);
+    if (iops_) out.emplace_back(name(job_.iops_log, "iops"), iops_text_);
+    return out;
+}
+
+} // namespace ddisim::config

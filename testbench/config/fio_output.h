@@ -87,6 +87,48 @@ struct fio_job_result {
 // jobname, options and percentile list taken from the parsed job.
 fio_job_result make_fio_result(const fio_job& job);
 
+// fio's log files of one job (write_lat_log: _lat, _clat, _slat;
+// write_bw_log: _bw; write_iops_log: _iops), from its completions after
+// ramp_time. Each line "time, value, ddir, bs[, offset], prio" as fio writes
+// it: time in ms since the end of ramp_time (fio's epoch), ddir 0 read / 1
+// write, prio 0. Per I/O: the latency in ns and the I/O's size (and offset
+// with log_offset). With log_avg_msec: latency logs give the mean of the
+// samples since the direction's last entry once a window has passed (at
+// that sample's time, as fio), and what is left at the job's end; bandwidth
+// (KiB/s) and IOPS logs give each full window's rate at its end, for the
+// directions with I/O in it; bs and offset are 0 in averaged entries.
+// ddisim's clat runs from the submission to the driver, so lat equals clat
+// and slat is 0.
+class fio_job_logs {
+public:
+    // number: fio's job number (1-based, clones included, in job order)
+    fio_job_logs(const fio_job& job, unsigned number);
+    bool any() const { return lat_ || bw_ || iops_; }
+    // A good completion t_ps after the epoch, latency lat_ps.
+    void io(std::uint64_t t_ps, int ddir, std::uint64_t bytes, std::uint64_t offset, std::uint64_t lat_ps);
+    // The job ended t_ps after the epoch.
+    void finish(std::uint64_t t_ps);
+    // (file name, contents) of each log; a name may repeat across jobs
+    // (per_job_logs=0): the files are then appended in job order.
+    std::vector<std::pair<std::string, std::string>> files() const;
+
+private:
+    void line(std::string& out, std::uint64_t ms, std::uint64_t value, int ddir, std::uint64_t bs,
+              std::uint64_t offset) const;
+    void windows_until(std::uint64_t t_ps);
+    void flush_lat(int ddir, std::uint64_t ms);
+    std::string name(const std::string& prefix, const char* type) const;
+    const fio_job& job_;
+    unsigned number_;
+    bool lat_, bw_, iops_;
+    std::uint64_t avg_ps_;
+    std::string lat_text_, clat_text_, slat_text_, bw_text_, iops_text_;
+    // averaged latency windows per direction (fio's avg_window, avg_last)
+    std::uint64_t lat_sum_[2] = {0, 0}, lat_n_[2] = {0, 0}, avg_last_ms_[2] = {0, 0};
+    // bandwidth / IOPS windows: the next boundary, bytes and I/Os since the last
+    std::uint64_t next_ps_ = 0, win_bytes_[2] = {0, 0}, win_ios_[2] = {0, 0};
+};
+
 struct fio_report_info {
     std::string version = "ddisim";
     std::vector<std::pair<std::string, std::string>> global_options;

@@ -48,6 +48,7 @@ struct fio_runner::job_state {
     drivers::sd* disk = nullptr;       // its target's (run)
     std::unique_ptr<config::fio_latency> clat[2];
     std::unique_ptr<config::fio_latency> sync_lat; // with fsync & co.: flush latencies (fio's "sync")
+    std::unique_ptr<config::fio_job_logs> logs;    // write_lat_log & co. (null: none)
     std::uint64_t bytes[2] = {0, 0}, ios[2] = {0, 0}, short_ios[2] = {0, 0};
     std::uint64_t completed = 0;       // every completion (progress)
     std::uint64_t failed = 0;          // bufs ending with an error
@@ -97,6 +98,8 @@ fio_runner::fio_runner(kernel::kernel_context& k, config::fio_job_file jobs, std
         if (j.syncs() && j.writes())
             js->sync_lat = std::make_unique<config::fio_latency>(
                 js->owner, "sync_lat", "latency of the cache flushes (fsync, end_fsync …) of fio job " + who);
+        auto logs = std::make_unique<config::fio_job_logs>(js->job, static_cast<unsigned>(js_.size() + 1));
+        if (logs->any()) js->logs = std::move(logs);
         js_.push_back(std::move(js));
     }
 }
@@ -322,6 +325,7 @@ void fio_runner::job_main(job_state& js) {
                 const double ns = static_cast<double>(done - s.submit_ps) / 1000.0;
                 js.clat[d]->add(ns);
                 total_->add(ns);
+                if (js.logs) js.logs->io(done - js.measure_ps, d, s.io.length, s.io.offset, done - s.submit_ps);
             }
         }
         free_slots.push_back(&s);
@@ -526,6 +530,20 @@ void fio_runner::job_main(job_state& js) {
     if (job.fsync_on_close && job.writes() && !js.ended_on_error && !js.terminate) flush();
     for (auto& s : slots) k_.kmem_free_pages(s.base);
     js.end_ps = std::max(js.end_ps, now_ps());
+    if (js.logs && js.end_ps > js.measure_ps) js.logs->finish(js.end_ps - js.measure_ps);
+}
+
+std::vector<std::pair<std::string, std::string>> fio_runner::log_files() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& js : js_) {
+        if (!js->logs) continue;
+        for (auto& [name, text] : js->logs->files()) {
+            auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == name; });
+            if (it == out.end()) out.emplace_back(name, text);
+            else it->second += text;
+        }
+    }
+    return out;
 }
 
 std::vector<config::fio_job_result> fio_runner::results() const {

@@ -72,6 +72,9 @@ public:
 
     // fio-style results (jobs in file order) and the report info (notes).
     std::vector<config::fio_job_result> results() const;
+    // The jobs' log files (write_lat_log & co.): name and contents, a name
+    // shared by several jobs (per_job_logs=0) once, their entries in job order.
+    std::vector<std::pair<std::string, std::string>> log_files() const;
     config::fio_report_info report_info() const;
     // Headline: per job and total iops, bw, clat p50/p99/p99.9 (ns).
     nlohmann::json headline() const;

@@ -1426,3 +1426,59 @@ TEST_CASE("run: two disks with different block sizes keep their own window granu
     CHECK(j["headline"]["fio"]["total"]["errors"] == 0);
     CHECK(j["headline"]["fio"]["disks"][0]["sd"]["windows"].get<int>() > 0);
 }
+
+TEST_CASE("run: write_lat_log, write_bw_log and write_iops_log write fio's log files beside fio.json, agreeing with it") {
+    const auto d = scratch("run_fio_logs");
+    const auto job = write_job(d, "l.fio",
+                               "[global]\nioengine=libaio\nbs=4k\niodepth=4\nsize=16m\nramp_time=2ms\nruntime=20ms\n"
+                               "time_based\n[r]\nrw=randread\nwrite_lat_log\nwrite_bw_log=r\nwrite_iops_log=r\n"
+                               "log_avg_msec=5\n[w]\nrw=randwrite\nwrite_lat_log=w\n");
+    const auto r = run_ddisim("run --fio " + job.string() + " --out " + (d / "out").string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("fio log file(s)") != std::string::npos);
+    const auto f = nlohmann::json::parse(read_file(d / "out" / "fio.json"));
+    auto lines = [&](const std::string& name) {
+        std::vector<std::vector<long long>> rows;
+        std::istringstream in(read_file(d / "out" / name));
+        std::string l;
+        while (std::getline(in, l)) {
+            std::vector<long long> row;
+            std::istringstream ls(l);
+            std::string field;
+            while (std::getline(ls, field, ',')) row.push_back(std::stoll(field));
+            rows.push_back(row);
+        }
+        return rows;
+    };
+    // job w: an entry per write (after ramp_time), its latency in ns; their
+    // mean is fio.json's clat mean
+    const auto wc = lines("w_clat.2.log");
+    const auto& wj = f["jobs"][1]["write"];
+    REQUIRE(wc.size() == wj["total_ios"].get<std::size_t>());
+    double sum = 0;
+    for (const auto& row : wc) {
+        REQUIRE(row.size() == 5);
+        CHECK(row[2] == 1);    // write
+        CHECK(row[3] == 4096); // bs
+        CHECK(row[0] <= 22);   // ms from the end of ramp_time (those in flight at 20 ms end a little later)
+        sum += static_cast<double>(row[1]);
+    }
+    CHECK(sum / static_cast<double>(wc.size()) == Approx(wj["clat_ns"]["mean"].get<double>()).epsilon(1e-4));
+    CHECK(lines("w_slat.2.log").size() == wc.size());
+    // job r: 5 ms windows; IOPS entries × 5 ms add up to the reads in the
+    // four full windows, bandwidth is IOPS × 4 KiB
+    const auto ri = lines("r_iops.1.log"), rb = lines("r_bw.1.log");
+    REQUIRE(ri.size() == 4);
+    REQUIRE(rb.size() == 4);
+    long long ios = 0;
+    for (std::size_t i = 0; i < ri.size(); ++i) {
+        CHECK(ri[i][0] == 5 * static_cast<long long>(i + 1));
+        CHECK(rb[i][1] == ri[i][1] * 4); // KiB/s = IOPS × 4 KiB
+        ios += ri[i][1] * 5 / 1000;
+    }
+    const auto total = f["jobs"][0]["read"]["total_ios"].get<long long>();
+    CHECK(ios <= total);
+    CHECK(ios >= total - 8); // those completing after the last full window (the drain) only
+    CHECK(std::filesystem::exists(d / "out" / "r_lat.1.log")); // bare write_lat_log: the job's name
+}

@@ -1268,3 +1268,66 @@ TEST_CASE("fio: verify_pattern implies verify=pattern, verify=crc32c keeps its c
     CHECK(error_of("[j]\nrw=write\nsize=64k\nverify=md5\n").message.find("crc32c and verify=pattern") !=
           std::string::npos);
 }
+
+// ---------------------------------------------------------------- log files
+
+TEST_CASE("fio: write_lat_log, write_bw_log and write_iops_log take a name prefix (bare: the job's name)") {
+    const auto f = parse("[global]\nwrite_lat_log\n[a/b]\nrw=read\nsize=64k\nwrite_bw_log=x\nwrite_iops_log=y\n"
+                         "log_avg_msec=250\nlog_offset=1\nper_job_logs=0\n[c]\nrw=read\nsize=64k\nname=d\n");
+    const auto& a = f.jobs[0];
+    CHECK(a.lat_log == "a_b"); // the job's name, '/' made '_'
+    CHECK(a.bw_log == "x");
+    CHECK(a.iops_log == "y");
+    CHECK(a.log_avg_ps == 250ull * 1000000000ull);
+    CHECK(a.log_offset);
+    CHECK_FALSE(a.per_job_logs);
+    const auto& c = f.jobs[1];
+    CHECK(c.lat_log == "d"); // name= given after the bare option still names it
+    CHECK(c.bw_log.empty());
+    CHECK(c.log_avg_ps == 0);
+    CHECK(c.per_job_logs);
+    CHECK(f.notes.empty());
+    // bandwidth and IOPS logs need a window; a prefix is no path
+    const auto e = error_of("[j]\nrw=read\nsize=64k\nwrite_iops_log=z\n");
+    CHECK(e.key == "write_iops_log");
+    CHECK(e.line == 4);
+    CHECK(e.message.find("set log_avg_msec") != std::string::npos);
+    CHECK(error_of("[j]\nrw=read\nsize=64k\nwrite_lat_log=logs/x\n").message.find("without '/'") != std::string::npos);
+    CHECK(has_note(parse("[j]\nrw=read\nsize=64k\nwrite_lat_log=l\nlog_prio=1\n"), "log_prio", "last column is 0"));
+}
+
+TEST_CASE("fio logs: an entry per I/O with its latency in ns, time in ms, direction, size and offset as fio writes them") {
+    auto f = parse("[j]\nrw=randrw\nsize=64k\nwrite_lat_log=p\nlog_offset=1\n");
+    fio_job_logs logs(f.jobs[0], 3);
+    REQUIRE(logs.any());
+    logs.io(1'500'000'000, 0, 4096, 8192, 81'234'567);  // 1.5 ms, 81.234567 us
+    logs.io(2'000'000'000, 1, 8192, 0, 100'000'000);
+    logs.finish(3'000'000'000);
+    const auto files = logs.files();
+    REQUIRE(files.size() == 3);
+    CHECK(files[0] == std::pair<std::string, std::string>{"p_lat.3.log", "1, 81234, 0, 4096, 8192, 0\n2, 100000, 1, 8192, 0, 0\n"});
+    CHECK(files[1] == std::pair<std::string, std::string>{"p_clat.3.log", "1, 81234, 0, 4096, 8192, 0\n2, 100000, 1, 8192, 0, 0\n"});
+    CHECK(files[2] == std::pair<std::string, std::string>{"p_slat.3.log", "1, 0, 0, 4096, 8192, 0\n2, 0, 1, 8192, 0, 0\n"});
+}
+
+TEST_CASE("fio logs: log_avg_msec averages latencies as fio (an entry once a window has passed) and rates per window") {
+    auto f = parse("[j]\nrw=randrw\nsize=64k\nwrite_lat_log=l\nwrite_bw_log=l\nwrite_iops_log=l\nlog_avg_msec=10\n"
+                   "per_job_logs=0\n");
+    fio_job_logs logs(f.jobs[0], 1);
+    const std::uint64_t ms = 1'000'000'000;
+    // reads at 2, 4, 11 ms (latencies 100, 200, 300 us); a write at 25 ms
+    logs.io(2 * ms, 0, 4096, 0, 100'000'000);
+    logs.io(4 * ms, 0, 4096, 4096, 200'000'000);
+    logs.io(11 * ms, 0, 8192, 8192, 300'000'000); // the window since 0 has passed: the mean of the three
+    logs.io(25 * ms, 1, 4096, 0, 50'000'000);     // its own direction's first window has passed at 25 ms
+    logs.finish(33 * ms);
+    std::map<std::string, std::string> by;
+    for (auto& [n, t] : logs.files()) by[n] = t;
+    CHECK(by["l_lat.log"] == "11, 200000, 0, 0, 0\n25, 50000, 1, 0, 0\n");
+    CHECK(by["l_slat.log"] == "11, 0, 0, 0, 0\n25, 0, 1, 0, 0\n");
+    // windows ending at 10, 20, 30 ms: reads 8 KiB in the first, 8 KiB in
+    // the second, a write of 4 KiB in the third (the partial one to 33 ms:
+    // no entry)
+    CHECK(by["l_bw.log"] == "10, 800, 0, 0, 0\n20, 800, 0, 0, 0\n30, 400, 1, 0, 0\n");
+    CHECK(by["l_iops.log"] == "10, 200, 0, 0, 0\n20, 100, 0, 0, 0\n30, 100, 1, 0, 0\n");
+}

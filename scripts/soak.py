@@ -10,7 +10,7 @@ size, an HDD's queue order and write cache, sometimes a second disk, disk condit
 TASK SET FULL, resets, sometimes unreadable blocks) and a workload (an fio
 job with random direction, block size or range, offset distribution and
 share of random offsets, cache flushes,
-depth, clones, verify (a checksum or a pattern), buffers off page alignment, think time and pacing, sometimes a second
+depth, clones, verify (a checksum or a pattern), log files, buffers off page alignment, think time and pacing, sometimes a second
 phase after a stonewall and exitall, or a
 memcpy with random size and offsets; sometimes a read-only traffic generator
 beside it, sometimes a run.duration that cuts the run short) from the seed, runs it with the
@@ -149,6 +149,9 @@ def draw(rng):
         # bursts, copy buffers for devices that need alignment
         if pick([False, False, True]):
             job += "iomem_align=%d\n" % pick([8, 512, 2048])
+        # fio's log files: an entry per I/O, or averaged over a window
+        if pick([False, False, False, True]):
+            job += pick(["write_lat_log\nlog_offset=1\n", "write_lat_log=s\nwrite_bw_log=s\nwrite_iops_log=s\nlog_avg_msec=%d\n" % pick([1, 10])])
         if rw.startswith("rand") and pick([False, False, False, True]):
             # skewed offsets (hot blocks repeat: norandommap implied)
             # (zones of 1.6 MiB and 1 MiB: not for the 1 and 2 MiB blocks)

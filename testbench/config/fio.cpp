@@ -387,9 +387,7 @@ struct builder {
     bool ba_set[2] = {false, false};
     int iodepth_line = 0, verify_line = 0, rwmix_line = 0, time_based_line = 0, rate_line = 0, rate_iops_line = 0,
         dist_line = 0, perc_rand_line = 0, iodepth_low_line = 0, batch_min_line = 0, fsync_line = 0,
-        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0, verify_pattern_line = 0, buffer_pattern_line = 0,
-        rate_log_line = 0;
-    std::string rate_log_key;
+        wait_for_line = 0, wait_for_col = 0, rate_min_line = 0, verify_pattern_line = 0, buffer_pattern_line = 0;
     bool lat_bare = false, bw_bare = false, iops_bare = false; // write_*_log without a prefix
     // rate (rate_iops) and rate_min (rate_iops_min) given per direction
     // (read,write): only then is a limit on a direction the job never does
@@ -892,8 +890,6 @@ void parser::apply(builder& b, const raw_option& o) {
         (k == "write_lat_log" ? b.lat_bare : k == "write_bw_log" ? b.bw_bare : b.iops_bare) = bare;
         if (prefix.find('/') != std::string::npos)
             fail_value(o, "a name prefix without '/': the logs are written into the run's output directory");
-        if (k != "write_lat_log") b.rate_log_line = o.line;
-        if (k != "write_lat_log") b.rate_log_key = k;
     } else if (k == "log_avg_msec") {
         j.log_avg_ps = count_of(o, 0, 1ull << 32) * 1000000000ull;
     } else if (k == "log_offset") {
@@ -1038,10 +1034,6 @@ void parser::finish(builder& b, const std::vector<raw_option>& opts) {
         if (b.bw_bare) j.bw_log = own;
         if (b.iops_bare) j.iops_log = own;
     }
-    if ((!j.bw_log.empty() || !j.iops_log.empty()) && !j.log_avg_ps)
-        fail(b.rate_log_line, 1, b.rate_log_key,
-             "an entry per I/O is not modelled for bandwidth and IOPS logs: set log_avg_msec (the window each entry "
-             "averages over)");
     // verify_pattern without verify: verify=pattern (as fio); verify=0 given:
     // the pattern is not used (fio fills write buffers for verify only).
     if (!j.verify_pattern.empty() && !b.verify_line) {

@@ -167,7 +167,12 @@ void fio_job_logs::io(std::uint64_t t_ps, int ddir, std::uint64_t bytes, std::ui
             }
         }
     }
-    if (bw_ || iops_) {
+    if ((bw_ || iops_) && !avg_ps_) {
+        // fio's per-I/O samples: the I/O's bytes over its latency (bytes per
+        // ms: fio's add_bw_sample), and 1 for IOPS
+        if (bw_) line(bw_text_, ms, ns ? bytes * 1000000 / ns : 0, ddir, bytes, offset);
+        if (iops_) line(iops_text_, ms, 1, ddir, bytes, offset);
+    } else if (bw_ || iops_) {
         windows_until(t_ps);
         win_bytes_[ddir] += bytes;
         ++win_ios_[ddir];
@@ -178,7 +183,7 @@ void fio_job_logs::finish(std::uint64_t t_ps) {
     if (lat_ && avg_ps_)
         for (int d = 0; d < 2; ++d)
             if (lat_n_[d]) flush_lat(d, t_ps / ps_per_ms);
-    if (bw_ || iops_) windows_until(t_ps);
+    if ((bw_ || iops_) && avg_ps_) windows_until(t_ps);
 }
 
 std::string fio_job_logs::name(const std::string& prefix, const char* type) const {

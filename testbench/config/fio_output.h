@@ -91,8 +91,9 @@ fio_job_result make_fio_result(const fio_job& job);
 // write_bw_log: _bw; write_iops_log: _iops), from its completions after
 // ramp_time. Each line "time, value, ddir, bs[, offset], prio" as fio writes
 // it: time in ms since the end of ramp_time (fio's epoch), ddir 0 read / 1
-// write, prio 0. Per I/O: the latency in ns and the I/O's size (and offset
-// with log_offset). With log_avg_msec: latency logs give the mean of the
+// write, prio 0. Per I/O: the latency in ns, the bandwidth as fio's
+// add_bw_sample computes it (bytes × 10⁶ / latency in ns: bytes per ms),
+// IOPS 1; the I/O's size (and offset with log_offset). With log_avg_msec: latency logs give the mean of the
 // samples since the direction's last entry once a window has passed (at
 // that sample's time, as fio), and what is left at the job's end; bandwidth
 // (KiB/s) and IOPS logs give each full window's rate at its end, for the

@@ -256,13 +256,14 @@ int run_scenario(const run_opts& o) {
             }
             if (f.contains("disks")) {
                 // jobs on several disks: each disk's totals and its sd's counts
+                static const nlohmann::json no_sd = nlohmann::json::object(); // the disk was never attached
                 for (const auto& d : f["disks"]) {
-                    const auto& sd = d["sd"];
+                    const auto& sd = d.contains("sd") ? d["sd"] : no_sd;
                     std::cout << fmt::format("  {:<16} {:<9} {:<6} {:>9} I/Os {:>11.0f} IOPS {:>9.1f} MB/s  {}, sd: {} "
                                              "commands, {} retries, {} bufs failed\n",
                                              fmt::format("disk t{}", d["target"].get<unsigned>()), "", "",
                                              d["ios"].get<std::uint64_t>(), d["iops"].get<double>(),
-                                             d["bw_bytes_per_s"].get<double>() / 1e6, d.value("disk", std::string()),
+                                             d["bw_bytes_per_s"].get<double>() / 1e6, d.value("disk", std::string("not attached")),
                                              sd.value("commands", std::uint64_t{0}), sd.value("retries", std::uint64_t{0}),
                                              sd.value("errors", std::uint64_t{0}));
                 }

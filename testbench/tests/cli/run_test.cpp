@@ -1482,3 +1482,23 @@ TEST_CASE("run: write_lat_log, write_bw_log and write_iops_log write fio's log f
     CHECK(ios >= total - 8); // those completing after the last full window (the drain) only
     CHECK(std::filesystem::exists(d / "out" / "r_lat.1.log")); // bare write_lat_log: the job's name
 }
+
+// The summary's per-disk lines read each disk's sd counts, which a disk
+// that never attached does not have: the summary threw a JSON type error
+// (exit 2) instead of saying why the run stopped.
+TEST_CASE("run: jobs on two disks whose HBA cannot attach get the reason, each disk's line, and exit 1") {
+    const auto d = scratch("run_two_disks_no_attach");
+    const auto job = write_job(d, "two.fio",
+                               "[global]\nioengine=libaio\nbs=4k\nsize=1m\nrw=randread\niodepth=4\n"
+                               "[a]\nfilename=/dev/rdsk/c0t0d0p0\n[b]\nfilename=/dev/rdsk/c0t1d0p0\n");
+    // 64 KiB of DVMA cannot hold the HBA driver's rings
+    const auto r = run_ddisim("run --fio " + job.string() + " --out " + (d / "out").string() +
+                              " --set software.dvma_space=64KiB --set \"platform.hba.targets=[{kind: ssd},{kind: ssd}]\"");
+    INFO(r.out);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("json.exception") == std::string::npos);
+    CHECK(r.out.find("fio      could not run: HBA driver: attach failed") != std::string::npos);
+    CHECK(r.out.find("disk t0") != std::string::npos);
+    CHECK(r.out.find("disk t1") != std::string::npos);
+    CHECK(r.out.find("not attached, sd: 0 commands") != std::string::npos);
+}

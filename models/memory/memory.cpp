@@ -63,7 +63,7 @@ std::uint64_t memory::store_size(const memory_config& cfg) {
 }
 
 memory::memory(sc_module_name name, const memory_config& cfg, tlm::backing_store& store)
-    : sc_module(name), in("in"), cfg_((check_config(cfg), cfg)), store_(store), base_(store.data()),
+    : sc_module(name), in("in"), cfg_((check_config(cfg), cfg)), base_(store.data()),
       now_(tlm::sim_time()), period_(tlm::period_ps(cfg.clock)),
       interleave_shift_(static_cast<unsigned>(std::countr_zero(cfg.interleave))),
       channel_mask_(std::has_single_bit(cfg.channels) ? cfg.channels - 1 : 0),

@@ -152,7 +152,6 @@ private:
     void end_of_elaboration() override;
 
     memory_config cfg_;
-    tlm::backing_store& store_;
     std::uint8_t* base_;
     const sc_core::sc_time& now_; // the kernel's current time (tlm::sim_time)
     tlm::ps_t period_;

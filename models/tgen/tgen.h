@@ -127,7 +127,6 @@ private:
     bool done_ = false;
     tlm::ps_t first_issue_ = ~0ull, last_response_ = 0;
     std::uint64_t checksum_ = 0xcbf29ce484222325ull;
-    tlm::ps_t byte_time_fs_ = 0; // rate limit: fs per byte (0 = none)
 
     struct stats_t {
         tlm::counter transactions, reads, writes, bytes, errors, verify_errors;

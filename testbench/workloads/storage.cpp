@@ -537,10 +537,10 @@ std::vector<std::pair<std::string, std::string>> fio_runner::log_files() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& js : js_) {
         if (!js->logs) continue;
-        for (auto& [name, text] : js->logs->files()) {
-            auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == name; });
-            if (it == out.end()) out.emplace_back(name, text);
-            else it->second += text;
+        for (auto& file : js->logs->files()) {
+            auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == file.first; });
+            if (it == out.end()) out.push_back(std::move(file));
+            else it->second += file.second;
         }
     }
     return out;

@@ -77,6 +77,10 @@ public:
     // kernel_context::set_platform installs kernel_context::intr_dispatch.
     // Default: ignored (the port has no interrupt input).
     virtual void set_interrupt_entry(std::function<void()> entry) { (void)entry; }
+    // Names the calling software thread (stable while it lives; the same
+    // for every call from one thread), so per-thread state such as "in
+    // interrupt context" can be kept. Default (no threads): nullptr.
+    virtual const void* current_thread() { return nullptr; }
 };
 
 } // namespace ddisim::kernel

@@ -112,7 +112,8 @@ struct scsa_state : kernel::subsystem {
     std::vector<scsi_hba_tran_t*> trans;       // from scsi_hba_tran_alloc, not freed
     std::set<hba_pkt_wrapper*> hba_pkts;       // scsi_hba_pkt_alloc packets alive
     std::size_t live_pkts = 0;                 // packets handed out (both kinds)
-    int intr_depth = 0;
+    // interrupt_scope depth per software thread (platform_port::current_thread)
+    std::vector<std::pair<const void*, int>> intr_depth;
     std::unique_ptr<kernel::kcondvar> nointr_cv; // FLAG_NOINTR waiters sleep here
     unsigned nointr_stalls = 0;
 };
@@ -124,19 +125,24 @@ inline scsa_config& config(kernel::kernel_context& k) { return state(k).cfg; }
 // use); 0 after a run that freed everything.
 std::size_t live_packets(kernel::kernel_context& k);
 
-// While alive, SCSA calls on k run "in interrupt context": scsi_transport
-// passes a FLAG_NOINTR packet straight to tran_start (the HBA must poll it to
-// completion). The platform wraps HBA interrupt handlers in one.
+// While alive, SCSA calls on k from the thread that made it run "in
+// interrupt context": scsi_transport passes a FLAG_NOINTR packet straight to
+// tran_start (the HBA must poll it to completion). The platform wraps HBA
+// interrupt handlers in one. Per thread: a handler that yields on the bus
+// leaves the other threads in thread context.
 class interrupt_scope {
 public:
-    explicit interrupt_scope(kernel::kernel_context& k) : k_(k) { ++state(k_).intr_depth; }
-    ~interrupt_scope() { --state(k_).intr_depth; }
+    explicit interrupt_scope(kernel::kernel_context& k);
+    ~interrupt_scope();
     interrupt_scope(const interrupt_scope&) = delete;
     interrupt_scope& operator=(const interrupt_scope&) = delete;
 
 private:
     kernel::kernel_context& k_;
+    const void* thread_;
 };
+// Whether the calling thread is inside an interrupt_scope on k.
+bool in_interrupt(kernel::kernel_context& k);
 
 // The kernel a SCSA call acts on: the HBA node's kernel, else the current one.
 kernel::kernel_context* kernel_of(const scsi_hba_tran_t* tran);

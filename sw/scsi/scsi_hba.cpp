@@ -40,6 +40,38 @@ scsa_state& state(kernel::kernel_context& k) {
 
 std::size_t live_packets(kernel::kernel_context& k) { return state(k).live_pkts; }
 
+namespace {
+const void* thread_of(kernel::kernel_context& k) { return k.platform() ? k.platform()->current_thread() : nullptr; }
+} // namespace
+
+interrupt_scope::interrupt_scope(kernel::kernel_context& k) : k_(k), thread_(thread_of(k)) {
+    auto& d = state(k_).intr_depth;
+    for (auto& [t, n] : d)
+        if (t == thread_) {
+            ++n;
+            return;
+        }
+    d.emplace_back(thread_, 1);
+}
+
+interrupt_scope::~interrupt_scope() {
+    auto& d = state(k_).intr_depth;
+    for (auto it = d.begin(); it != d.end(); ++it)
+        if (it->first == thread_) {
+            if (--it->second == 0) d.erase(it);
+            return;
+        }
+}
+
+bool in_interrupt(kernel::kernel_context& k) {
+    const auto& d = state(k).intr_depth;
+    if (d.empty()) return false;
+    const void* me = thread_of(k);
+    for (const auto& e : d)
+        if (e.first == me) return true;
+    return false;
+}
+
 kernel::kernel_context* kernel_of(const scsi_hba_tran_t* tran) {
     if (tran && tran->tran_hba_dip && tran->tran_hba_dip->kernel) return tran->tran_hba_dip->kernel;
     return kernel::kernel_context::current();

@@ -50,7 +50,7 @@ extern "C" int scsi_transport(struct scsi_pkt* pkt) {
     scsi_hba_tran_t* tran = ap->a_hba_tran;
     kernel_context* k = kernel_of(tran);
     if (k) k->charge(state(*k).cfg.costs.transport_ns);
-    if (!(pkt->pkt_flags & FLAG_NOINTR) || !k || state(*k).intr_depth > 0) return tran->tran_start(ap, pkt);
+    if (!(pkt->pkt_flags & FLAG_NOINTR) || !k || in_interrupt(*k)) return tran->tran_start(ap, pkt);
 
     const uint_t savef = pkt->pkt_flags;
     void (*const savec)(scsi_pkt*) = pkt->pkt_comp;

@@ -83,6 +83,7 @@ public:
     bool sleep(const void* chan, std::uint64_t deadline_ns) override;
     void wakeup(const void* chan, bool all) override;
     void set_interrupt_entry(std::function<void()> entry) override { entry_ = std::move(entry); }
+    const void* current_thread() override { return sc_core::sc_get_current_process_b(); }
 
     // Share n CPUs among the software threads (0: one each, the default).
     // Before the first charge; registers cpu_wait and utilisation.

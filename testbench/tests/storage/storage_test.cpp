@@ -6,10 +6,12 @@
 // deferred, no IOMMU with a 32-bit data path and buffers above 4 GiB, a
 // small sgllen that forces windows) or inject faults (medium errors, BUSY /
 // TASK SET FULL, target resets).
+#define SC_INCLUDE_DYNAMIC_PROCESSES // sc_spawn
 #include <cstdio>
 #include <fstream>
 
 #include "storage_checks.h"
+#include "sw/scsi/scsa.h"
 
 namespace models = ddisim::models;
 namespace drivers = ddisim::drivers;
@@ -547,4 +549,53 @@ TEST_CASE("storage: a FLAG_NOINTR packet from interrupt context is polled by the
     CHECK_FALSE(probe.b_comp_called);
     CHECK(st.polled == 1);
     CHECK(st.completions == 2);
+}
+
+// Interrupt context belongs to a thread: while the interrupt handler (here a
+// thread standing in for it) is inside its interrupt_scope and yields on the
+// bus, another thread's FLAG_NOINTR packet is still a thread's: SCSA waits
+// for its completion instead of having the HBA driver poll it.
+TEST_CASE("storage: another thread's FLAG_NOINTR packet sleeps while a handler is in interrupt context") {
+    st_options o;
+    st_system s(o);
+    int hrc = -100, rc = -100;
+    bool in_scope = false, handler_done = false;
+    uchar_t reason = 0xFF, status = 0xFF;
+    drivers::hba_drv::stats st;
+    s.sw->body = [&] {
+        std::unique_ptr<drivers::hba_drv> h;
+        if ((hrc = drivers::hba_drv::attach(s.dip, drivers::hba_drv_config{}, h)) != DDI_SUCCESS) return;
+        sc_core::sc_event handler_end;
+        sc_core::sc_spawn([&] {
+            ddisim::scsa::interrupt_scope scope(*s.k);
+            in_scope = true;
+            s.k->delay_ns(200000); // 200 us inside the scope, yielding
+            in_scope = false;
+            handler_done = true;
+            handler_end.notify();
+        });
+        s.k->delay_ns(10000);
+        REQUIRE(in_scope);
+        auto* ap = &h->device(1)->sd_address;
+        struct scsi_pkt* b = scsi_init_pkt(ap, nullptr, nullptr, CDB_GROUP0, sizeof(struct scsi_arq_status), 0, 0,
+                                           SLEEP_FUNC, nullptr);
+        b->pkt_cdbp[0] = SCMD_TEST_UNIT_READY;
+        b->pkt_comp = [](struct scsi_pkt*) {};
+        b->pkt_flags = FLAG_NOINTR;
+        b->pkt_time = 1;
+        rc = scsi_transport(b);
+        reason = b->pkt_reason;
+        status = b->pkt_scbp[0];
+        st = h->statistics();
+        REQUIRE(in_scope); // it completed while the other thread was still in interrupt context
+        scsi_destroy_pkt(b);
+        if (!handler_done) sc_core::wait(handler_end);
+    };
+    sc_start();
+    REQUIRE(hrc == DDI_SUCCESS);
+    CHECK(rc == TRAN_ACCEPT);
+    CHECK(reason == CMD_CMPLT);
+    CHECK(status == STATUS_GOOD);
+    CHECK(st.polled == 0); // not polled by the HBA driver
+    CHECK(st.completions == 1);
 }

@@ -235,10 +235,12 @@ void hba_drv::detach() {
     // No handler may still run on what is torn down below: the interrupt
     // thread yields on its register accesses, so one may be part way
     // through the reply ring (as illumos's rem_avintr waits for a handler
-    // that is running).
+    // that is running). Only from a software thread: torn down after the
+    // simulation stopped (a run cut short by run.duration), a handler caught
+    // part way never runs again, and nothing could end the wait.
     if (intr_enabled_) ddi_intr_disable(ih_);
     intr_enabled_ = false;
-    intr_cv_->wait_until([&] { return !in_intr_; });
+    if (k_->platform() && k_->platform()->current_thread()) intr_cv_->wait_until([&] { return !in_intr_; });
     for (auto* sd : devs_) scsi_hba_target_destroy(sd);
     devs_.clear();
     if (regs_h_) {

@@ -578,17 +578,16 @@ uint_t hba_drv::intr(caddr_t arg1, caddr_t) {
 }
 
 uint_t hba_drv::handle_intr() {
-    hba_drv* d = this;
-    const std::uint32_t st = d->rd(P::IRQ_STATUS);
+    const std::uint32_t st = rd(P::IRQ_STATUS);
     if (!st) return DDI_INTR_UNCLAIMED;
-    d->wr(P::IRQ_STATUS, st); // W1C first: a reply landing after this raises the line again
-    ++d->st_.interrupts;
-    ddisim::scsa::interrupt_scope scope(*d->k_);
+    wr(P::IRQ_STATUS, st); // W1C first: a reply landing after this raises the line again
+    ++st_.interrupts;
+    ddisim::scsa::interrupt_scope scope(*k_);
     if (st & P::IRQ_FAULT) {
-        ++d->st_.faults;
-        d->k_->report("hba-fault", "hba_drv: the HBA reported a fault (STATUS " + std::to_string(d->rd(P::STATUS)) + ")");
+        ++st_.faults;
+        k_->report("hba-fault", "hba_drv: the HBA reported a fault (STATUS " + std::to_string(rd(P::STATUS)) + ")");
     }
-    (void)d->process_replies();
+    (void)process_replies();
     return DDI_INTR_CLAIMED;
 }
 

@@ -150,9 +150,14 @@ int run_scenario(const run_opts& o) {
         j["timeseries"] = {{"rows", series->rows()}, {"stopped_at_ns", res.series_stopped_ps / 1000}};
     j["stats"] = tlm::stats_registry::instance().to_json();
     write_file(out / "results.json", j.dump(2) + "\n");
+    std::size_t fio_logs = 0;     // write_lat_log & co.: how many, and the first one's name
+    std::string first_fio_log;
     if (const auto* fr = plat.fio()) {
         write_file(out / "fio.json", config::fio_json(fr->report_info(), fr->results()).dump(2) + "\n");
-        for (const auto& [name, text] : fr->log_files()) write_file(out / name, text); // write_lat_log & co.
+        for (const auto& [name, text] : fr->log_files()) {
+            write_file(out / name, text);
+            if (!fio_logs++) first_fio_log = name;
+        }
     }
     const auto host = host_report(wall, res.end_ps, j["headline"]);
     write_file(out / "host.json", host.dump(2) + "\n");
@@ -309,8 +314,7 @@ int run_scenario(const run_opts& o) {
                                  (out / "host.json").string());
         if (plat.fio()) {
             std::cout << "  " << (out / "fio.json").string();
-            const auto logs = plat.fio()->log_files();
-            if (!logs.empty()) std::cout << fmt::format("  {} fio log file(s) ({} …)", logs.size(), (out / logs.front().first).string());
+            if (fio_logs) std::cout << fmt::format("  {} fio log file(s) ({} …)", fio_logs, (out / first_fio_log).string());
         }
         if (series) std::cout << "  " << (out / "timeseries.csv").string();
         if (!sc.run.waves.empty()) std::cout << "  waves: " << sc.run.waves;

@@ -1787,6 +1787,11 @@ void fio_verify_log::forget(std::uint64_t offset, std::size_t len) {
     while (it != log_.end() && it->first < end) it = log_.erase(it);
 }
 
+void fio_verify_log::record_extent(std::uint64_t offset, std::size_t len) {
+    forget(offset, len);
+    log_[offset] = {len, 0};
+}
+
 void fio_verify_log::record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len) {
     forget(offset, len);
     log_[offset] = {len, crc32c(data, len)};

@@ -362,6 +362,9 @@ void fio_fill_buffer(std::uint8_t* buf, std::size_t len, std::uint64_t seed, std
 class fio_verify_log {
 public:
     void record_write(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
+    // verify=pattern: the extent alone, no checksum (its bytes are checked
+    // against the pattern, not with check_read)
+    void record_extent(std::uint64_t offset, std::size_t len);
     // Drops every extent overlapping [offset, offset + len): a write there
     // failed, so the blocks may hold the old data, the new or a mix (fio
     // unlogs a failed write the same way).

@@ -130,7 +130,6 @@ void fio_job_logs::line(std::string& out, std::uint64_t ms, std::uint64_t value,
 void fio_job_logs::flush_lat(int ddir, std::uint64_t ms) {
     const std::uint64_t mean = lat_sum_[ddir] / lat_n_[ddir];
     line(lat_text_, ms, mean, ddir, 0, 0);
-    line(clat_text_, ms, mean, ddir, 0, 0);
     line(slat_text_, ms, 0, ddir, 0, 0);
     lat_sum_[ddir] = lat_n_[ddir] = 0;
 }
@@ -153,7 +152,6 @@ void fio_job_logs::io(std::uint64_t t_ps, int ddir, std::uint64_t bytes, std::ui
     if (lat_) {
         if (!avg_ps_) {
             line(lat_text_, ms, ns, ddir, bytes, offset);
-            line(clat_text_, ms, ns, ddir, bytes, offset);
             line(slat_text_, ms, 0, ddir, bytes, offset);
         } else {
             // fio's add_log_sample: the sample joins the window; once the
@@ -194,7 +192,7 @@ std::vector<std::pair<std::string, std::string>> fio_job_logs::files() const {
     std::vector<std::pair<std::string, std::string>> out;
     if (lat_) {
         out.emplace_back(name(job_.lat_log, "lat"), lat_text_);
-        out.emplace_back(name(job_.lat_log, "clat"), clat_text_);
+        out.emplace_back(name(job_.lat_log, "clat"), lat_text_); // ddisim's clat is fio's lat
         out.emplace_back(name(job_.lat_log, "slat"), slat_text_);
     }
     if (bw_) out.emplace_back(name(job_.bw_log, "bw"), bw_text_);

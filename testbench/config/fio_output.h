@@ -123,7 +123,7 @@ private:
     unsigned number_;
     bool lat_, bw_, iops_;
     std::uint64_t avg_ps_;
-    std::string lat_text_, clat_text_, slat_text_, bw_text_, iops_text_;
+    std::string lat_text_, slat_text_, bw_text_, iops_text_; // lat_text_: the lat and the clat log (equal)
     // averaged latency windows per direction (fio's avg_window, avg_last)
     std::uint64_t lat_sum_[2] = {0, 0}, lat_n_[2] = {0, 0}, avg_last_ms_[2] = {0, 0};
     // bandwidth / IOPS windows: the next boundary, bytes and I/Os since the last

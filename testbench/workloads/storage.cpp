@@ -238,6 +238,7 @@ void fio_runner::job_main(job_state& js) {
     const std::uint64_t fill_seed = job.randseed ^ (job.randrepeat ? 0 : seed_) ^ (std::uint64_t(job.ordinal) << 32);
     config::fio_verify_log vlog;
     const bool verify = !job.verify.empty();
+    const bool by_pattern = job.verify == "pattern"; // verify=pattern: every byte against verify_pattern
     std::deque<slot*> inflight;             // submission order
     drivers::sd::waiter waiter(k_);         // this job's wait channel: any of its bufs done
     std::vector<slot*> free_slots;
@@ -454,7 +455,8 @@ void fio_runner::job_main(job_state& js) {
             if (io->is_write && verify) {
                 if (!job.verify_pattern.empty()) job.verify_pattern.fill(p, io->length, io->offset);
                 else config::fio_fill_buffer(p, io->length, fill_seed, io->offset, io->index);
-                vlog.record_write(io->offset, p, io->length);
+                if (by_pattern) vlog.record_extent(io->offset, io->length); // no checksum needed
+                else vlog.record_write(io->offset, p, io->length);
             } else if (io->is_write && !job.buffer_pattern.empty()) {
                 job.buffer_pattern.fill(p, io->length, io->offset);
             }
@@ -507,7 +509,7 @@ void fio_runner::job_main(job_state& js) {
             // verify=pattern: the bytes against the pattern (fio's
             // verify_io_u_pattern); else the extent's checksum
             bool bad;
-            if (job.verify == "pattern") {
+            if (by_pattern) {
                 const std::size_t at = job.verify_pattern.first_mismatch(p, len, off);
                 bad = at < len;
                 if (bad && !js.first_mismatch)
